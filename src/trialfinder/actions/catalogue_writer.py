@@ -1,0 +1,74 @@
+"""Writing batches of trials into the catalogue with the upsert rules, shared by import and sync.
+
+The rules (GLOSSARY.md, "upsert"): a trial is keyed by its NCT id; a version whose last-update date is
+older than the stored one is stale and never overwrites it; an identical version is unchanged; within
+one batch the newest version of a repeated id wins (on equal dates, the later one in the source).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from trialfinder.domain.trial import Trial
+from trialfinder.storage.bookkeeping import ImportCounts
+from trialfinder.storage.codec import content_hash, encode_trial
+from trialfinder.storage.database import Connection
+from trialfinder.storage.trials import TrialStore
+
+Geocoder = Callable[[Trial], Trial]
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What happened to one trial: "added", "updated", "unchanged" or "stale"."""
+
+    nct_id: str
+    outcome: str
+
+
+def write_batch(conn: Connection, trials: Sequence[Trial], *, now: str | None = None) -> tuple[ImportCounts, list[Change]]:
+    """Upsert `trials` on `conn`; the caller holds the transaction. Returns the counts and each trial's fate."""
+    stamp = now or utc_now()
+    newest: dict[str, Trial] = {}
+    stale_in_batch: list[str] = []
+    for trial in trials:
+        held = newest.get(trial.nct_id)
+        if held is not None and held.is_newer_than(trial.last_update):
+            stale_in_batch.append(trial.nct_id)
+            continue
+        if held is not None:
+            stale_in_batch.append(held.nct_id)
+        newest[trial.nct_id] = trial
+
+    store = TrialStore(conn)
+    stored = store.versions(newest)
+    changes = [Change(nct_id, "stale") for nct_id in stale_in_batch]
+    for trial in newest.values():
+        encoded = encode_trial(trial)
+        digest = content_hash(encoded)
+        previous = stored.get(trial.nct_id)
+        incoming_key = trial.last_update.sort_key() if trial.last_update else ""
+        if previous is not None and previous.content_hash == digest:
+            changes.append(Change(trial.nct_id, "unchanged"))
+            continue
+        if previous is not None and previous.last_update_key > incoming_key:
+            changes.append(Change(trial.nct_id, "stale"))
+            continue
+        if not store.save(trial, encoded, digest, stamp):
+            changes.append(Change(trial.nct_id, "stale"))  # a newer version landed meanwhile
+            continue
+        changes.append(Change(trial.nct_id, "added" if previous is None else "updated"))
+
+    counts = ImportCounts(
+        added=sum(change.outcome == "added" for change in changes),
+        updated=sum(change.outcome == "updated" for change in changes),
+        unchanged=sum(change.outcome == "unchanged" for change in changes),
+        stale=sum(change.outcome == "stale" for change in changes),
+    )
+    return counts, changes

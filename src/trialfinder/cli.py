@@ -1,0 +1,269 @@
+"""The `trialfinder` command: thin. It parses options, calls actions and queries, and prints.
+
+Errors become one line on stderr and a non-zero exit code, never a traceback (exit 1: the input or
+the environment is wrong; exit 2: usage; exit 3: an internal error, with details only at DEBUG level).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import textwrap
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+
+from trialfinder import __version__
+from trialfinder.actions import catalogue
+from trialfinder.actions.importing import Rejection, import_path
+from trialfinder.domain.errors import DomainError
+from trialfinder.domain.values import is_nct_id, nct_id
+from trialfinder.registries.files import SourceError
+from trialfinder.settings import Settings, SettingsError
+from trialfinder.storage.database import Database, DatabaseError
+
+log = logging.getLogger("trialfinder.cli")
+
+# Errors that mean "the user's input or environment is wrong": shown as they are, exit 1.
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
+    SourceError,
+    DatabaseError,
+    SettingsError,
+    DomainError,
+    OSError,
+)
+
+
+class Context:
+    """What every command needs, built once from settings and options."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._database: Database | None = None
+        self._gazetteer: Any = None
+
+    @property
+    def database(self) -> Database:
+        if self._database is None:
+            self._database = Database(self.settings.database_url)
+        return self._database
+
+    def geocoder(self) -> Callable:
+        from trialfinder.geo.gazetteer import Gazetteer, geocode_sites
+
+        if self._gazetteer is None:
+            self._gazetteer = Gazetteer.load(self.settings.cache_dir)
+        gazetteer = self._gazetteer
+        return lambda trial: geocode_sites(trial, gazetteer)
+
+    def open_catalogue(self, *, quiet: bool = False) -> Database:
+        """Migrate, and on first use load the starter catalogue, telling the user what is happening."""
+        database = self.database
+        catalogue.prepare_database(database=database)
+        if self.settings.load_starter_catalogue and catalogue.needs_starter_catalogue(database=database):
+            starter = catalogue.StarterCatalogue.bundled()
+            if not quiet:
+                click.echo(
+                    f"First run: loading the starter catalogue ({starter.manifest.get('records', 0):,} real trials)"
+                    f" into {database.url.redacted()} ...",
+                    err=True,
+                )
+            report = _with_progress(
+                starter.manifest.get("records"),
+                "Loading starter catalogue",
+                quiet,
+                lambda progress: catalogue.load_starter_catalogue(
+                    database=database, geocode=self.geocoder(), starter=starter, on_progress=progress
+                ),
+            )
+            if not quiet:
+                click.echo(f"Starter catalogue loaded: {report.summary()}.", err=True)
+        return database
+
+
+def _with_progress(total: int | None, label: str, quiet: bool, run: Callable[[Callable[[int], None]], Any]) -> Any:
+    """Run an action with a progress bar on stderr when it is a terminal (and quiet was not asked)."""
+    if quiet or not sys.stderr.isatty():
+        return run(lambda position: None)
+    with click.progressbar(length=total or 0, label=label, file=sys.stderr, show_pos=True) as bar:
+        seen = 0
+
+        def advance(position: int) -> None:
+            nonlocal seen
+            if position > seen:
+                bar.update(position - seen)
+                seen = position
+
+        return run(advance)
+
+
+def handle_errors(command: Callable) -> Callable:
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted. Work committed so far is kept; run the same command again to resume.", err=True)
+            sys.exit(130)
+        except EXPECTED_ERRORS as error:
+            click.echo(f"Error: {_one_line(error)}", err=True)
+            sys.exit(1)
+        except Exception as error:  # the promise: no traceback reaches the user
+            log.debug("internal error", exc_info=True)
+            click.echo(
+                f"Error: internal error ({type(error).__name__}). Run with TRIALFINDER_LOG_LEVEL=DEBUG for details.",
+                err=True,
+            )
+            sys.exit(3)
+
+    return wrapper
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return " ".join(text.split())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="trialfinder")
+@click.option(
+    "--database",
+    metavar="URL",
+    help="Catalogue database: sqlite:///path/to/file.db or postgresql://user@host/name. "
+    "Default: $TRIALFINDER_DATABASE_URL, else a SQLite file in your data directory.",
+)
+@click.pass_context
+def main(ctx: click.Context, database: str | None) -> None:
+    """trialfinder: find clinical trials a person could join.
+
+    The catalogue lives in SQLite by default (created on first use, and filled with a starter
+    catalogue of real trials) or in PostgreSQL. Settings come from TRIALFINDER_* environment
+    variables; see docs/SETTINGS.md.
+    """
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    if database:
+        settings = Settings(**{**settings.__dict__, "database_url": database})
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx.obj = Context(settings)
+
+
+@main.command("migrate")
+@click.pass_obj
+@handle_errors
+def migrate_command(obj: Context) -> None:
+    """Create or upgrade the database schema (other commands do this too, when needed)."""
+    applied = catalogue.prepare_database(database=obj.database)
+    if applied:
+        click.echo(f"Applied migrations {', '.join(map(str, applied))} to {obj.database.url.redacted()}.")
+    else:
+        click.echo(f"The schema of {obj.database.url.redacted()} is up to date.")
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=False, dir_okay=True, file_okay=True))
+@click.option("--batch-size", type=click.IntRange(1, 100_000), help="Records per transaction (default 500).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary and rejected records.")
+@click.pass_obj
+@handle_errors
+def import_command(obj: Context, path: str, batch_size: int | None, quiet: bool) -> None:
+    """Import registry records from PATH.
+
+    PATH is the ClinicalTrials.gov bulk download (ctg-studies.json.zip), a folder of API v2 JSON
+    files, legacy ClinicalTrials.gov XML (an AllPublicXML folder, or a zip or tar.gz of one), or a
+    single record file. Importing is idempotent: records are matched by NCT id, and an older version
+    never replaces a newer one. An interrupted import resumes when run again. Records that cannot be
+    read are listed with the reason and skipped.
+    """
+    database = obj.open_catalogue(quiet=quiet)
+
+    def rejected(rejection: Rejection) -> None:
+        click.echo(f"rejected {rejection.name}: {rejection.reason}", err=True)
+
+    from trialfinder.registries.files import open_source
+
+    total = open_source(path).total
+    report = _with_progress(
+        total,
+        "Importing",
+        quiet,
+        lambda progress: import_path(
+            database=database,
+            path=path,
+            geocode=obj.geocoder(),
+            batch_size=batch_size or obj.settings.import_batch_size,
+            on_progress=progress,
+            on_rejection=rejected,
+        ),
+    )
+    if report.resumed_from:
+        click.echo(f"Resumed an unfinished import at record {report.resumed_from:,}.")
+    click.echo(f"Imported {report.source}: {report.summary()}.")
+    if report.warnings and not quiet:
+        click.echo(f"{report.warnings:,} unreadable fields were dropped from otherwise valid records.")
+
+
+@main.command("show")
+@click.argument("nct")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored trial as JSON.")
+@click.pass_obj
+@handle_errors
+def show_command(obj: Context, nct: str, as_json: bool) -> None:
+    """Show one trial (NCT followed by eight digits) in a readable form."""
+    from trialfinder.storage.codec import encode_trial
+    from trialfinder.storage.trials import TrialStore
+    from trialfinder.views.trial_text import render_trial
+
+    if not is_nct_id(nct):
+        raise click.BadParameter(f"{nct!r} is not an NCT id (NCT followed by eight digits)", param_hint="NCT")
+    database = obj.open_catalogue()
+    with database.connect() as conn:
+        trial = TrialStore(conn).get(nct_id(nct))
+    if trial is None:
+        click.echo(f"Error: {nct_id(nct)} is not in the catalogue. Try `trialfinder sync` or `trialfinder import`.", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(json.loads(encode_trial(trial)), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_trial(trial, width=min(100, click.get_terminal_size()[0] if sys.stdout.isatty() else 100)))
+
+
+@main.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--top", type=click.IntRange(1, 500), default=15, show_default=True, help="How many countries to list.")
+@click.pass_obj
+@handle_errors
+def stats_command(obj: Context, as_json: bool, top: int) -> None:
+    """Counts by status, phase and country, and how fresh the data is."""
+    from trialfinder.queries.stats import catalogue_stats
+
+    database = obj.open_catalogue()
+    stats = catalogue_stats(database=database)
+    if as_json:
+        click.echo(json.dumps(stats, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"Trials: {stats['trials']:,}")
+    for title, key in (("By status", "by_status"), ("By phase", "by_phase")):
+        click.echo(f"\n{title}:")
+        for label, count in stats[key].items():
+            click.echo(f"  {label:<28} {count:>9,}")
+    click.echo(f"\nBy country of their sites (top {top}):")
+    for label, count in list(stats["by_country"].items())[:top]:
+        click.echo(f"  {label:<28} {count:>9,}")
+    fresh = stats["freshness"]
+    click.echo("\nFreshness:")
+    click.echo(f"  newest registry update       {fresh['newest_registry_update'] or '-'}")
+    click.echo(f"  oldest registry update       {fresh['oldest_registry_update'] or '-'}")
+    click.echo(f"  last written here            {fresh['last_written'] or '-'}")
+    click.echo(f"  last sync cursor             {fresh['sync_cursor'] or 'never synced'}")
+    click.echo(f"  last import                  {fresh['last_import'] or '-'}")

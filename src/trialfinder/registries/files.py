@@ -1,0 +1,197 @@
+"""Registry records on disk: the bulk `ctg-studies.json.zip`, folders of v2 JSON, legacy XML (AllPublicXML).
+
+A source yields raw records one at a time in a stable order, so an import can stop and resume at a
+position, and memory stays flat whatever the archive's size: a zip is read entry by entry through its
+central directory, a tar.gz as a stream, a folder file by file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tarfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+
+V2 = "ctgov-v2"
+XML = "ctgov-xml"
+
+# One record file larger than this is not a trial record (the largest real ones, with results, are ~2 MB).
+MAX_RECORD_BYTES = 64 * 1024 * 1024
+
+
+class SourceError(Exception):
+    """The source as a whole cannot be read (missing, not an archive, truncated); one line for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One record as found: where it came from (for reports), its format, and its bytes or why it is unreadable."""
+
+    name: str
+    format: str
+    data: bytes | None = None
+    error: str | None = None
+
+
+def _format_of(name: str) -> str | None:
+    lower = name.lower()
+    if lower.endswith(".json"):
+        return V2
+    if lower.endswith(".xml"):
+        return XML
+    return None
+
+
+@dataclass
+class Source:
+    path: Path
+    kind: str  # "zip", "tar", "folder", "file"
+    fingerprint: str
+    total: int | None  # number of entries when known without reading them
+
+    @property
+    def key(self) -> str:
+        return str(self.path)
+
+    def records(self, skip: int = 0) -> Iterator[tuple[int, RawRecord]]:
+        """(position, record) from `skip` on; position counts entries, so a resumed import skips cheaply."""
+        if self.kind == "zip":
+            yield from _zip_records(self.path, skip)
+        elif self.kind == "tar":
+            yield from _tar_records(self.path, skip)
+        elif self.kind == "folder":
+            for position, file in enumerate(_folder_files(self.path)):
+                if position >= skip:
+                    yield position, _read_file(file, str(file.relative_to(self.path)))
+        else:
+            if skip == 0:
+                yield 0, _read_file(self.path, self.path.name)
+
+
+def open_source(path: str | os.PathLike[str]) -> Source:
+    """Recognise what `path` is, or raise SourceError saying what was expected."""
+    location = Path(path).expanduser()
+    if not location.exists():
+        raise SourceError(f"{location}: no such file or folder")
+    location = location.resolve()
+    if location.is_dir():
+        files = _folder_files(location)
+        if not files:
+            raise SourceError(f"{location}: the folder holds no .json or .xml records")
+        digest = hashlib.blake2b(digest_size=12)
+        for file in files:
+            digest.update(str(file.relative_to(location)).encode())
+        return Source(location, "folder", f"{len(files)}:{digest.hexdigest()}", len(files))
+    stat = location.stat()
+    fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
+    name = location.name.lower()
+    if name.endswith(".zip"):
+        try:
+            with zipfile.ZipFile(location) as archive:
+                total = sum(1 for info in archive.infolist() if not info.is_dir() and _format_of(info.filename))
+        except (zipfile.BadZipFile, OSError) as error:
+            raise SourceError(
+                f"{location}: not a complete zip archive ({error}); a truncated download looks like this, fetch it again"
+            ) from None
+        return Source(location, "zip", fingerprint, total)
+    if name.endswith((".tar.gz", ".tgz", ".tar")):
+        return Source(location, "tar", fingerprint, None)
+    if _format_of(name):
+        return Source(location, "file", fingerprint, 1)
+    raise SourceError(
+        f"{location}: expected ctg-studies.json.zip, a folder of v2 .json files, legacy .xml files, or a zip/tar.gz of them"
+    )
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(root) / file for file in sorted(files) if not file.startswith(".") and _format_of(file))
+    return found
+
+
+def _read_file(file: Path, name: str) -> RawRecord:
+    fmt = _format_of(name) or V2
+    try:
+        size = file.stat().st_size
+        if size > MAX_RECORD_BYTES:
+            return RawRecord(name, fmt, error=f"file is {size:,} bytes, too large for one record")
+        return RawRecord(name, fmt, file.read_bytes())
+    except OSError as error:
+        return RawRecord(name, fmt, error=f"cannot read: {error.strerror or error}")
+
+
+def _zip_records(path: Path, skip: int) -> Iterator[tuple[int, RawRecord]]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise SourceError(f"{path}: not a complete zip archive ({error})") from None
+    with archive:
+        position = -1
+        for info in archive.infolist():
+            fmt = _format_of(info.filename)
+            if info.is_dir() or fmt is None:
+                continue
+            position += 1
+            if position < skip:
+                continue
+            if info.file_size > MAX_RECORD_BYTES:
+                yield position, RawRecord(info.filename, fmt, error=f"entry is {info.file_size:,} bytes, too large")
+                continue
+            try:
+                yield position, RawRecord(info.filename, fmt, archive.read(info))
+            except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile, NotImplementedError) as error:
+                # A damaged entry (bad CRC, cut short) costs that record, not the import.
+                yield position, RawRecord(info.filename, fmt, error=f"damaged zip entry: {error}")
+
+
+def _tar_records(path: Path, skip: int) -> Iterator[tuple[int, RawRecord]]:
+    try:
+        stream = tarfile.open(path, mode="r|*")
+    except (tarfile.TarError, OSError) as error:
+        raise SourceError(f"{path}: not a readable tar archive ({error})") from None
+    position = -1
+    with stream:
+        try:
+            for member in stream:
+                fmt = _format_of(member.name)
+                if not member.isfile() or fmt is None:
+                    continue
+                position += 1
+                if position < skip:
+                    continue
+                if member.size > MAX_RECORD_BYTES:
+                    yield position, RawRecord(member.name, fmt, error=f"entry is {member.size:,} bytes, too large")
+                    continue
+                handle = stream.extractfile(member)
+                yield position, RawRecord(member.name, fmt, handle.read() if handle else b"")
+        except (tarfile.TarError, EOFError, OSError) as error:
+            raise SourceError(f"{path}: the archive is damaged after entry {position + 1} ({error})") from None
+
+
+def split_records(record: RawRecord) -> Iterator[RawRecord]:
+    """A v2 JSON file may hold one study, a list of them, or a `/studies` page ({"studies": [...]})."""
+    if record.format != V2 or record.data is None:
+        yield record
+        return
+    stripped = record.data.lstrip()
+    if not stripped.startswith((b"[", b"{\"studies\"", b'{"totalCount"', b'{"nextPageToken"')):
+        yield record
+        return
+    try:
+        decoded = msgspec.json.decode(record.data)
+    except msgspec.DecodeError:
+        yield record  # the mapping reports the JSON error with the file name
+        return
+    studies = decoded.get("studies") if isinstance(decoded, dict) else decoded
+    if not isinstance(studies, list):
+        yield record
+        return
+    for index, study in enumerate(studies):
+        yield RawRecord(f"{record.name}#{index}", V2, msgspec.json.encode(study))

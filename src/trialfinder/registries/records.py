@@ -1,0 +1,39 @@
+"""From a raw record of any supported format to a Trial: the one entry point the importer calls."""
+
+from __future__ import annotations
+
+import msgspec
+
+from trialfinder.domain.errors import InvalidRecord
+from trialfinder.domain.trial import Trial
+from trialfinder.registries.ctgov_v2 import mapping as v2
+# XML mapping imported lazily below (temporary)
+from trialfinder.registries.fields import Warnings
+from trialfinder.registries.files import V2, XML, RawRecord
+
+_json = msgspec.json.Decoder()
+
+
+def to_trial(record: RawRecord, warnings: Warnings | None = None) -> Trial:
+    """Map one raw record, or raise InvalidRecord with a one-line reason."""
+    if record.error is not None:
+        raise InvalidRecord(record.error)
+    data = record.data or b""
+    if not data.strip():
+        raise InvalidRecord("the file is empty")
+    if record.format == V2:
+        try:
+            raw = _json.decode(data)
+        except msgspec.DecodeError as error:
+            raise InvalidRecord(f"invalid JSON: {error}") from None
+        return v2.to_trial(raw, warnings)
+    if record.format == XML:
+        from trialfinder.registries.ctgov_xml import mapping as xml
+
+        return xml.to_trial(data, warnings)
+    raise InvalidRecord(f"unknown record format {record.format!r}")
+
+
+def from_api(raw: dict, warnings: Warnings | None = None) -> Trial:
+    """Map a study as the live API returned it (already decoded)."""
+    return v2.to_trial(raw, warnings)

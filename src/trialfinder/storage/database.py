@@ -1,0 +1,170 @@
+"""Connections to the catalogue database: SQLite (embedded default) or PostgreSQL (production).
+
+SQL in this package is written once, with `?` placeholders, in the subset both engines share; the few
+places that differ (full-text search, upsert details) ask `Connection.dialect`. SQLite is run as a
+real database: WAL journal, one writer at a time (BEGIN IMMEDIATE), readers never blocked.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
+
+Dialect = Literal["sqlite", "postgresql"]
+
+
+class DatabaseError(Exception):
+    """The database cannot be reached or used; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    dialect: Dialect
+    url: str
+    path: Path | None = None  # SQLite only; None for an in-memory database
+
+    @classmethod
+    def parse(cls, url: str) -> DatabaseUrl:
+        """Accept `sqlite:///relative.db`, `sqlite:////absolute.db`, `sqlite://` (memory), `postgresql://...`."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.split("+", 1)[0]
+        if scheme == "sqlite":
+            raw = unquote(url.split("://", 1)[1])
+            if raw in ("", "/", "/:memory:"):
+                return cls("sqlite", url, None)
+            return cls("sqlite", url, Path(raw[1:] if raw.startswith("/") else raw))
+        if scheme in ("postgresql", "postgres"):
+            return cls("postgresql", url.replace("postgres://", "postgresql://", 1).replace("postgresql+psycopg://", "postgresql://", 1))
+        raise DatabaseError(f"unsupported database URL scheme {parts.scheme!r}: use sqlite:/// or postgresql://")
+
+    def redacted(self) -> str:
+        """The URL without its password, for messages and logs."""
+        return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", self.url)
+
+
+class Connection:
+    """A thin wrapper that lets one SQL text run on both engines."""
+
+    def __init__(self, raw: Any, dialect: Dialect):
+        self.raw = raw
+        self.dialect: Dialect = dialect
+        self._cache: dict[str, str] = {}
+
+    def _sql(self, sql: str) -> str:
+        if self.dialect == "sqlite":
+            return sql
+        converted = self._cache.get(sql)
+        if converted is None:
+            converted = sql.replace("%", "%%").replace("?", "%s")
+            self._cache[sql] = converted
+        return converted
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        cursor = self.raw.cursor()
+        cursor.execute(self._sql(sql), tuple(params))
+        return cursor
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            cursor = self.raw.cursor()
+            cursor.executemany(self._sql(sql), rows)
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return list(self.execute(sql, params).fetchall())
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        return self.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.fetchone(sql, params)
+        return row[0] if row else None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One atomic unit of work. On SQLite it takes the write lock at once, so it never deadlocks on upgrade."""
+        if self.dialect == "sqlite":
+            self.raw.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                self.raw.execute("ROLLBACK")
+                raise
+            self.raw.execute("COMMIT")
+        else:
+            with self.raw.transaction():
+                yield self
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+class Database:
+    """Opens connections to one catalogue database."""
+
+    def __init__(self, url: str):
+        self.url = DatabaseUrl.parse(url)
+        self.dialect: Dialect = self.url.dialect
+        self._memory: sqlite3.Connection | None = None
+
+    def __repr__(self) -> str:
+        return f"Database({self.url.redacted()!r})"
+
+    def _open_sqlite(self) -> sqlite3.Connection:
+        if self.url.path is None:
+            # An in-memory database lives as long as its one connection: share it (tests, one-off runs).
+            if self._memory is None:
+                self._memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+                self._memory.execute("PRAGMA foreign_keys = ON")
+            return self._memory
+        self.url.path.parent.mkdir(parents=True, exist_ok=True)
+        raw = sqlite3.connect(self.url.path, isolation_level=None, timeout=30, check_same_thread=False)
+        raw.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is durable across application crashes in WAL mode; only a power loss may drop the last commit.
+        raw.execute("PRAGMA synchronous = NORMAL")
+        raw.execute("PRAGMA foreign_keys = ON")
+        raw.execute("PRAGMA busy_timeout = 30000")
+        raw.execute("PRAGMA cache_size = -65536")  # 64 MiB of page cache
+        return raw
+
+    def _open_postgres(self) -> Any:
+        try:
+            import psycopg
+        except ImportError as error:  # pragma: no cover - psycopg is a declared dependency
+            raise DatabaseError("PostgreSQL support needs psycopg: pip install 'psycopg[binary]'") from error
+        try:
+            return psycopg.connect(self.url.url, autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as error:
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise DatabaseError(f"cannot connect to {self.url.redacted()}: {first_line}") from None
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        if self.dialect == "sqlite":
+            try:
+                raw = self._open_sqlite()
+            except sqlite3.Error as error:
+                raise DatabaseError(f"cannot open {self.url.redacted()}: {error}") from None
+            connection = Connection(raw, "sqlite")
+            try:
+                yield connection
+            finally:
+                if self.url.path is not None:
+                    raw.close()
+        else:
+            connection = Connection(self._open_postgres(), "postgresql")
+            try:
+                yield connection
+            finally:
+                connection.close()
+
+    def close(self) -> None:
+        if self._memory is not None:
+            self._memory.close()
+            self._memory = None

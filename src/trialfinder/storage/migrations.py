@@ -1,0 +1,149 @@
+"""Versioned schema migrations, one list of statements per engine.
+
+A migration is applied in one transaction with its row in `schema_migrations`; both engines have
+transactional DDL, so a failed migration leaves the schema as it was. Never edit a released
+migration: add a new one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from trialfinder.storage.database import Connection
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sqlite: tuple[str, ...]
+    postgresql: tuple[str, ...]
+
+    def statements(self, dialect: str) -> tuple[str, ...]:
+        return self.sqlite if dialect == "sqlite" else self.postgresql
+
+
+# Columns beside `record` (the whole trial as JSON) exist for filtering, sorting and bookkeeping only;
+# `record` is the truth. Ages are stored in days so that "6 Months" and "18 Years" compare.
+_TRIALS_COLUMNS = """
+    nct_id TEXT NOT NULL UNIQUE,
+    brief_title TEXT NOT NULL,
+    overall_status TEXT NOT NULL,
+    study_type TEXT,
+    phases TEXT NOT NULL,
+    sex TEXT NOT NULL,
+    min_age_days REAL,
+    max_age_days REAL,
+    healthy_volunteers INTEGER,
+    start_date TEXT,
+    first_posted TEXT,
+    last_update TEXT,
+    last_update_key TEXT NOT NULL,
+    source_format TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    site_count INTEGER NOT NULL,
+    countries TEXT NOT NULL,
+    record TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+"""
+
+_SITES_COLUMNS = """
+    trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    facility TEXT,
+    city TEXT,
+    state TEXT,
+    postal_code TEXT,
+    country TEXT,
+    status TEXT,
+    lat REAL,
+    lon REAL,
+    approximate INTEGER NOT NULL,
+    UNIQUE (trial_id, position)
+"""
+
+_COMMON_TAIL = (
+    "CREATE INDEX trials_status ON trials (overall_status)",
+    "CREATE INDEX trials_last_update ON trials (last_update_key)",
+    "CREATE INDEX sites_trial ON sites (trial_id)",
+    "CREATE INDEX sites_position ON sites (lat, lon)",
+    """CREATE TABLE import_runs (
+        source TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        added INTEGER NOT NULL DEFAULT 0,
+        updated INTEGER NOT NULL DEFAULT 0,
+        unchanged INTEGER NOT NULL DEFAULT 0,
+        stale INTEGER NOT NULL DEFAULT 0,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        PRIMARY KEY (source, fingerprint)
+    )""",
+    "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL)",
+    "CREATE TABLE catalogue_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "trials, sites, full-text index, import and sync bookkeeping",
+        sqlite=(
+            f"CREATE TABLE trials (id INTEGER PRIMARY KEY, {_TRIALS_COLUMNS})",
+            f"CREATE TABLE sites (id INTEGER PRIMARY KEY, {_SITES_COLUMNS})",
+            # Porter stemming so "cancers" finds "cancer"; diacritics folded so "Sjögren" finds "Sjogren".
+            # rowid is trials.id; the import keeps the two in step inside one transaction.
+            """CREATE VIRTUAL TABLE trial_search USING fts5(
+                title, conditions, keywords, interventions, summary, eligibility,
+                tokenize = 'porter unicode61 remove_diacritics 2'
+            )""",
+            *_COMMON_TAIL,
+        ),
+        postgresql=(
+            f"CREATE TABLE trials (id BIGSERIAL PRIMARY KEY, {_TRIALS_COLUMNS}, search_vector tsvector,"
+            " condition_vector tsvector)",
+            f"CREATE TABLE sites (id BIGSERIAL PRIMARY KEY, {_SITES_COLUMNS.replace('trial_id INTEGER', 'trial_id BIGINT')})",
+            "CREATE INDEX trials_search ON trials USING GIN (search_vector)",
+            "CREATE INDEX trials_condition_search ON trials USING GIN (condition_vector)",
+            *_COMMON_TAIL,
+        ),
+    ),
+)
+
+
+def current_version(conn: Connection) -> int:
+    _ensure_table(conn)
+    return int(conn.scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") or 0)
+
+
+def pending(conn: Connection) -> list[Migration]:
+    version = current_version(conn)
+    return [migration for migration in MIGRATIONS if migration.version > version]
+
+
+def migrate(conn: Connection) -> list[Migration]:
+    """Apply every pending migration, each in its own transaction; return those applied."""
+    applied = []
+    for migration in pending(conn):
+        with conn.transaction():
+            # Re-check inside the write lock: another process may have migrated meanwhile.
+            if conn.scalar("SELECT 1 FROM schema_migrations WHERE version = ?", (migration.version,)):
+                continue
+            for statement in migration.statements(conn.dialect):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.name, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+        applied.append(migration)
+    return applied
+
+
+def _ensure_table(conn: Connection) -> None:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL)"
+    )

@@ -1,0 +1,199 @@
+"""The trial catalogue tables: write a trial with its sites and search text, read it back, count."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from trialfinder.domain.trial import Trial
+from trialfinder.storage.codec import decode_trial
+from trialfinder.storage.database import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    """What the catalogue holds of a trial, enough to decide whether an incoming record is news."""
+
+    last_update_key: str
+    content_hash: str
+
+
+def search_text(trial: Trial) -> dict[str, str]:
+    """The text the full-text index holds, by field (weights differ: a title hit beats an eligibility hit)."""
+    return {
+        "title": " ".join(filter(None, (trial.brief_title, trial.official_title, trial.acronym))),
+        "conditions": " ".join((*trial.conditions, *(mesh.term for mesh in trial.mesh_terms))),
+        "keywords": " ".join(trial.keywords),
+        "interventions": " ".join(
+            part for item in trial.interventions for part in (item.name, *item.other_names)
+        ),
+        "summary": " ".join(filter(None, (trial.brief_summary, trial.detailed_description))),
+        "eligibility": trial.eligibility.criteria or "",
+    }
+
+
+_COLUMNS = (
+    "nct_id",
+    "brief_title",
+    "overall_status",
+    "study_type",
+    "phases",
+    "sex",
+    "min_age_days",
+    "max_age_days",
+    "healthy_volunteers",
+    "start_date",
+    "first_posted",
+    "last_update",
+    "last_update_key",
+    "source_format",
+    "content_hash",
+    "site_count",
+    "countries",
+    "record",
+    "imported_at",
+    "updated_at",
+)
+_UPDATED = [column for column in _COLUMNS if column not in ("nct_id", "imported_at")]
+
+# An older version never overwrites a newer one, even if two importers race: the WHERE clause makes the
+# database itself refuse, and RETURNING then yields no row.
+_UPSERT_SQLITE = (
+    f"INSERT INTO trials ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)}) "
+    f"ON CONFLICT (nct_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _UPDATED)} "
+    "WHERE excluded.last_update_key >= trials.last_update_key RETURNING id"
+)
+_PG_VECTOR = (
+    "setweight(to_tsvector('english', ?), 'A') || setweight(to_tsvector('english', ?), 'A') || "
+    "setweight(to_tsvector('english', ?), 'B') || setweight(to_tsvector('english', ?), 'B') || "
+    "setweight(to_tsvector('english', ?), 'C') || setweight(to_tsvector('english', ?), 'D')"
+)
+_UPSERT_POSTGRES = (
+    f"INSERT INTO trials ({', '.join(_COLUMNS)}, search_vector, condition_vector) "
+    f"VALUES ({', '.join('?' for _ in _COLUMNS)}, {_PG_VECTOR}, to_tsvector('english', ?)) "
+    f"ON CONFLICT (nct_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _UPDATED)}, "
+    "search_vector = excluded.search_vector, condition_vector = excluded.condition_vector "
+    "WHERE excluded.last_update_key >= trials.last_update_key RETURNING id"
+)
+_SITE_INSERT = (
+    "INSERT INTO sites (trial_id, position, facility, city, state, postal_code, country, status, lat, lon, approximate)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SEARCH_FIELDS = ("title", "conditions", "keywords", "interventions", "summary", "eligibility")
+
+
+class TrialStore:
+    """Reads and writes trials on one connection; the caller owns the transaction."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def versions(self, nct_ids: Iterable[str]) -> dict[str, StoredVersion]:
+        ids = list(dict.fromkeys(nct_ids))
+        found: dict[str, StoredVersion] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self.conn.fetchall(
+                f"SELECT nct_id, last_update_key, content_hash FROM trials WHERE nct_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update({row[0]: StoredVersion(row[1], row[2]) for row in rows})
+        return found
+
+    def save(self, trial: Trial, encoded: bytes, content_hash: str, now: str) -> bool:
+        """Insert or replace a trial with its sites and search text. False when a newer version is stored."""
+        ages = trial.eligibility.ages
+        values = (
+            trial.nct_id,
+            trial.brief_title,
+            trial.overall_status.value,
+            trial.study_type.value if trial.study_type else None,
+            "|" + "|".join(phase.value for phase in trial.phases) + "|",
+            trial.eligibility.sex.value,
+            ages.minimum.in_days() if ages.minimum else None,
+            ages.maximum.in_days() if ages.maximum else None,
+            None if trial.eligibility.healthy_volunteers is None else int(trial.eligibility.healthy_volunteers),
+            trial.start_date.isoformat() if trial.start_date else None,
+            trial.first_posted.isoformat() if trial.first_posted else None,
+            trial.last_update.isoformat() if trial.last_update else None,
+            trial.last_update.sort_key() if trial.last_update else "",
+            trial.source_format,
+            content_hash,
+            len(trial.sites),
+            "|" + "|".join(sorted({site.country for site in trial.sites if site.country})) + "|",
+            encoded.decode("utf-8"),
+            now,
+            now,
+        )
+        text = search_text(trial)
+        if self.conn.dialect == "sqlite":
+            row = self.conn.fetchone(_UPSERT_SQLITE, values)
+        else:
+            row = self.conn.fetchone(
+                _UPSERT_POSTGRES, (*values, *(text[field] for field in _SEARCH_FIELDS), text["conditions"])
+            )
+        if row is None:
+            return False
+        trial_id = row[0]
+        self.conn.execute("DELETE FROM sites WHERE trial_id = ?", (trial_id,))
+        self.conn.executemany(
+            _SITE_INSERT,
+            (
+                (
+                    trial_id,
+                    position,
+                    site.facility,
+                    site.city,
+                    site.state,
+                    site.postal_code,
+                    site.country,
+                    site.status.value if site.status else None,
+                    site.coordinates.lat if site.coordinates else None,
+                    site.coordinates.lon if site.coordinates else None,
+                    int(site.coordinates_approximate),
+                )
+                for position, site in enumerate(trial.sites)
+            ),
+        )
+        if self.conn.dialect == "sqlite":
+            self.conn.execute("DELETE FROM trial_search WHERE rowid = ?", (trial_id,))
+            self.conn.execute(
+                f"INSERT INTO trial_search (rowid, {', '.join(_SEARCH_FIELDS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (trial_id, *(text[field] for field in _SEARCH_FIELDS)),
+            )
+        return True
+
+    def get(self, nct_id: str) -> Trial | None:
+        row = self.conn.fetchone("SELECT record FROM trials WHERE nct_id = ?", (nct_id,))
+        return decode_trial(row[0]) if row else None
+
+    def count(self) -> int:
+        return int(self.conn.scalar("SELECT COUNT(*) FROM trials") or 0)
+
+    def counts_by_status(self) -> dict[str, int]:
+        rows = self.conn.fetchall("SELECT overall_status, COUNT(*) FROM trials GROUP BY overall_status")
+        return dict(sorted(((row[0], int(row[1])) for row in rows), key=lambda item: (-item[1], item[0])))
+
+    def counts_by_phase(self) -> dict[str, int]:
+        counts: Counter[str] = Counter()
+        for phases, number in self.conn.fetchall("SELECT phases, COUNT(*) FROM trials GROUP BY phases"):
+            label = phases.strip("|").replace("|", "/") or "not given"
+            counts[label] += int(number)
+        return dict(counts.most_common())
+
+    def counts_by_country(self) -> dict[str, int]:
+        """Trials per country of their sites (a trial with sites in three countries counts in each)."""
+        rows = self.conn.fetchall(
+            "SELECT s.country, COUNT(DISTINCT s.trial_id) FROM sites s WHERE s.country IS NOT NULL GROUP BY s.country"
+        )
+        return dict(sorted(((row[0], int(row[1])) for row in rows), key=lambda item: (-item[1], item[0])))
+
+    def freshness(self) -> dict[str, str | None]:
+        row = self.conn.fetchone("SELECT MAX(last_update_key), MIN(last_update_key), MAX(updated_at) FROM trials")
+        newest, oldest, written = row if row else (None, None, None)
+        return {
+            "newest_registry_update": (newest or "").replace("-00", "") or None,
+            "oldest_registry_update": (oldest or "").replace("-00", "") or None,
+            "last_written": written,
+        }

@@ -1,0 +1,1 @@
+"""Presenting domain objects as text or HTML; no I/O."""

@@ -1,0 +1,91 @@
+"""Fixtures shared by every kind of test.
+
+Data: `../shared/data` (beside the project) holds the larger real data sets. Tests over them are marked
+`shared_data` and skip cleanly when it is absent, except under CI=true, where its absence is an error.
+The few real records the suite always needs live in tests/fixtures/.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
+SHARED_DATA = Path(os.environ.get("TRIALFINDER_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_shared(relative: str) -> Path:
+    """The path of a shared data set, or a skip (a failure under CI) when it is not there."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        message = f"shared data set {relative} is not at {SHARED_DATA}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: shared data must be present)")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+# --- Databases -----------------------------------------------------------------------------------
+# The storage suite runs once per engine (SQLite, PostgreSQL). Each PostgreSQL test gets a schema of
+# its own (through search_path in the URL), dropped afterwards, so tests never see each other's rows.
+
+POSTGRES_URL = os.environ.get("TRIALFINDER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _postgres_or_skip() -> None:
+    import psycopg
+
+    try:
+        with psycopg.connect(POSTGRES_URL, connect_timeout=3):
+            pass
+    except psycopg.OperationalError as error:
+        reason = f"PostgreSQL is not reachable at {POSTGRES_URL}: {str(error).strip().splitlines()[0]}"
+        if IN_CI:
+            pytest.fail(reason + " (CI=true: the PostgreSQL tests must run)")
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres_url():
+    """A PostgreSQL URL whose search_path is a fresh, empty schema."""
+    import uuid
+    from urllib.parse import quote
+
+    import psycopg
+
+    _postgres_or_skip()
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    """A URL to an empty catalogue database, once per engine."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'catalogue.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def database(database_url):
+    from trialfinder.actions.catalogue import prepare_database
+    from trialfinder.storage.database import Database
+
+    db = Database(database_url)
+    prepare_database(database=db)
+    yield db
+    db.close()
