@@ -21,6 +21,7 @@ from trialfinder.actions import catalogue
 from trialfinder.actions.importing import Rejection, import_path
 from trialfinder.domain.errors import DomainError
 from trialfinder.domain.values import is_nct_id, nct_id
+from trialfinder.registries.ctgov_v2.client import RegistryError
 from trialfinder.registries.files import SourceError
 from trialfinder.settings import Settings, SettingsError
 from trialfinder.storage.database import Database, DatabaseError
@@ -30,6 +31,7 @@ log = logging.getLogger("trialfinder.cli")
 # Errors that mean "the user's input or environment is wrong": shown as they are, exit 1.
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
     SourceError,
+    RegistryError,
     DatabaseError,
     SettingsError,
     DomainError,
@@ -265,5 +267,83 @@ def stats_command(obj: Context, as_json: bool, top: int) -> None:
     click.echo(f"  newest registry update       {fresh['newest_registry_update'] or '-'}")
     click.echo(f"  oldest registry update       {fresh['oldest_registry_update'] or '-'}")
     click.echo(f"  last written here            {fresh['last_written'] or '-'}")
-    click.echo(f"  last sync cursor             {fresh['sync_cursor'] or 'never synced'}")
+    cursors = fresh["sync_cursors"] or {"ClinicalTrials.gov": "never synced"}
+    for scope, cursor in cursors.items():
+        click.echo(f"  synced up to                 {cursor}  ({scope})")
     click.echo(f"  last import                  {fresh['last_import'] or '-'}")
+
+
+@main.command("sync")
+@click.option("--condition", metavar="TEXT", help="Only studies of this condition (the API's query.cond).")
+@click.option("--term", metavar="TEXT", help="Only studies matching these words (the API's query.term).")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    metavar="STATUS",
+    help="Only studies with this overall status, e.g. RECRUITING (repeat for several).",
+)
+@click.option("--since", metavar="YYYY-MM-DD", help="Fetch studies updated on or after this day, whatever the cursor.")
+@click.option("--full", is_flag=True, help="Ignore the stored cursor and fetch everything in scope.")
+@click.option("--page-size", type=click.IntRange(1, 1000), default=1000, show_default=True, help="Studies per request.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary and rejected records.")
+@click.pass_obj
+@handle_errors
+def sync_command(
+    obj: Context,
+    condition: str | None,
+    term: str | None,
+    statuses: tuple[str, ...],
+    since: str | None,
+    full: bool,
+    page_size: int,
+    quiet: bool,
+) -> None:
+    """Fetch new and changed studies from the ClinicalTrials.gov API v2.
+
+    Incremental: the first sync of a scope fetches everything in it; later ones only what was
+    updated since the registry snapshot the previous sync saw. Without --condition, --term or
+    --status the scope is the whole registry (over half a million studies: hours, not minutes).
+    Transient failures (HTTP 429 and 5xx, timeouts, cut-off answers) are retried with backoff.
+    """
+    from trialfinder.actions.syncing import sync
+    from trialfinder.domain.values import PartialDate
+    from trialfinder.registries.ctgov_v2.client import CtgovClient
+
+    if since is not None:
+        try:
+            PartialDate.parse(since)
+        except DomainError:
+            raise click.BadParameter(f"{since!r} is not a date (YYYY-MM-DD)", param_hint="--since") from None
+    database = obj.open_catalogue(quiet=quiet)
+
+    def page_done(report) -> None:
+        if not quiet:
+            total = f" of {report.total:,}" if report.total is not None else ""
+            done = report.counts.total
+            click.echo(f"page {report.pages}: {done:,}{total} studies", err=True)
+
+    def rejected(rejection: Rejection) -> None:
+        click.echo(f"rejected {rejection.name}: {rejection.reason}", err=True)
+
+    with CtgovClient(obj.settings.ctgov_api_url) as client:
+        report = sync(
+            database=database,
+            client=client,
+            geocode=obj.geocoder(),
+            condition=condition,
+            term=term,
+            statuses=statuses,
+            since=since,
+            full=full,
+            page_size=page_size,
+            on_page=page_done,
+            on_rejection=rejected,
+        )
+    counts = report.counts
+    click.echo(
+        f"Synced {report.pages} page(s): {counts.added:,} added, {counts.updated:,} updated, "
+        f"{counts.unchanged:,} unchanged, {counts.rejected:,} rejected"
+        + (f", {counts.stale:,} older than the stored version" if counts.stale else "")
+        + f". Cursor: {report.previous_cursor or 'none'} -> {report.new_cursor}."
+    )
