@@ -54,12 +54,17 @@ class Context:
         return self._database
 
     def geocoder(self) -> Callable:
+        """Fills in site coordinates; the gazetteer is loaded only when a site first lacks them."""
         from trialfinder.geo.gazetteer import Gazetteer, geocode_sites
 
-        if self._gazetteer is None:
-            self._gazetteer = Gazetteer.load(self.settings.cache_dir)
-        gazetteer = self._gazetteer
-        return lambda trial: geocode_sites(trial, gazetteer)
+        def geocode(trial):
+            if all(site.coordinates is not None for site in trial.sites):
+                return trial
+            if self._gazetteer is None:
+                self._gazetteer = Gazetteer.load(self.settings.cache_dir)
+            return geocode_sites(trial, self._gazetteer)
+
+        return geocode
 
     def open_catalogue(self, *, quiet: bool = False) -> Database:
         """Migrate, and on first use load the starter catalogue, telling the user what is happening."""
@@ -111,6 +116,10 @@ def handle_errors(command: Callable) -> Callable:
             raise
         except click.ClickException:
             raise
+        except BrokenPipeError:
+            # The reader went away (`trialfinder stats | head`): nothing more to say.
+            sys.stderr.close()
+            sys.exit(0)
         except KeyboardInterrupt:
             click.echo("Interrupted. Work committed so far is kept; run the same command again to resume.", err=True)
             sys.exit(130)
@@ -255,10 +264,22 @@ def stats_command(obj: Context, as_json: bool, top: int) -> None:
         click.echo(json.dumps(stats, indent=2, ensure_ascii=False))
         return
     click.echo(f"Trials: {stats['trials']:,}")
-    for title, key in (("By status", "by_status"), ("By phase", "by_phase")):
+    from trialfinder.domain.trial import Phase, RecruitmentStatus
+    from trialfinder.views import labels
+
+    def status_label(code: str) -> str:
+        return labels.STATUS.get(RecruitmentStatus(code), code) if code in RecruitmentStatus.__members__ else code
+
+    def phase_label(codes: str) -> str:
+        if codes == "NOT_GIVEN":
+            return labels.phases(())
+        parts = codes.split("/")
+        return labels.phases(tuple(Phase(p) for p in parts)) if all(p in Phase.__members__ for p in parts) else codes
+
+    for title, key, label_of in (("By status", "by_status", status_label), ("By phase", "by_phase", phase_label)):
         click.echo(f"\n{title}:")
-        for label, count in stats[key].items():
-            click.echo(f"  {label:<28} {count:>9,}")
+        for code, count in stats[key].items():
+            click.echo(f"  {label_of(code):<28} {count:>9,}")
     click.echo(f"\nBy country of their sites (top {top}):")
     for label, count in list(stats["by_country"].items())[:top]:
         click.echo(f"  {label:<28} {count:>9,}")
@@ -326,7 +347,7 @@ def sync_command(
     def rejected(rejection: Rejection) -> None:
         click.echo(f"rejected {rejection.name}: {rejection.reason}", err=True)
 
-    with CtgovClient(obj.settings.ctgov_api_url) as client:
+    with CtgovClient(obj.settings.ctgov_api_url, max_retries=obj.settings.sync_max_retries) as client:
         report = sync(
             database=database,
             client=client,

@@ -25,6 +25,7 @@ class Settings:
     cache_dir: Path
     database_url: str
     ctgov_api_url: str = "https://clinicaltrials.gov/api/v2"
+    sync_max_retries: int = 5
     load_starter_catalogue: bool = True
     import_batch_size: int = 500
     log_level: str = "WARNING"
@@ -45,6 +46,7 @@ class Settings:
             cache_dir=cache_dir,
             database_url=database_url,
             ctgov_api_url=(get("CTGOV_API_URL") or cls.ctgov_api_url).rstrip("/"),
+            sync_max_retries=_integer(get("SYNC_MAX_RETRIES"), "SYNC_MAX_RETRIES", 5, 0, 20),
             load_starter_catalogue=_boolean(get("LOAD_STARTER_CATALOGUE"), "LOAD_STARTER_CATALOGUE", True),
             import_batch_size=_integer(get("IMPORT_BATCH_SIZE"), "IMPORT_BATCH_SIZE", 500, 1, 100_000),
             log_level=_choice(get("LOG_LEVEL"), "LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR")),
@@ -57,6 +59,7 @@ SETTING_NAMES = (
     "CACHE_DIR",
     "DATABASE_URL",
     "CTGOV_API_URL",
+    "SYNC_MAX_RETRIES",
     "LOAD_STARTER_CATALOGUE",
     "IMPORT_BATCH_SIZE",
     "LOG_LEVEL",

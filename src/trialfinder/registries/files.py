@@ -99,12 +99,12 @@ def open_source(path: str | os.PathLike[str]) -> Source:
                 f"{location}: not a complete zip archive ({error}); a truncated download looks like this, fetch it again"
             ) from None
         return Source(location, "zip", fingerprint, total)
-    if name.endswith((".tar.gz", ".tgz", ".tar")):
+    if name.endswith((".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tar")):
         return Source(location, "tar", fingerprint, None)
     if _format_of(name):
         return Source(location, "file", fingerprint, 1)
     raise SourceError(
-        f"{location}: expected ctg-studies.json.zip, a folder of v2 .json files, legacy .xml files, or a zip/tar.gz of them"
+        f"{location}: expected ctg-studies.json.zip, a folder of v2 .json files, legacy .xml files, or a zip or tar(.gz|.xz) of them"
     )
 
 

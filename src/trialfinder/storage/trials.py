@@ -178,7 +178,7 @@ class TrialStore:
     def counts_by_phase(self) -> dict[str, int]:
         counts: Counter[str] = Counter()
         for phases, number in self.conn.fetchall("SELECT phases, COUNT(*) FROM trials GROUP BY phases"):
-            label = phases.strip("|").replace("|", "/") or "not given"
+            label = phases.strip("|").replace("|", "/") or "NOT_GIVEN"
             counts[label] += int(number)
         return dict(counts.most_common())
 

@@ -1,0 +1,173 @@
+"""The `trialfinder` command as a user runs it: a subprocess, real files, real databases."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+from support.replay_server import ReplayServer, Reply
+
+V2 = FIXTURES / "ctgov_v2"
+PAGES = FIXTURES / "ctgov_api"
+
+
+def run(*args: str, env: dict[str, str], check_clean: bool = True) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        [sys.executable, "-m", "trialfinder", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    if check_clean:
+        assert "Traceback" not in done.stderr + done.stdout, done.stderr
+    return done
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory) -> Path:
+    """Shared by the module's tests: the gazetteer index is built once (it is a cache, and rebuilt when absent)."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture
+def env(tmp_path, database_url, cache_dir) -> dict[str, str]:
+    """A user's environment with its own data folder, an empty database and no starter catalogue."""
+    return {
+        **os.environ,
+        "TRIALFINDER_DATA_DIR": str(tmp_path / "data"),
+        "TRIALFINDER_CACHE_DIR": str(cache_dir),
+        "TRIALFINDER_DATABASE_URL": database_url,
+        "TRIALFINDER_LOAD_STARTER_CATALOGUE": "false",
+    }
+
+
+def test_help_documents_every_command(env):
+    done = run("--help", env=env)
+    assert done.returncode == 0
+    for command in ("import", "sync", "show", "stats", "migrate"):
+        assert command in done.stdout
+        sub = run(command, "--help", env=env)
+        assert sub.returncode == 0 and "Usage:" in sub.stdout
+
+
+def test_import_show_and_stats(env):
+    done = run("import", str(V2), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "4 added, 0 updated, 0 unchanged, 0 rejected" in done.stdout
+
+    again = run("import", str(V2), env=env)
+    assert "0 added, 0 updated, 4 unchanged, 0 rejected" in again.stdout
+
+    shown = run("show", "nct06857773", env=env)
+    assert shown.returncode == 0
+    text = shown.stdout
+    assert "Induction Treatment for Initially Unresectable Colorectal Liver Metastases" in text
+    assert "Recruiting | 18 years and older | All | Phase 3" in text
+    assert "2023-506194-35-00" in text
+    assert "Hb ≥ 5.5 mmol/L" in text
+    assert "• The Netherlands Cancer Institute (Amsterdam, Netherlands) [Recruiting]" in text
+
+    stats = run("stats", env=env)
+    assert stats.returncode == 0
+    assert "Trials: 4" in stats.stdout
+    assert "Recruiting" in stats.stdout or "RECRUITING" in stats.stdout
+    assert "Netherlands" in stats.stdout
+    assert "newest registry update       2025-09-24" in stats.stdout
+
+
+def test_rejected_records_are_listed_and_the_rest_imported(env, tmp_path):
+    folder = tmp_path / "records"
+    shutil.copytree(V2, folder)
+    (folder / "broken.json").write_text("{not json")
+    done = run("import", str(folder), env=env)
+    assert done.returncode == 0
+    assert "4 added, 0 updated, 0 unchanged, 1 rejected" in done.stdout
+    assert "rejected broken.json: invalid JSON" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "code"),
+    [
+        (("import", "/no/such/place"), "no such file or folder", 1),
+        (("show", "NCT123"), "is not an NCT id", 2),
+        (("show", "NCT00000001"), "is not in the catalogue", 1),
+        (("sync", "--since", "last tuesday"), "is not a date", 2),
+        (("frobnicate",), "No such command", 2),
+    ],
+)
+def test_errors_are_one_clear_line_and_a_non_zero_exit(env, args, message, code):
+    done = run(*args, env=env)
+    assert done.returncode == code
+    assert message in done.stderr
+
+
+def test_truncated_zip_is_one_line(env, tmp_path):
+    archive = tmp_path / "ctg-studies.json.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for record in V2.glob("*.json"):
+            zf.write(record, record.name)
+    archive.write_bytes(archive.read_bytes()[:5000])
+    done = run("import", str(archive), env=env)
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0
+    assert "not a complete zip archive" in done.stderr
+
+
+def test_bad_settings_and_unreachable_database_are_one_line(env):
+    bad = run("stats", env={**env, "TRIALFINDER_IMPORT_BATCH_SIZE": "lots"})
+    assert bad.returncode == 1
+    assert "TRIALFINDER_IMPORT_BATCH_SIZE must be a whole number" in bad.stderr
+    unreachable = run("--database", "postgresql://nobody:secret@127.0.0.1:1/none", "stats", env=env)
+    assert unreachable.returncode == 1
+    assert "cannot connect to postgresql://nobody:***@127.0.0.1:1/none" in unreachable.stderr
+    assert "secret" not in unreachable.stderr
+
+
+def test_sync_against_a_replayed_registry(env):
+    script = [
+        Reply.file(PAGES / "version.json"),
+        Reply.file(PAGES / "page1.json"),
+        Reply.file(PAGES / "page2.json"),
+    ]
+    with ReplayServer(script) as server:
+        done = run("sync", "--quiet", env={**env, "TRIALFINDER_CTGOV_API_URL": server.url})
+    assert done.returncode == 0, done.stderr
+    assert "Synced 2 page(s): 4 added" in done.stdout
+    assert "Cursor: none -> 2025-11-20T09:00:05" in done.stdout
+    stats = run("stats", env=env)
+    assert "2025-11-20T09:00:05  (ctgov_v2.cursor)" in stats.stdout
+
+
+def test_registry_down_is_one_line(env):
+    with ReplayServer([Reply.text("down", 503)] * 6) as server:
+        done = run("sync", env={**env, "TRIALFINDER_CTGOV_API_URL": server.url, "TRIALFINDER_SYNC_MAX_RETRIES": "0"})
+    assert done.returncode == 1
+    assert "ClinicalTrials.gov is unavailable" in done.stderr
+
+
+@pytest.mark.slow
+def test_first_run_loads_the_starter_catalogue(tmp_path):
+    env = {
+        **os.environ,
+        "TRIALFINDER_DATA_DIR": str(tmp_path / "data"),
+        "TRIALFINDER_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    env.pop("TRIALFINDER_DATABASE_URL", None)
+    done = run("show", "NCT06857773", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "First run: loading the starter catalogue" in done.stderr
+    assert "PUMP-IT RCT" in done.stdout
+    assert (tmp_path / "data" / "trialfinder.db").exists()
+    stats = run("stats", "--json", env=env)
+    assert '"trials": 6798' in stats.stdout
+    again = run("show", "NCT00000102", env=env)
+    assert "First run" not in again.stderr
+    assert again.returncode == 0
