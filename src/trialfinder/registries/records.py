@@ -7,7 +7,7 @@ import msgspec
 from trialfinder.domain.errors import InvalidRecord
 from trialfinder.domain.trial import Trial
 from trialfinder.registries.ctgov_v2 import mapping as v2
-# XML mapping imported lazily below (temporary)
+from trialfinder.registries.ctgov_xml import mapping as xml
 from trialfinder.registries.fields import Warnings
 from trialfinder.registries.files import V2, XML, RawRecord
 
@@ -28,8 +28,6 @@ def to_trial(record: RawRecord, warnings: Warnings | None = None) -> Trial:
             raise InvalidRecord(f"invalid JSON: {error}") from None
         return v2.to_trial(raw, warnings)
     if record.format == XML:
-        from trialfinder.registries.ctgov_xml import mapping as xml
-
         return xml.to_trial(data, warnings)
     raise InvalidRecord(f"unknown record format {record.format!r}")
 
