@@ -2,4 +2,6 @@
 
 from trialfinder.cli import main
 
-main(prog_name="trialfinder")
+# The guard matters: import workers are spawned processes that import this module again.
+if __name__ == "__main__":
+    main(prog_name="trialfinder")

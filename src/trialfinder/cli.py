@@ -45,7 +45,6 @@ class Context:
     def __init__(self, settings: Settings):
         self.settings = settings
         self._database: Database | None = None
-        self._gazetteer: Any = None
 
     @property
     def database(self) -> Database:
@@ -55,16 +54,9 @@ class Context:
 
     def geocoder(self) -> Callable:
         """Fills in site coordinates; the gazetteer is loaded only when a site first lacks them."""
-        from trialfinder.geo.gazetteer import Gazetteer, geocode_sites
+        from trialfinder.geo.gazetteer import SiteGeocoder
 
-        def geocode(trial):
-            if all(site.coordinates is not None for site in trial.sites):
-                return trial
-            if self._gazetteer is None:
-                self._gazetteer = Gazetteer.load(self.settings.cache_dir)
-            return geocode_sites(trial, self._gazetteer)
-
-        return geocode
+        return SiteGeocoder(self.settings.cache_dir)
 
     def open_catalogue(self, *, quiet: bool = False) -> Database:
         """Migrate, and on first use load the starter catalogue, telling the user what is happening."""
@@ -83,7 +75,11 @@ class Context:
                 "Loading starter catalogue",
                 quiet,
                 lambda progress: catalogue.load_starter_catalogue(
-                    database=database, geocode=self.geocoder(), starter=starter, on_progress=progress
+                    database=database,
+                    geocode=self.geocoder(),
+                    starter=starter,
+                    workers=self.settings.import_workers,
+                    on_progress=progress,
                 ),
             )
             if not quiet:
@@ -213,6 +209,7 @@ def import_command(obj: Context, path: str, batch_size: int | None, quiet: bool)
             path=path,
             geocode=obj.geocoder(),
             batch_size=batch_size or obj.settings.import_batch_size,
+            workers=obj.settings.import_workers,
             on_progress=progress,
             on_rejection=rejected,
         ),

@@ -28,6 +28,7 @@ class Settings:
     sync_max_retries: int = 5
     load_starter_catalogue: bool = True
     import_batch_size: int = 500
+    import_workers: int = 2
     log_level: str = "WARNING"
 
     @classmethod
@@ -49,6 +50,7 @@ class Settings:
             sync_max_retries=_integer(get("SYNC_MAX_RETRIES"), "SYNC_MAX_RETRIES", 5, 0, 20),
             load_starter_catalogue=_boolean(get("LOAD_STARTER_CATALOGUE"), "LOAD_STARTER_CATALOGUE", True),
             import_batch_size=_integer(get("IMPORT_BATCH_SIZE"), "IMPORT_BATCH_SIZE", 500, 1, 100_000),
+            import_workers=_integer(get("IMPORT_WORKERS"), "IMPORT_WORKERS", min(os.cpu_count() or 1, 4), 0, 64),
             log_level=_choice(get("LOG_LEVEL"), "LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR")),
         )
 
@@ -62,6 +64,7 @@ SETTING_NAMES = (
     "SYNC_MAX_RETRIES",
     "LOAD_STARTER_CATALOGUE",
     "IMPORT_BATCH_SIZE",
+    "IMPORT_WORKERS",
     "LOG_LEVEL",
 )
 

@@ -212,3 +212,49 @@ def test_reimport_replaces_sites_rather_than_adding_to_them(database, tmp_path):
     with database.connect() as conn:
         facilities = [row[0] for row in conn.fetchall("SELECT facility FROM sites ORDER BY position")]
     assert facilities == ["The Netherlands Cancer Institute", "Erasmus MC"]
+
+
+def _scaled_zip(path: Path, copies: int) -> Path:
+    """A bulk-download-like zip of `copies` records made from the fixtures, each with a new NCT id."""
+    templates = [p.read_text() for p in sorted(V2_FIXTURES.glob("*.json"))]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for index in range(copies):
+            template = templates[index % len(templates)]
+            original = json.loads(template)["protocolSection"]["identificationModule"]["nctId"]
+            zf.writestr(f"shard{index % 7}/NCT9{index:07d}.json", template.replace(original, f"NCT9{index:07d}"))
+    return path
+
+
+def test_worker_processes_store_exactly_what_one_process_stores(tmp_path):
+    from trialfinder.actions.catalogue import prepare_database
+    from trialfinder.actions.importing import PARALLEL_FROM
+    from trialfinder.storage.database import Database
+
+    archive = _scaled_zip(tmp_path / "ctg-studies.json.zip", PARALLEL_FROM + 37)
+    hashes = []
+    for workers in (0, 2):
+        database = Database(f"sqlite:///{tmp_path / f'w{workers}.db'}")
+        prepare_database(database=database)
+        positions: list[int] = []
+        report = import_path(database=database, path=archive, workers=workers, batch_size=300, on_progress=positions.append)
+        assert report.counts.added == PARALLEL_FROM + 37
+        assert positions == [300, 600, 900, PARALLEL_FROM + 37]  # batches in source order either way
+        with database.connect() as conn:
+            hashes.append(conn.fetchall("SELECT nct_id, content_hash FROM trials ORDER BY nct_id"))
+            sites = conn.scalar("SELECT COUNT(*) FROM sites")
+        assert sites > 0
+    assert hashes[0] == hashes[1]
+
+
+def test_a_damaged_zip_entry_costs_that_record_only(database, tmp_path):
+    archive = tmp_path / "ctg-studies.json.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
+        for record in sorted(V2_FIXTURES.glob("*.json")):
+            zf.write(record, record.name)
+    data = bytearray(archive.read_bytes())
+    marker = data.find(b"Floxuridine")  # inside NCT06857773's stored bytes
+    data[marker : marker + 3] = b"XXX"  # the CRC no longer matches
+    archive.write_bytes(bytes(data))
+    report = import_path(database=database, path=archive)
+    assert report.counts.added == 3
+    assert [(r.name, r.reason.split(":")[0]) for r in report.rejections] == [("NCT06857773.json", "damaged zip entry")]

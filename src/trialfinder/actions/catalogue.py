@@ -57,6 +57,7 @@ def load_starter_catalogue(
     database: Database,
     geocode: Geocoder | None = None,
     starter: StarterCatalogue | None = None,
+    workers: int = 0,
     on_progress: Progress | None = None,
     on_rejection: OnRejection | None = None,
 ) -> ImportReport:
@@ -66,6 +67,7 @@ def load_starter_catalogue(
         database=database,
         path=catalogue.archive,
         geocode=geocode,
+        workers=workers,
         on_progress=on_progress,
         on_rejection=on_rejection,
         source_label=f"starter catalogue {catalogue.manifest.get('built', '')}".strip(),

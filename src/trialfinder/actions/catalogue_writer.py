@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 
 from trialfinder.domain.trial import Trial
 from trialfinder.storage.bookkeeping import ImportCounts
-from trialfinder.storage.codec import content_hash, encode_trial
 from trialfinder.storage.database import Connection
-from trialfinder.storage.trials import TrialStore
+from trialfinder.storage.trials import TrialRow, TrialStore
 
 Geocoder = Callable[[Trial], Trial]
 
@@ -32,38 +31,39 @@ class Change:
     outcome: str
 
 
-def write_batch(conn: Connection, trials: Sequence[Trial], *, now: str | None = None) -> tuple[ImportCounts, list[Change]]:
-    """Upsert `trials` on `conn`; the caller holds the transaction. Returns the counts and each trial's fate."""
+def write_batch(conn: Connection, rows: Sequence[TrialRow | Trial], *, now: str | None = None) -> tuple[ImportCounts, list[Change]]:
+    """Upsert trials (or their prepared rows) on `conn`; the caller holds the transaction.
+
+    Returns the counts and each trial's fate.
+    """
     stamp = now or utc_now()
-    newest: dict[str, Trial] = {}
+    newest: dict[str, TrialRow] = {}
     stale_in_batch: list[str] = []
-    for trial in trials:
-        held = newest.get(trial.nct_id)
-        if held is not None and held.is_newer_than(trial.last_update):
-            stale_in_batch.append(trial.nct_id)
+    for item in rows:
+        row = item if isinstance(item, TrialRow) else TrialRow.from_trial(item)
+        held = newest.get(row.nct_id)
+        if held is not None and held.last_update_key > row.last_update_key:
+            stale_in_batch.append(row.nct_id)
             continue
         if held is not None:
             stale_in_batch.append(held.nct_id)
-        newest[trial.nct_id] = trial
+        newest[row.nct_id] = row
 
     store = TrialStore(conn)
     stored = store.versions(newest)
     changes = [Change(nct_id, "stale") for nct_id in stale_in_batch]
-    for trial in newest.values():
-        encoded = encode_trial(trial)
-        digest = content_hash(encoded)
-        previous = stored.get(trial.nct_id)
-        incoming_key = trial.last_update.sort_key() if trial.last_update else ""
-        if previous is not None and previous.content_hash == digest:
-            changes.append(Change(trial.nct_id, "unchanged"))
+    for row in newest.values():
+        previous = stored.get(row.nct_id)
+        if previous is not None and previous.content_hash == row.content_hash:
+            changes.append(Change(row.nct_id, "unchanged"))
             continue
-        if previous is not None and previous.last_update_key > incoming_key:
-            changes.append(Change(trial.nct_id, "stale"))
+        if previous is not None and previous.last_update_key > row.last_update_key:
+            changes.append(Change(row.nct_id, "stale"))
             continue
-        if not store.save(trial, encoded, digest, stamp):
-            changes.append(Change(trial.nct_id, "stale"))  # a newer version landed meanwhile
+        if not store.save(row, stamp, is_new=previous is None):
+            changes.append(Change(row.nct_id, "stale"))  # a newer version landed meanwhile
             continue
-        changes.append(Change(trial.nct_id, "added" if previous is None else "updated"))
+        changes.append(Change(row.nct_id, "added" if previous is None else "updated"))
 
     counts = ImportCounts(
         added=sum(change.outcome == "added" for change in changes),

@@ -9,7 +9,10 @@ reason, and skipped.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from trialfinder.registries.fields import Warnings
 from trialfinder.registries.files import RawRecord, open_source, split_records
 from trialfinder.registries.records import to_trial
 from trialfinder.storage.bookkeeping import ImportCounts, ImportRuns
+from trialfinder.storage.trials import TrialRow
 from trialfinder.storage.database import Database
 
 log = logging.getLogger("trialfinder.actions.import")
@@ -58,11 +62,17 @@ def import_path(
     path: str | Path,
     geocode: Geocoder | None = None,
     batch_size: int = 500,
+    workers: int = 0,
     on_progress: Progress | None = None,
     on_rejection: OnRejection | None = None,
     source_label: str | None = None,
 ) -> ImportReport:
-    """Import every record under `path`. Raises SourceError when the source as a whole is unreadable."""
+    """Import every record under `path`. Raises SourceError when the source as a whole is unreadable.
+
+    With `workers` > 0, records are decoded, mapped and geocoded in that many worker processes while this
+    one writes; results are taken in source order, so batches, positions and resume are the same as with
+    `workers` = 0. `geocode` must then be picklable (e.g. `geo.gazetteer.SiteGeocoder`).
+    """
     source = open_source(path)
     key = source_label or source.key
     report = ImportReport(source=key)
@@ -76,7 +86,7 @@ def import_path(
             else:
                 runs.start(key, source.fingerprint, utc_now())
 
-        batch: list[Trial] = []
+        batch: list[TrialRow] = []
         batch_rejections: list[Rejection] = []
         position = report.resumed_from
 
@@ -92,11 +102,20 @@ def import_path(
             batch.clear()
             batch_rejections.clear()
 
-        for index, raw in source.records(skip=report.resumed_from):
-            for record in split_records(raw):
-                trial = _map(record, report, batch_rejections, on_rejection, geocode)
-                if trial is not None:
-                    batch.append(trial)
+        records = source.records(skip=report.resumed_from)
+        # Starting worker processes costs about a second: not worth it for a handful of files.
+        parallel = workers > 0 and (source.total is None or source.total >= PARALLEL_FROM)
+        results = _in_workers(records, geocode, workers) if parallel else _in_process(records, geocode)
+        for index, mapped in results:
+            for outcome in mapped:
+                report.warnings += outcome.warnings
+                if outcome.row is None:
+                    rejection = Rejection(outcome.name, outcome.reason or "unreadable")
+                    batch_rejections.append(rejection)
+                    if on_rejection:
+                        on_rejection(rejection)
+                else:
+                    batch.append(outcome.row)
             position = index + 1
             if len(batch) + len(batch_rejections) >= batch_size:
                 flush()
@@ -115,21 +134,65 @@ def import_path(
     return report
 
 
-def _map(
-    record: RawRecord,
-    report: ImportReport,
-    rejections: list[Rejection],
-    on_rejection: OnRejection | None,
-    geocode: Geocoder | None,
-) -> Trial | None:
-    warnings = Warnings()
-    try:
-        trial = to_trial(record, warnings)
-    except InvalidRecord as error:
-        rejection = Rejection(record.name, str(error))
-        rejections.append(rejection)
-        if on_rejection:
-            on_rejection(rejection)
-        return None
-    report.warnings += len(warnings)
-    return geocode(trial) if geocode else trial
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """One record after mapping: its trial as table rows, or why it was rejected."""
+
+    name: str
+    row: TrialRow | None
+    reason: str | None
+    warnings: int
+
+
+def map_record(raw: RawRecord, geocode: Geocoder | None) -> list[Mapped]:
+    """Decode, map and geocode one raw record (a v2 page file may hold several studies)."""
+    results = []
+    for record in split_records(raw):
+        warnings = Warnings()
+        try:
+            trial = to_trial(record, warnings)
+        except InvalidRecord as error:
+            results.append(Mapped(record.name, None, str(error), 0))
+            continue
+        if geocode is not None:
+            trial = geocode(trial)
+        results.append(Mapped(record.name, TrialRow.from_trial(trial), None, len(warnings)))
+    return results
+
+
+def _map_chunk(chunk: list[tuple[int, RawRecord]], geocode: Geocoder | None) -> list[tuple[int, list[Mapped]]]:
+    return [(index, map_record(raw, geocode)) for index, raw in chunk]
+
+
+def _in_process(records: Iterable[tuple[int, RawRecord]], geocode: Geocoder | None) -> Iterator[tuple[int, list[Mapped]]]:
+    for index, raw in records:
+        yield index, map_record(raw, geocode)
+
+
+PARALLEL_FROM = 1_000  # records; smaller sources are mapped in this process
+_CHUNK = 64  # records per task: large enough to amortise pickling, small enough to keep memory flat
+
+
+def _in_workers(
+    records: Iterable[tuple[int, RawRecord]], geocode: Geocoder | None, workers: int
+) -> Iterator[tuple[int, list[Mapped]]]:
+    """Map in worker processes, in order, with a bounded number of chunks in flight (memory stays flat)."""
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding database connections
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[Future] = deque()
+        chunk: list[tuple[int, RawRecord]] = []
+        try:
+            for item in records:
+                chunk.append(item)
+                if len(chunk) >= _CHUNK:
+                    pending.append(pool.submit(_map_chunk, chunk, geocode))
+                    chunk = []
+                    while len(pending) > workers * 3:
+                        yield from pending.popleft().result()
+            if chunk:
+                pending.append(pool.submit(_map_chunk, chunk, geocode))
+            while pending:
+                yield from pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()

@@ -1049,3 +1049,16 @@ def shared_gazetteer(cache_dir: Path | None = None) -> Gazetteer:
         if _shared is None:
             _shared = Gazetteer.load(cache_dir if cache_dir is not None else default_cache_dir())
         return _shared
+
+
+class SiteGeocoder:
+    """`geocode_sites` as a picklable callable: the gazetteer is loaded on the first site without coordinates,
+    in whichever process calls it (importer workers each load the shared cache file, which takes milliseconds)."""
+
+    def __init__(self, cache_dir: Path | None):
+        self.cache_dir = cache_dir
+
+    def __call__(self, trial: Trial) -> Trial:
+        if all(site.coordinates is not None for site in trial.sites):
+            return trial
+        return geocode_sites(trial, shared_gazetteer(self.cache_dir))

@@ -38,6 +38,13 @@ def text(value: object, name: str, warnings: Warnings, *, limit: int = SHORT_TEX
     """Clean text or None: strings are NFC-normalised, stripped of control characters and trimmed."""
     if value is None:
         return None
+    if type(value) is str and value.isascii() and value.isprintable():
+        # The common case, about a million times per thousand records: printable ASCII is already NFC and
+        # has no control characters, so only trimming and the length check remain.
+        cleaned = value.strip()
+        if len(cleaned) > limit:
+            raise RecordTooLarge(f"{name} is {len(cleaned):,} characters long, over the limit of {limit:,}")
+        return cleaned or None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):

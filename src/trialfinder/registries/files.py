@@ -7,6 +7,7 @@ central directory, a tar.gz as a stream, a folder file by file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tarfile
@@ -30,12 +31,35 @@ class SourceError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class RawRecord:
-    """One record as found: where it came from (for reports), its format, and its bytes or why it is unreadable."""
+    """One record as found: where it came from (for reports), its format, and its bytes or why it is unreadable.
+
+    A record in a zip archive may come unread (`archive` set, `data` None): `loaded()` reads it, so that import
+    workers, not the process that writes, pay for decompression.
+    """
 
     name: str
     format: str
     data: bytes | None = None
     error: str | None = None
+    archive: str | None = None
+
+    def loaded(self) -> RawRecord:
+        if self.data is not None or self.error is not None or self.archive is None:
+            return self
+        try:
+            stat = os.stat(self.archive)
+            handle = _open_zip(self.archive, stat.st_size, stat.st_mtime_ns)
+            return RawRecord(self.name, self.format, handle.read(self.name))
+        except (zipfile.BadZipFile, EOFError, OSError, KeyError, zipfile.LargeZipFile, NotImplementedError) as error:
+            # A damaged entry (bad CRC, cut short) costs that record, not the import.
+            return RawRecord(self.name, self.format, error=f"damaged zip entry: {error}")
+
+
+@functools.lru_cache(maxsize=2)
+def _open_zip(path: str, size: int, mtime_ns: int) -> zipfile.ZipFile:
+    """One open handle per archive and process (workers read many entries of the same archive); keyed by
+    size and time as well, so that an archive replaced at the same path is opened afresh."""
+    return zipfile.ZipFile(path)
 
 
 def _format_of(name: str) -> str | None:
@@ -144,11 +168,7 @@ def _zip_records(path: Path, skip: int) -> Iterator[tuple[int, RawRecord]]:
             if info.file_size > MAX_RECORD_BYTES:
                 yield position, RawRecord(info.filename, fmt, error=f"entry is {info.file_size:,} bytes, too large")
                 continue
-            try:
-                yield position, RawRecord(info.filename, fmt, archive.read(info))
-            except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile, NotImplementedError) as error:
-                # A damaged entry (bad CRC, cut short) costs that record, not the import.
-                yield position, RawRecord(info.filename, fmt, error=f"damaged zip entry: {error}")
+            yield position, RawRecord(info.filename, fmt, archive=str(path))
 
 
 def _tar_records(path: Path, skip: int) -> Iterator[tuple[int, RawRecord]]:
@@ -177,6 +197,7 @@ def _tar_records(path: Path, skip: int) -> Iterator[tuple[int, RawRecord]]:
 
 def split_records(record: RawRecord) -> Iterator[RawRecord]:
     """A v2 JSON file may hold one study, a list of them, or a `/studies` page ({"studies": [...]})."""
+    record = record.loaded()
     if record.format != V2 or record.data is None:
         yield record
         return

@@ -67,7 +67,6 @@ _SITES_COLUMNS = """
 _COMMON_TAIL = (
     "CREATE INDEX trials_status ON trials (overall_status)",
     "CREATE INDEX trials_last_update ON trials (last_update_key)",
-    "CREATE INDEX sites_trial ON sites (trial_id)",
     "CREATE INDEX sites_position ON sites (lat, lon)",
     """CREATE TABLE import_runs (
         source TEXT NOT NULL,

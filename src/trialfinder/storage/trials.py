@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from trialfinder.domain.trial import Trial
-from trialfinder.storage.codec import decode_trial
+from trialfinder.storage.codec import content_hash, decode_trial, encode_trial
 from trialfinder.storage.database import Connection
 
 
@@ -17,6 +17,63 @@ class StoredVersion:
 
     last_update_key: str
     content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrialRow:
+    """A trial as the catalogue tables hold it, computed without a database: import workers build these,
+    so that the process that writes only runs SQL. Plain tuples, cheap to pickle."""
+
+    nct_id: str
+    last_update_key: str
+    content_hash: str
+    columns: tuple  # the `trials` columns in _COLUMNS order, less imported_at and updated_at
+    sites: tuple[tuple, ...]  # `sites` rows less trial_id
+    text: tuple[str, ...]  # the full-text fields in _SEARCH_FIELDS order
+
+    @classmethod
+    def from_trial(cls, trial: Trial, encoded: bytes | None = None) -> TrialRow:
+        form = encoded if encoded is not None else encode_trial(trial)
+        digest = content_hash(form)
+        ages = trial.eligibility.ages
+        key = trial.last_update.sort_key() if trial.last_update else ""
+        columns = (
+            trial.nct_id,
+            trial.brief_title,
+            trial.overall_status.value,
+            trial.study_type.value if trial.study_type else None,
+            "|" + "|".join(phase.value for phase in trial.phases) + "|",
+            trial.eligibility.sex.value,
+            ages.minimum.in_days() if ages.minimum else None,
+            ages.maximum.in_days() if ages.maximum else None,
+            None if trial.eligibility.healthy_volunteers is None else int(trial.eligibility.healthy_volunteers),
+            trial.start_date.isoformat() if trial.start_date else None,
+            trial.first_posted.isoformat() if trial.first_posted else None,
+            trial.last_update.isoformat() if trial.last_update else None,
+            key,
+            trial.source_format,
+            digest,
+            len(trial.sites),
+            "|" + "|".join(sorted({site.country for site in trial.sites if site.country})) + "|",
+            form.decode("utf-8"),
+        )
+        sites = tuple(
+            (
+                position,
+                site.facility,
+                site.city,
+                site.state,
+                site.postal_code,
+                site.country,
+                site.status.value if site.status else None,
+                site.coordinates.lat if site.coordinates else None,
+                site.coordinates.lon if site.coordinates else None,
+                int(site.coordinates_approximate),
+            )
+            for position, site in enumerate(trial.sites)
+        )
+        text = search_text(trial)
+        return cls(trial.nct_id, key, digest, columns, sites, tuple(text[field] for field in _SEARCH_FIELDS))
 
 
 def search_text(trial: Trial) -> dict[str, str]:
@@ -101,66 +158,28 @@ class TrialStore:
             found.update({row[0]: StoredVersion(row[1], row[2]) for row in rows})
         return found
 
-    def save(self, trial: Trial, encoded: bytes, content_hash: str, now: str) -> bool:
-        """Insert or replace a trial with its sites and search text. False when a newer version is stored."""
-        ages = trial.eligibility.ages
-        values = (
-            trial.nct_id,
-            trial.brief_title,
-            trial.overall_status.value,
-            trial.study_type.value if trial.study_type else None,
-            "|" + "|".join(phase.value for phase in trial.phases) + "|",
-            trial.eligibility.sex.value,
-            ages.minimum.in_days() if ages.minimum else None,
-            ages.maximum.in_days() if ages.maximum else None,
-            None if trial.eligibility.healthy_volunteers is None else int(trial.eligibility.healthy_volunteers),
-            trial.start_date.isoformat() if trial.start_date else None,
-            trial.first_posted.isoformat() if trial.first_posted else None,
-            trial.last_update.isoformat() if trial.last_update else None,
-            trial.last_update.sort_key() if trial.last_update else "",
-            trial.source_format,
-            content_hash,
-            len(trial.sites),
-            "|" + "|".join(sorted({site.country for site in trial.sites if site.country})) + "|",
-            encoded.decode("utf-8"),
-            now,
-            now,
-        )
-        text = search_text(trial)
+    def save(self, row: TrialRow, now: str, *, is_new: bool = False) -> bool:
+        """Insert or replace a trial with its sites and search text. False when a newer version is stored.
+
+        `is_new` (the caller saw no stored version) skips deleting sites and search text that cannot exist.
+        """
+        values = (*row.columns, now, now)
         if self.conn.dialect == "sqlite":
-            row = self.conn.fetchone(_UPSERT_SQLITE, values)
+            returned = self.conn.fetchone(_UPSERT_SQLITE, values)
         else:
-            row = self.conn.fetchone(
-                _UPSERT_POSTGRES, (*values, *(text[field] for field in _SEARCH_FIELDS), text["conditions"])
-            )
-        if row is None:
+            returned = self.conn.fetchone(_UPSERT_POSTGRES, (*values, *row.text, row.text[1]))
+        if returned is None:
             return False
-        trial_id = row[0]
-        self.conn.execute("DELETE FROM sites WHERE trial_id = ?", (trial_id,))
-        self.conn.executemany(
-            _SITE_INSERT,
-            (
-                (
-                    trial_id,
-                    position,
-                    site.facility,
-                    site.city,
-                    site.state,
-                    site.postal_code,
-                    site.country,
-                    site.status.value if site.status else None,
-                    site.coordinates.lat if site.coordinates else None,
-                    site.coordinates.lon if site.coordinates else None,
-                    int(site.coordinates_approximate),
-                )
-                for position, site in enumerate(trial.sites)
-            ),
-        )
+        trial_id = returned[0]
+        if not is_new:
+            self.conn.execute("DELETE FROM sites WHERE trial_id = ?", (trial_id,))
+        self.conn.executemany(_SITE_INSERT, ((trial_id, *site) for site in row.sites))
         if self.conn.dialect == "sqlite":
-            self.conn.execute("DELETE FROM trial_search WHERE rowid = ?", (trial_id,))
+            if not is_new:
+                self.conn.execute("DELETE FROM trial_search WHERE rowid = ?", (trial_id,))
             self.conn.execute(
                 f"INSERT INTO trial_search (rowid, {', '.join(_SEARCH_FIELDS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (trial_id, *(text[field] for field in _SEARCH_FIELDS)),
+                (trial_id, *row.text),
             )
         return True
 
