@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
-
 from support.replay_server import ABSENT, ReplayServer, Reply
+
 from trialfinder import __version__
 from trialfinder.domain.errors import DomainError
 from trialfinder.registries.ctgov_v2.client import (
@@ -477,7 +477,7 @@ def test_backoff_retries_are_numbered_from_one():
         Backoff().delay(0)
 
 
-NOW = datetime(2025, 11, 20, 9, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 11, 20, 9, 0, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -18,13 +18,12 @@ from pathlib import Path
 
 from trialfinder.actions.catalogue_writer import Geocoder, utc_now, write_batch
 from trialfinder.domain.errors import InvalidRecord
-from trialfinder.domain.trial import Trial
 from trialfinder.registries.fields import Warnings
 from trialfinder.registries.files import RawRecord, open_source, split_records
 from trialfinder.registries.records import to_trial
 from trialfinder.storage.bookkeeping import ImportCounts, ImportRuns
-from trialfinder.storage.trials import TrialRow
 from trialfinder.storage.database import Database
+from trialfinder.storage.trials import TrialRow
 
 log = logging.getLogger("trialfinder.actions.import")
 

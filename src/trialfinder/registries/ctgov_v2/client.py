@@ -26,7 +26,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -206,7 +206,7 @@ def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:  # HTTP-dates are always GMT
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -442,8 +442,8 @@ def _server_now(response: httpx.Response) -> datetime:
         except (TypeError, ValueError, IndexError):
             pass
         else:
-            return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
-    return datetime.now(timezone.utc)
+            return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return datetime.now(UTC)
 
 
 def _rejection(url_path: str, response: httpx.Response) -> RegistryRequestRejected:
