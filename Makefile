@@ -26,6 +26,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 services:
 	scripts/ensure-postgres
+	scripts/ensure-browser
 
 test: install-test services
 	$(BIN)/pytest

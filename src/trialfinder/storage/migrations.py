@@ -110,6 +110,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             *_COMMON_TAIL,
         ),
     ),
+    Migration(
+        2,
+        "PostgreSQL: a full-text index of intervention names, for search by intervention",
+        # SQLite's FTS5 table already has an interventions column to filter on.
+        sqlite=(),
+        postgresql=(
+            "ALTER TABLE trials ADD COLUMN intervention_vector tsvector",
+            """UPDATE trials SET intervention_vector = to_tsvector('english', COALESCE((
+                SELECT string_agg(concat_ws(' ', item->>'name', (
+                    SELECT string_agg(other, ' ') FROM json_array_elements_text(item->'other_names') other
+                )), ' ') FROM json_array_elements(record::json->'interventions') item
+            ), ''))""",
+            "CREATE INDEX trials_intervention_search ON trials USING GIN (intervention_vector)",
+        ),
+    ),
 )
 
 

@@ -127,10 +127,11 @@ _PG_VECTOR = (
     "setweight(to_tsvector('english', ?), 'C') || setweight(to_tsvector('english', ?), 'D')"
 )
 _UPSERT_POSTGRES = (
-    f"INSERT INTO trials ({', '.join(_COLUMNS)}, search_vector, condition_vector) "
-    f"VALUES ({', '.join('?' for _ in _COLUMNS)}, {_PG_VECTOR}, to_tsvector('english', ?)) "
+    f"INSERT INTO trials ({', '.join(_COLUMNS)}, search_vector, condition_vector, intervention_vector) "
+    f"VALUES ({', '.join('?' for _ in _COLUMNS)}, {_PG_VECTOR}, to_tsvector('english', ?), to_tsvector('english', ?)) "
     f"ON CONFLICT (nct_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _UPDATED)}, "
-    "search_vector = excluded.search_vector, condition_vector = excluded.condition_vector "
+    "search_vector = excluded.search_vector, condition_vector = excluded.condition_vector, "
+    "intervention_vector = excluded.intervention_vector "
     "WHERE excluded.last_update_key >= trials.last_update_key RETURNING id"
 )
 _SITE_INSERT = (
@@ -167,7 +168,8 @@ class TrialStore:
         if self.conn.dialect == "sqlite":
             returned = self.conn.fetchone(_UPSERT_SQLITE, values)
         else:
-            returned = self.conn.fetchone(_UPSERT_POSTGRES, (*values, *row.text, row.text[1]))
+            conditions, interventions = row.text[1] + " " + row.text[2], row.text[3]
+            returned = self.conn.fetchone(_UPSERT_POSTGRES, (*values, *row.text, conditions, interventions))
         if returned is None:
             return False
         trial_id = returned[0]

@@ -1,0 +1,257 @@
+"""The SQL of trial search, for both engines: full-text match and rank, filters, and open sites near a point."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from trialfinder.storage.database import Connection
+
+# Relevance weights by field, for FTS5's bm25 (title, conditions, keywords, interventions, summary,
+# eligibility): a word in the title or the conditions says far more about a trial than one in its criteria.
+_BM25 = "bm25(trial_search, 10.0, 10.0, 5.0, 5.0, 2.0, 0.5)"
+KM_PER_DEGREE_LAT = 111.32
+
+
+@dataclass(frozen=True, slots=True)
+class TextFilter:
+    """Words to match: anywhere (`text`), in the conditions, in the interventions. Already reduced to words."""
+
+    text: tuple[str, ...] = ()
+    condition: tuple[str, ...] = ()
+    intervention: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.text or self.condition or self.intervention)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    statuses: tuple[str, ...]
+    phases: tuple[str, ...] = ()
+    study_types: tuple[str, ...] = ()
+    age_days: float | None = None
+    sex: str | None = None
+    healthy_volunteers: bool | None = None
+    trial_ids: tuple[int, ...] | None = None  # restrict to these (from a location search)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRow:
+    trial_id: int
+    facility: str | None
+    city: str | None
+    country: str | None
+    status: str | None
+    lat: float
+    lon: float
+    approximate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HitRow:
+    trial_id: int
+    nct_id: str
+    brief_title: str
+    overall_status: str
+    phases: str
+    study_type: str | None
+    sex: str
+    min_age_days: float | None
+    max_age_days: float | None
+    last_update: str | None
+    last_update_key: str
+    score: float
+    record: str | None = None
+
+
+class _Excerpt(msgspec.Struct):
+    """The few fields of a stored trial a result list shows; msgspec skips the rest without building it."""
+
+    conditions: list[str] = []
+    brief_summary: str | None = None
+
+
+_excerpt = msgspec.json.Decoder(_Excerpt)
+
+
+def excerpt(record: str) -> tuple[tuple[str, ...], str | None]:
+    decoded = _excerpt.decode(record)
+    return tuple(decoded.conditions), decoded.brief_summary
+
+
+def nearest_sites(
+    conn: Connection, lat: float, lon: float, radius_km: float, statuses: tuple[str, ...]
+) -> list[SiteRow]:
+    """For each trial, its site nearest to (lat, lon) among those whose effective status (their own, else the
+    trial's) is in `statuses`, within about `radius_km`.
+
+    The database does the heavy part: a bounding box on the (lat, lon) index, then an equirectangular
+    distance (exact enough to pick the nearest of one trial's sites, and cheap in SQL) with the minimum per
+    trial. It keeps a 5% margin; the caller measures the true great-circle distance and applies the radius.
+    """
+    dlat = radius_km / KM_PER_DEGREE_LAT
+    cos_lat = max(math.cos(math.radians(lat)), 1e-6)
+    dlon = min(180.0, radius_km / (KM_PER_DEGREE_LAT * cos_lat))
+    lon_ranges = _lon_ranges(lon - dlon, lon + dlon)
+    marks = ", ".join("?" * len(statuses))
+    lon_clause = " OR ".join("s.lon BETWEEN ? AND ?" for _ in lon_ranges)
+    distance = "((s.lat - ?) * (s.lat - ?) + (s.lon - ?) * (s.lon - ?) * ?)"
+    where = (
+        f" WHERE s.lat BETWEEN ? AND ? AND ({lon_clause})"
+        f" AND t.overall_status IN ({marks}) AND COALESCE(s.status, t.overall_status) IN ({marks})"
+    )
+    columns = "s.trial_id, s.facility, s.city, s.country, COALESCE(s.status, t.overall_status), s.lat, s.lon, s.approximate"
+    if conn.dialect == "sqlite":
+        # SQLite takes the bare columns of a MIN() aggregate from the row that holds the minimum.
+        sql = (
+            f"SELECT {columns}, MIN({distance}) AS d2 FROM sites s JOIN trials t ON t.id = s.trial_id"
+            f"{where} GROUP BY s.trial_id HAVING d2 <= ?"
+        )
+    else:
+        sql = (
+            f"SELECT * FROM (SELECT DISTINCT ON (s.trial_id) {columns}, {distance} AS d2"
+            f" FROM sites s JOIN trials t ON t.id = s.trial_id{where} ORDER BY s.trial_id, d2) nearest WHERE d2 <= ?"
+        )
+    params: list[Any] = [lat, lat, lon, lon, cos_lat * cos_lat, lat - dlat, lat + dlat]
+    for low, high in lon_ranges:
+        params += [low, high]
+    params += [*statuses, *statuses, (dlat * 1.05) ** 2]
+    return [SiteRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) for r in conn.fetchall(sql, params)]
+
+
+def _lon_ranges(low: float, high: float) -> list[tuple[float, float]]:
+    """A longitude interval as one or two ranges inside [-180, 180] (a circle may cross the antimeridian)."""
+    if high - low >= 360:
+        return [(-180.0, 180.0)]
+    if low < -180:
+        return [(-180.0, high), (low + 360, 180.0)]
+    if high > 180:
+        return [(low, 180.0), (-180.0, high - 360)]
+    return [(low, high)]
+
+
+def _fts_phrase_list(words: tuple[str, ...]) -> str:
+    return " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+def _sqlite_match(text: TextFilter) -> str:
+    parts = []
+    if text.text:
+        parts.append(f"({_fts_phrase_list(text.text)})")
+    if text.condition:
+        parts.append(f"{{conditions keywords}} : ({_fts_phrase_list(text.condition)})")
+    if text.intervention:
+        parts.append(f"{{interventions}} : ({_fts_phrase_list(text.intervention)})")
+    return " AND ".join(parts)
+
+
+def _where(conn: Connection, filters: Filters, text: TextFilter) -> tuple[list[str], list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if conn.dialect == "sqlite" and text:
+        clauses.append("trial_search MATCH ?")
+        params.append(_sqlite_match(text))
+    if conn.dialect == "postgresql":
+        if text.text:
+            clauses.append("t.search_vector @@ plainto_tsquery('english', ?)")
+            params.append(" ".join(text.text))
+        if text.condition:
+            clauses.append("t.condition_vector @@ plainto_tsquery('english', ?)")
+            params.append(" ".join(text.condition))
+        if text.intervention:
+            clauses.append("t.intervention_vector @@ plainto_tsquery('english', ?)")
+            params.append(" ".join(text.intervention))
+    clauses.append(f"t.overall_status IN ({', '.join('?' * len(filters.statuses))})")
+    params += filters.statuses
+    if filters.phases:
+        clauses.append("(" + " OR ".join("t.phases LIKE ?" for _ in filters.phases) + ")")
+        params += [f"%|{phase}|%" for phase in filters.phases]
+    if filters.study_types:
+        clauses.append(f"t.study_type IN ({', '.join('?' * len(filters.study_types))})")
+        params += filters.study_types
+    if filters.age_days is not None:
+        # Limits in whole years admit the whole year: "65 Years" still takes someone aged 65 and a half.
+        clauses.append("(t.min_age_days IS NULL OR t.min_age_days <= ?)")
+        clauses.append("(t.max_age_days IS NULL OR t.max_age_days + 365.25 > ?)")
+        params += [filters.age_days + 1e-6, filters.age_days]
+    if filters.sex is not None:
+        clauses.append("t.sex IN ('ALL', ?)")
+        params.append(filters.sex)
+    if filters.healthy_volunteers:
+        clauses.append("t.healthy_volunteers = 1")
+    if filters.trial_ids is not None:
+        if conn.dialect == "sqlite":
+            clauses.append("t.id IN (SELECT value FROM json_each(?))")
+            params.append(msgspec.json.encode(list(filters.trial_ids)).decode())
+        else:
+            clauses.append("t.id = ANY(?)")
+            params.append(list(filters.trial_ids))
+    return clauses, params
+
+
+def _from(conn: Connection, text: TextFilter) -> str:
+    if conn.dialect == "sqlite" and text:
+        return "trials t JOIN trial_search ON trial_search.rowid = t.id"
+    return "trials t"
+
+
+def count(conn: Connection, filters: Filters, text: TextFilter) -> int:
+    clauses, params = _where(conn, filters, text)
+    return int(conn.scalar(f"SELECT COUNT(*) FROM {_from(conn, text)} WHERE {' AND '.join(clauses)}", params) or 0)
+
+
+_HIT_COLUMNS = (
+    "t.id, t.nct_id, t.brief_title, t.overall_status, t.phases, t.study_type, t.sex, t.min_age_days, t.max_age_days,"
+    " t.last_update, t.last_update_key"
+)
+
+
+def _score(conn: Connection, text: TextFilter) -> tuple[str, list[Any]]:
+    if not text:
+        return "0.0", []
+    if conn.dialect == "sqlite":
+        return f"-{_BM25}", []  # bm25 is lower for better matches; negate so that higher is better
+    words = " ".join((*text.text, *text.condition, *text.intervention))
+    return "ts_rank_cd(t.search_vector, plainto_tsquery('english', ?))", [words]
+
+
+def hits(
+    conn: Connection,
+    filters: Filters,
+    text: TextFilter,
+    *,
+    order: str,
+    limit: int | None,
+    offset: int = 0,
+    with_record: bool = False,
+) -> list[HitRow]:
+    """Matching trials in `order` ("relevance" or "last_update"); `limit` None returns every match."""
+    clauses, params = _where(conn, filters, text)
+    score_sql, score_params = _score(conn, text)
+    order_sql = "score DESC, t.last_update_key DESC, t.nct_id" if order == "relevance" and text else (
+        "t.last_update_key DESC, t.nct_id"
+    )
+    record = ", t.record" if with_record else ""
+    sql = (
+        f"SELECT {_HIT_COLUMNS}, {score_sql} AS score{record} FROM {_from(conn, text)}"
+        f" WHERE {' AND '.join(clauses)} ORDER BY {order_sql}"
+    )
+    all_params = [*score_params, *params]
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        all_params += [limit, offset]
+    return [
+        HitRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], float(r[11] or 0.0), r[12] if with_record else None)
+        for r in conn.fetchall(sql, all_params)
+    ]
+
+
+def records(conn: Connection, trial_ids: list[int]) -> dict[int, str]:
+    if not trial_ids:
+        return {}
+    rows = conn.fetchall(f"SELECT id, record FROM trials WHERE id IN ({', '.join('?' * len(trial_ids))})", trial_ids)
+    return {row[0]: row[1] for row in rows}

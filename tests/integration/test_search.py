@@ -1,0 +1,181 @@
+"""Trial search on both databases: relevance, filters, and the nearest *open* site (never the first listed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from trialfinder.actions.importing import import_path
+from trialfinder.domain.trial import Phase, RecruitmentStatus, Sex, StudyType
+from trialfinder.domain.values import GeoPoint
+from trialfinder.queries.search import InvalidQuery, Near, SearchQuery, Sort, search, snippet, words
+from trialfinder.storage.search import _lon_ranges
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ctgov_v2"
+AMSTERDAM = GeoPoint(52.3676, 4.9041)
+ROTTERDAM = GeoPoint(51.9225, 4.47917)
+EVERY_STATUS = tuple(RecruitmentStatus)
+
+
+def _variant(nct: str, *, sites: list[dict], status: str = "RECRUITING", **changes) -> dict:
+    record = json.loads((FIXTURES / "NCT06857773.json").read_text())
+    protocol = record["protocolSection"]
+    protocol["identificationModule"]["nctId"] = nct
+    protocol["identificationModule"]["briefTitle"] = changes.get("title", f"Variant {nct}")
+    protocol["statusModule"]["overallStatus"] = status
+    protocol["contactsLocationsModule"]["locations"] = sites
+    eligibility = protocol["eligibilityModule"]
+    for key in ("minimumAge", "maximumAge", "sex"):
+        if key in changes:
+            eligibility[key] = changes[key]
+    if "phases" in changes:
+        protocol["designModule"]["phases"] = changes["phases"]
+    return record
+
+
+def _site(city: str, point: GeoPoint, status: str | None) -> dict:
+    site = {"facility": f"{city} hospital", "city": city, "country": "Netherlands", "geoPoint": {"lat": point.lat, "lon": point.lon}}
+    if status:
+        site["status"] = status
+    return site
+
+
+@pytest.fixture
+def catalogue(database, tmp_path):
+    folder = tmp_path / "records"
+    folder.mkdir()
+    variants = [
+        # Its first listed site is in Amsterdam but has completed; its recruiting site is in Rotterdam.
+        _variant("NCT90000001", sites=[_site("Amsterdam", AMSTERDAM, "COMPLETED"), _site("Rotterdam", ROTTERDAM, "RECRUITING")]),
+        # Its only site near Amsterdam has completed.
+        _variant("NCT90000002", sites=[_site("Amsterdam", AMSTERDAM, "COMPLETED")]),
+        # A site without a status of its own takes the trial's.
+        _variant("NCT90000003", sites=[_site("Amsterdam", AMSTERDAM, None)], minimumAge="12 Years", maximumAge="17 Years"),
+        _variant("NCT90000004", sites=[_site("Amsterdam", AMSTERDAM, None)], status="COMPLETED", sex="FEMALE", phases=["PHASE1", "PHASE2"]),
+    ]
+    for record in variants:
+        (folder / f"{record['protocolSection']['identificationModule']['nctId']}.json").write_text(json.dumps(record))
+    import_path(database=database, path=FIXTURES)
+    import_path(database=database, path=folder)
+    return database
+
+
+def ids(results) -> list[str]:
+    return [hit.nct_id for hit in results.hits]
+
+
+def test_radius_search_uses_the_nearest_open_site(catalogue):
+    near = Near.of(AMSTERDAM, 30, "km", "Amsterdam")
+    results = search(database=catalogue, query=SearchQuery(near=near, sort=Sort.DISTANCE))
+    assert ids(results) == ["NCT90000003", "NCT06857773"]
+    assert results.hits[1].nearest_site.city == "Amsterdam"
+    assert results.hits[1].nearest_site.distance_km == pytest.approx(1.0, abs=0.6)
+
+    wider = search(database=catalogue, query=SearchQuery(near=Near.of(AMSTERDAM, 80, "km"), sort=Sort.DISTANCE))
+    assert "NCT90000002" not in ids(wider)  # its only site has completed
+    rotterdam_only = next(hit for hit in wider.hits if hit.nct_id == "NCT90000001")
+    assert rotterdam_only.nearest_site.city == "Rotterdam"  # not the first listed (completed) Amsterdam site
+    assert rotterdam_only.nearest_site.distance_km == pytest.approx(AMSTERDAM.distance_km(ROTTERDAM), rel=1e-6)
+    distances = [hit.nearest_site.distance_km for hit in wider.hits]
+    assert distances == sorted(distances)
+
+
+def test_radius_in_miles_and_statuses_of_sites(catalogue):
+    assert "NCT90000001" not in ids(search(database=catalogue, query=SearchQuery(near=Near.of(AMSTERDAM, 30, "mi"))))
+    assert "NCT90000001" in ids(search(database=catalogue, query=SearchQuery(near=Near.of(AMSTERDAM, 40, "mi"))))
+    completed = SearchQuery(statuses=(RecruitmentStatus.COMPLETED,), near=Near.of(AMSTERDAM, 10, "km"))
+    assert ids(search(database=catalogue, query=completed)) == ["NCT90000004"]
+
+
+def test_text_is_ranked_and_words_are_stemmed(catalogue):
+    results = search(database=catalogue, query=SearchQuery(text="Liver metastases", statuses=EVERY_STATUS))
+    assert results.hits[0].nct_id == "NCT06857773"
+    assert {"NCT90000001", "NCT90000002"} <= set(ids(results))  # the variants share its text
+    pancreatic = search(database=catalogue, query=SearchQuery(text="pancreatic cancers"))
+    assert "NCT06898385" in ids(pancreatic)
+    assert "NCT06857773" not in ids(pancreatic)
+    assert results.matched_words == ("liver", "metastases")
+
+
+def test_condition_and_intervention_look_in_their_own_fields(catalogue):
+    by_condition = search(database=catalogue, query=SearchQuery(condition="pancreatic"))
+    assert set(ids(by_condition)) >= {"NCT06898385", "NCT05052671"}
+    assert "NCT06857773" not in ids(by_condition)
+    fludarabine = search(database=catalogue, query=SearchQuery(intervention="Fludara"))  # an other-name
+    assert "NCT06898385" in ids(fludarabine)
+    assert "NCT06857773" not in ids(fludarabine)
+
+
+def test_age_sex_phase_and_status_filters(catalogue):
+    teen = search(database=catalogue, query=SearchQuery(age_years=15, statuses=EVERY_STATUS))
+    assert "NCT90000003" in ids(teen) and "NCT06857773" not in ids(teen)
+    adult = search(database=catalogue, query=SearchQuery(age_years=18, statuses=EVERY_STATUS))
+    assert "NCT90000003" not in ids(adult) and "NCT06857773" in ids(adult)
+    assert "NCT90000003" in ids(search(database=catalogue, query=SearchQuery(age_years=17.9)))  # "17 Years" inclusive
+    men = search(database=catalogue, query=SearchQuery(sex=Sex.MALE, statuses=EVERY_STATUS))
+    assert "NCT90000004" not in ids(men) and "NCT06857773" in ids(men)
+    women = search(database=catalogue, query=SearchQuery(sex=Sex.FEMALE, statuses=EVERY_STATUS))
+    assert "NCT90000004" in ids(women)
+    phase2 = search(database=catalogue, query=SearchQuery(phases=(Phase.PHASE2,), statuses=EVERY_STATUS))
+    assert "NCT90000004" in ids(phase2) and "NCT06857773" not in ids(phase2)
+    observational = search(database=catalogue, query=SearchQuery(study_types=(StudyType.OBSERVATIONAL,)))
+    assert ids(observational) == ["NCT05052671"]
+    default = search(database=catalogue, query=SearchQuery())
+    assert "NCT90000004" not in ids(default)  # completed: not shown unless asked for
+
+
+def test_pagination_and_totals(catalogue):
+    everything = search(database=catalogue, query=SearchQuery(statuses=EVERY_STATUS, page_size=3))
+    assert everything.total == 8 and everything.pages == 3
+    seen = []
+    for page in range(1, 4):
+        seen += ids(search(database=catalogue, query=SearchQuery(statuses=EVERY_STATUS, page_size=3, page=page)))
+    assert len(seen) == len(set(seen)) == 8
+    by_update = search(database=catalogue, query=SearchQuery(statuses=EVERY_STATUS, sort=Sort.LAST_UPDATE, page_size=8))
+    keys = [hit.last_update for hit in by_update.hits]
+    assert keys == sorted(keys, reverse=True)
+
+
+def test_query_syntax_is_never_interpreted(catalogue):
+    for text in ['" OR 1=1 --', "NEAR(liver", "liver*", "{title}: x", "'; DROP TABLE trials; --", "(((", "AND OR NOT"]:
+        search(database=catalogue, query=SearchQuery(text=text, statuses=EVERY_STATUS))
+    assert words('liver" OR "cancer*') == ["liver", "OR", "cancer"]
+    assert search(database=catalogue, query=SearchQuery(statuses=EVERY_STATUS)).total == 8
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: SearchQuery(text="x" * 201), "text"),
+        (lambda: SearchQuery(age_years=-3), "age"),
+        (lambda: SearchQuery(age_years=float("inf")), "age"),
+        (lambda: Near.of(AMSTERDAM, 1e9), "radius"),
+        (lambda: Near.of(AMSTERDAM, 0), "radius"),
+        (lambda: Near.of(AMSTERDAM, 5, "parsec"), "unit"),
+        (lambda: SearchQuery(page=0), "page"),
+        (lambda: SearchQuery(sort=Sort.DISTANCE), "sort"),
+        (lambda: SearchQuery(statuses=()), "status"),
+        (lambda: SearchQuery(sex=Sex.ALL), "sex"),
+    ],
+)
+def test_out_of_bounds_queries_name_their_field(make, field):
+    with pytest.raises(InvalidQuery) as raised:
+        make()
+    assert raised.value.field == field
+
+
+def test_longitude_ranges_cross_the_antimeridian():
+    assert _lon_ranges(170, 190) == [(170, 180.0), (-180.0, -170)]
+    assert _lon_ranges(-185, -175) == [(-180.0, -175), (175, 180.0)]
+    assert _lon_ranges(-10, 10) == [(-10, 10)]
+
+
+def test_snippet_centres_on_the_first_match():
+    summary = "Intro words. " * 40 + "The **liver** pump is studied here. " + "Closing words. " * 40
+    text = snippet(summary, ("liver",))
+    assert "liver pump" in text and text.startswith("… ") and text.endswith(" …")
+    assert "*" not in text
+    assert snippet("Short summary.", ("x",)) == "Short summary."
+    assert snippet(None, ()) is None
