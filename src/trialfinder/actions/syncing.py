@@ -14,13 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from trialfinder.actions.catalogue_writer import Geocoder, utc_now, write_batch
-from trialfinder.actions.importing import OnRejection, Rejection
+from trialfinder.actions.importing import BULK_WRITES, OnRejection, Rejection
 from trialfinder.domain.errors import InvalidRecord
 from trialfinder.registries.ctgov_v2.client import CtgovClient
 from trialfinder.registries.fields import Warnings
 from trialfinder.registries.records import from_api
 from trialfinder.storage.bookkeeping import ImportCounts, KeyValues
 from trialfinder.storage.database import Database
+from trialfinder.storage.trials import TrialStore
 
 log = logging.getLogger("trialfinder.actions.sync")
 
@@ -108,6 +109,9 @@ def sync(
         report.new_cursor = snapshot or utc_now()
         with conn.transaction():
             KeyValues(conn, "sync_state").set(key, report.new_cursor, utc_now())
+        written = report.counts.added + report.counts.updated
+        if written:
+            TrialStore(conn).optimize(after_bulk=written >= BULK_WRITES)
     log.info(
         "sync finished scope=%s pages=%d added=%d updated=%d unchanged=%d stale=%d rejected=%d cursor=%s",
         key,

@@ -61,7 +61,7 @@ _SITES_COLUMNS = """
     lat REAL,
     lon REAL,
     approximate INTEGER NOT NULL,
-    UNIQUE (trial_id, position)
+    PRIMARY KEY (trial_id, position)
 """
 
 _COMMON_TAIL = (
@@ -92,19 +92,25 @@ MIGRATIONS: tuple[Migration, ...] = (
         "trials, sites, full-text index, import and sync bookkeeping",
         sqlite=(
             f"CREATE TABLE trials (id INTEGER PRIMARY KEY, {_TRIALS_COLUMNS})",
-            f"CREATE TABLE sites (id INTEGER PRIMARY KEY, {_SITES_COLUMNS})",
+            # Clustered by trial: a trial's sites are read and replaced together, and one b-tree fewer
+            # to maintain makes imports of multi-site trials markedly faster.
+            f"CREATE TABLE sites ({_SITES_COLUMNS}) WITHOUT ROWID",
             # Porter stemming so "cancers" finds "cancer"; diacritics folded so "Sjögren" finds "Sjogren".
             # rowid is trials.id; the import keeps the two in step inside one transaction.
+            # `facets` holds filter tokens (status, phases, type, sex, healthy volunteers) so that a text
+            # search with filters is answered inside the index, without visiting the trials table.
             """CREATE VIRTUAL TABLE trial_search USING fts5(
-                title, conditions, keywords, interventions, summary, eligibility,
+                title, conditions, keywords, interventions, summary, eligibility, facets,
                 tokenize = 'porter unicode61 remove_diacritics 2'
             )""",
+            # Relevance by field: a word in the title or conditions says far more than one in the criteria.
+            "INSERT INTO trial_search (trial_search, rank) VALUES ('rank', 'bm25(10.0, 10.0, 5.0, 5.0, 2.0, 0.5, 0.0)')",
             *_COMMON_TAIL,
         ),
         postgresql=(
             f"CREATE TABLE trials (id BIGSERIAL PRIMARY KEY, {_TRIALS_COLUMNS}, search_vector tsvector,"
             " condition_vector tsvector)",
-            f"CREATE TABLE sites (id BIGSERIAL PRIMARY KEY, {_SITES_COLUMNS.replace('trial_id INTEGER', 'trial_id BIGINT')})",
+            f"CREATE TABLE sites ({_SITES_COLUMNS.replace('trial_id INTEGER', 'trial_id BIGINT')})",
             "CREATE INDEX trials_search ON trials USING GIN (search_vector)",
             "CREATE INDEX trials_condition_search ON trials USING GIN (condition_vector)",
             *_COMMON_TAIL,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgspec
@@ -11,9 +11,46 @@ import msgspec
 from trialfinder.storage.database import Connection
 
 # Relevance weights by field, for FTS5's bm25 (title, conditions, keywords, interventions, summary,
-# eligibility): a word in the title or the conditions says far more about a trial than one in its criteria.
-_BM25 = "bm25(trial_search, 10.0, 10.0, 5.0, 5.0, 2.0, 0.5)"
+# eligibility, facets): a word in the title or the conditions says far more than one in the criteria.
+# The same weights are the index's configured `rank` (migration 1).
+_BM25 = "bm25(trial_search, 10.0, 10.0, 5.0, 5.0, 2.0, 0.5, 0.0)"
 KM_PER_DEGREE_LAT = 111.32
+# Above this many sites in a search's bounding box, start from the trials instead (see nearest_sites).
+BOX_PLAN_LIMIT = 50_000
+
+
+def _token(kind: str, value: str) -> str:
+    # Letters and digits only: the tokenizer splits on anything else.
+    return "tf" + kind + "".join(ch for ch in value.lower() if ch.isalnum())
+
+
+def facet_tokens(
+    *, status: str, phases: tuple[str, ...], study_type: str | None, sex: str, healthy_volunteers: bool | None
+) -> str:
+    """A trial's filterable codes as words for the full-text index (`tfstatusrecruiting tfphasephase3 …`)."""
+    tokens = [_token("status", status), _token("sex", sex)]
+    tokens += [_token("phase", phase) for phase in phases]
+    if study_type:
+        tokens.append(_token("type", study_type))
+    if healthy_volunteers:
+        tokens.append(_token("healthy", "yes"))
+    return " ".join(tokens)
+
+
+def _facet_match(filters: Filters) -> list[str]:
+    def any_of(kind: str, values: tuple[str, ...]) -> str:
+        return "{facets} : (" + " OR ".join(f'"{_token(kind, value)}"' for value in values) + ")"
+
+    parts = [any_of("status", filters.statuses)]
+    if filters.phases:
+        parts.append(any_of("phase", filters.phases))
+    if filters.study_types:
+        parts.append(any_of("type", filters.study_types))
+    if filters.sex is not None:
+        parts.append(any_of("sex", ("ALL", filters.sex)))
+    if filters.healthy_volunteers:
+        parts.append(any_of("healthy", ("yes",)))
+    return parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +143,17 @@ def nearest_sites(
     )
     columns = "s.trial_id, s.facility, s.city, s.country, COALESCE(s.status, t.overall_status), s.lat, s.lon, s.approximate"
     if conn.dialect == "sqlite":
-        # SQLite takes the bare columns of a MIN() aggregate from the row that holds the minimum.
+        # SQLite takes the bare columns of a MIN() aggregate from the row that holds the minimum. Its
+        # planner cannot see that one status (COMPLETED) covers most trials, so the plan is chosen here:
+        # from the (lat, lon) index (CROSS JOIN keeps sites as the outer loop), unless the box holds so many
+        # sites that starting from the trials with the asked-for statuses is cheaper.
+        box_count = conn.scalar(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM sites s WHERE s.lat BETWEEN ? AND ? AND ({lon_clause}) LIMIT ?)",
+            [lat - dlat, lat + dlat, *[bound for pair in lon_ranges for bound in pair], BOX_PLAN_LIMIT + 1],
+        )
+        join = "CROSS JOIN" if box_count <= BOX_PLAN_LIMIT else "JOIN"
         sql = (
-            f"SELECT {columns}, MIN({distance}) AS d2 FROM sites s JOIN trials t ON t.id = s.trial_id"
+            f"SELECT {columns}, MIN({distance}) AS d2 FROM sites s {join} trials t ON t.id = s.trial_id"
             f"{where} GROUP BY s.trial_id HAVING d2 <= ?"
         )
     else:
@@ -138,7 +183,7 @@ def _fts_phrase_list(words: tuple[str, ...]) -> str:
     return " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
 
 
-def _sqlite_match(text: TextFilter) -> str:
+def _sqlite_match(text: TextFilter, filters: Filters) -> str:
     parts = []
     if text.text:
         parts.append(f"({_fts_phrase_list(text.text)})")
@@ -146,15 +191,17 @@ def _sqlite_match(text: TextFilter) -> str:
         parts.append(f"{{conditions keywords}} : ({_fts_phrase_list(text.condition)})")
     if text.intervention:
         parts.append(f"{{interventions}} : ({_fts_phrase_list(text.intervention)})")
-    return " AND ".join(parts)
+    parts += _facet_match(filters)
+    return " AND ".join(f"({part})" for part in parts)
 
 
 def _where(conn: Connection, filters: Filters, text: TextFilter) -> tuple[list[str], list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
-    if conn.dialect == "sqlite" and text:
+    in_index = conn.dialect == "sqlite" and bool(text)  # the facet filters travel inside the MATCH
+    if in_index:
         clauses.append("trial_search MATCH ?")
-        params.append(_sqlite_match(text))
+        params.append(_sqlite_match(text, filters))
     if conn.dialect == "postgresql":
         if text.text:
             clauses.append("t.search_vector @@ plainto_tsquery('english', ?)")
@@ -165,24 +212,25 @@ def _where(conn: Connection, filters: Filters, text: TextFilter) -> tuple[list[s
         if text.intervention:
             clauses.append("t.intervention_vector @@ plainto_tsquery('english', ?)")
             params.append(" ".join(text.intervention))
-    clauses.append(f"t.overall_status IN ({', '.join('?' * len(filters.statuses))})")
-    params += filters.statuses
-    if filters.phases:
-        clauses.append("(" + " OR ".join("t.phases LIKE ?" for _ in filters.phases) + ")")
-        params += [f"%|{phase}|%" for phase in filters.phases]
-    if filters.study_types:
-        clauses.append(f"t.study_type IN ({', '.join('?' * len(filters.study_types))})")
-        params += filters.study_types
+    if not in_index:
+        clauses.append(f"t.overall_status IN ({', '.join('?' * len(filters.statuses))})")
+        params += filters.statuses
+        if filters.phases:
+            clauses.append("(" + " OR ".join("t.phases LIKE ?" for _ in filters.phases) + ")")
+            params += [f"%|{phase}|%" for phase in filters.phases]
+        if filters.study_types:
+            clauses.append(f"t.study_type IN ({', '.join('?' * len(filters.study_types))})")
+            params += filters.study_types
+        if filters.sex is not None:
+            clauses.append("t.sex IN ('ALL', ?)")
+            params.append(filters.sex)
+        if filters.healthy_volunteers:
+            clauses.append("t.healthy_volunteers = 1")
     if filters.age_days is not None:
         # Limits in whole years admit the whole year: "65 Years" still takes someone aged 65 and a half.
         clauses.append("(t.min_age_days IS NULL OR t.min_age_days <= ?)")
         clauses.append("(t.max_age_days IS NULL OR t.max_age_days + 365.25 > ?)")
         params += [filters.age_days + 1e-6, filters.age_days]
-    if filters.sex is not None:
-        clauses.append("t.sex IN ('ALL', ?)")
-        params.append(filters.sex)
-    if filters.healthy_volunteers:
-        clauses.append("t.healthy_volunteers = 1")
     if filters.trial_ids is not None:
         if conn.dialect == "sqlite":
             clauses.append("t.id IN (SELECT value FROM json_each(?))")
@@ -199,7 +247,14 @@ def _from(conn: Connection, text: TextFilter) -> str:
     return "trials t"
 
 
+def _index_only(conn: Connection, filters: Filters, text: TextFilter) -> bool:
+    """True when the full-text index alone answers the search (no age limit, no location)."""
+    return conn.dialect == "sqlite" and bool(text) and filters.age_days is None and filters.trial_ids is None
+
+
 def count(conn: Connection, filters: Filters, text: TextFilter) -> int:
+    if _index_only(conn, filters, text):
+        return int(conn.scalar("SELECT COUNT(*) FROM trial_search WHERE trial_search MATCH ?", (_sqlite_match(text, filters),)) or 0)
     clauses, params = _where(conn, filters, text)
     return int(conn.scalar(f"SELECT COUNT(*) FROM {_from(conn, text)} WHERE {' AND '.join(clauses)}", params) or 0)
 
@@ -230,6 +285,14 @@ def hits(
     with_record: bool = False,
 ) -> list[HitRow]:
     """Matching trials in `order` ("relevance" or "last_update"); `limit` None returns every match."""
+    if order == "relevance" and limit is not None and _index_only(conn, filters, text):
+        # FTS5 ranks inside the index and stops at the page: no visit to the trials table until then.
+        ranked = conn.fetchall(
+            "SELECT rowid, -rank FROM trial_search WHERE trial_search MATCH ? ORDER BY rank LIMIT ? OFFSET ?",
+            (_sqlite_match(text, filters), limit, offset),
+        )
+        rows = _rows_by_id(conn, [row[0] for row in ranked], with_record)
+        return [replace(rows[trial_id], score=float(score)) for trial_id, score in ranked if trial_id in rows]
     clauses, params = _where(conn, filters, text)
     score_sql, score_params = _score(conn, text)
     order_sql = "score DESC, t.last_update_key DESC, t.nct_id" if order == "relevance" and text else (
@@ -248,6 +311,19 @@ def hits(
         HitRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], float(r[11] or 0.0), r[12] if with_record else None)
         for r in conn.fetchall(sql, all_params)
     ]
+
+
+def _rows_by_id(conn: Connection, trial_ids: list[int], with_record: bool) -> dict[int, HitRow]:
+    if not trial_ids:
+        return {}
+    record = ", t.record" if with_record else ""
+    rows = conn.fetchall(
+        f"SELECT {_HIT_COLUMNS}, 0.0{record} FROM trials t WHERE t.id IN ({', '.join('?' * len(trial_ids))})", trial_ids
+    )
+    return {
+        r[0]: HitRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], 0.0, r[12] if with_record else None)
+        for r in rows
+    }
 
 
 def records(conn: Connection, trial_ids: list[int]) -> dict[int, str]:

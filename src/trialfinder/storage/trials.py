@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from trialfinder.domain.trial import Trial
 from trialfinder.storage.codec import content_hash, decode_trial, encode_trial
 from trialfinder.storage.database import Connection
+from trialfinder.storage.search import facet_tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class TrialRow:
     columns: tuple  # the `trials` columns in _COLUMNS order, less imported_at and updated_at
     sites: tuple[tuple, ...]  # `sites` rows less trial_id
     text: tuple[str, ...]  # the full-text fields in _SEARCH_FIELDS order
+    facets: str  # filter tokens for the full-text index (storage.search.facet_tokens)
 
     @classmethod
     def from_trial(cls, trial: Trial, encoded: bytes | None = None) -> TrialRow:
@@ -73,7 +75,14 @@ class TrialRow:
             for position, site in enumerate(trial.sites)
         )
         text = search_text(trial)
-        return cls(trial.nct_id, key, digest, columns, sites, tuple(text[field] for field in _SEARCH_FIELDS))
+        facets = facet_tokens(
+            status=trial.overall_status.value,
+            phases=tuple(phase.value for phase in trial.phases),
+            study_type=trial.study_type.value if trial.study_type else None,
+            sex=trial.eligibility.sex.value,
+            healthy_volunteers=trial.eligibility.healthy_volunteers,
+        )
+        return cls(trial.nct_id, key, digest, columns, sites, tuple(text[field] for field in _SEARCH_FIELDS), facets)
 
 
 def search_text(trial: Trial) -> dict[str, str]:
@@ -180,10 +189,26 @@ class TrialStore:
             if not is_new:
                 self.conn.execute("DELETE FROM trial_search WHERE rowid = ?", (trial_id,))
             self.conn.execute(
-                f"INSERT INTO trial_search (rowid, {', '.join(_SEARCH_FIELDS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (trial_id, *row.text),
+                f"INSERT INTO trial_search (rowid, {', '.join(_SEARCH_FIELDS)}, facets) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (trial_id, *row.text, row.facets),
             )
         return True
+
+    def optimize(self, *, after_bulk: bool) -> None:
+        """Refresh the planner's statistics and, after a bulk load, merge the full-text index's segments.
+
+        Run outside a transaction, after an import or sync. On SQLite, statistics are sampled
+        (analysis_limit), so this costs well under a second at 100,000 trials; the merge costs more and pays
+        for itself only after many writes.
+        """
+        if self.conn.dialect == "sqlite":
+            self.conn.execute("PRAGMA analysis_limit = 1000")
+            self.conn.execute("ANALYZE")
+            if after_bulk:
+                self.conn.execute("INSERT INTO trial_search (trial_search) VALUES ('optimize')")
+        else:
+            self.conn.execute("ANALYZE trials")
+            self.conn.execute("ANALYZE sites")
 
     def get(self, nct_id: str) -> Trial | None:
         row = self.conn.fetchone("SELECT record FROM trials WHERE nct_id = ?", (nct_id,))
