@@ -24,6 +24,8 @@ class Migration:
         return self.sqlite if dialect == "sqlite" else self.postgresql
 
 
+# In `sites`, `open_status` is the site's own status or, when it has none, the trial's: the status search
+# goes by; `trial_status` repeats the trial's, so that a radius search never has to visit `trials`.
 # Columns beside `record` (the whole trial as JSON) exist for filtering, sorting and bookkeeping only;
 # `record` is the truth. Ages are stored in days so that "6 Months" and "18 Years" compare.
 _TRIALS_COLUMNS = """
@@ -61,13 +63,16 @@ _SITES_COLUMNS = """
     lat REAL,
     lon REAL,
     approximate INTEGER NOT NULL,
+    trial_status TEXT NOT NULL,
+    open_status TEXT NOT NULL,
     PRIMARY KEY (trial_id, position)
 """
 
 _COMMON_TAIL = (
     "CREATE INDEX trials_status ON trials (overall_status)",
     "CREATE INDEX trials_last_update ON trials (last_update_key)",
-    "CREATE INDEX sites_position ON sites (lat, lon)",
+    # Covering for radius search: the box, both statuses and the precision, without reading the rows.
+    "CREATE INDEX sites_position ON sites (lat, lon, open_status, trial_status, approximate)",
     """CREATE TABLE import_runs (
         source TEXT NOT NULL,
         fingerprint TEXT NOT NULL,

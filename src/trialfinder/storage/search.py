@@ -77,18 +77,6 @@ class Filters:
 
 
 @dataclass(frozen=True, slots=True)
-class SiteRow:
-    trial_id: int
-    facility: str | None
-    city: str | None
-    country: str | None
-    status: str | None
-    lat: float
-    lon: float
-    approximate: bool
-
-
-@dataclass(frozen=True, slots=True)
 class HitRow:
     trial_id: int
     nct_id: str
@@ -122,13 +110,14 @@ def excerpt(record: str) -> tuple[tuple[str, ...], str | None]:
 
 def nearest_sites(
     conn: Connection, lat: float, lon: float, radius_km: float, statuses: tuple[str, ...]
-) -> list[SiteRow]:
-    """For each trial, its site nearest to (lat, lon) among those whose effective status (their own, else the
-    trial's) is in `statuses`, within about `radius_km`.
+) -> list[tuple[int, int, str, float, float, int, float]]:
+    """For each trial, its site nearest to (lat, lon) among those open for `statuses`: the site's own status
+    (or the trial's, when it has none) and the trial's status are both among them; within about `radius_km`.
 
-    The database does the heavy part: a bounding box on the (lat, lon) index, then an equirectangular
-    distance (exact enough to pick the nearest of one trial's sites, and cheap in SQL) with the minimum per
-    trial. It keeps a 5% margin; the caller measures the true great-circle distance and applies the radius.
+    Rows are (trial_id, position, open_status, lat, lon, approximate, d2) where d2 is the squared
+    equirectangular distance in degrees: exact enough to pick the nearest of one trial's sites and cheap in
+    SQL. The box uses the covering (lat, lon, ...) index, and the radius keeps a 5% margin: the caller
+    measures the great-circle distance where it matters.
     """
     dlat = radius_km / KM_PER_DEGREE_LAT
     cos_lat = max(math.cos(math.radians(lat)), 1e-6)
@@ -136,36 +125,48 @@ def nearest_sites(
     lon_ranges = _lon_ranges(lon - dlon, lon + dlon)
     marks = ", ".join("?" * len(statuses))
     lon_clause = " OR ".join("s.lon BETWEEN ? AND ?" for _ in lon_ranges)
+    box = [lat - dlat, lat + dlat, *[bound for pair in lon_ranges for bound in pair]]
     distance = "((s.lat - ?) * (s.lat - ?) + (s.lon - ?) * (s.lon - ?) * ?)"
     where = (
         f" WHERE s.lat BETWEEN ? AND ? AND ({lon_clause})"
-        f" AND t.overall_status IN ({marks}) AND COALESCE(s.status, t.overall_status) IN ({marks})"
+        f" AND s.trial_status IN ({marks}) AND s.open_status IN ({marks})"
     )
-    columns = "s.trial_id, s.facility, s.city, s.country, COALESCE(s.status, t.overall_status), s.lat, s.lon, s.approximate"
+    columns = "s.trial_id, s.position, s.open_status, s.lat, s.lon, s.approximate"
     if conn.dialect == "sqlite":
-        # SQLite takes the bare columns of a MIN() aggregate from the row that holds the minimum. Its
-        # planner cannot see that one status (COMPLETED) covers most trials, so the plan is chosen here:
-        # from the (lat, lon) index (CROSS JOIN keeps sites as the outer loop), unless the box holds so many
-        # sites that starting from the trials with the asked-for statuses is cheaper.
+        # SQLite takes the bare columns of a MIN() aggregate from the row that holds the minimum. Left to
+        # itself its planner scans sites in key order (to group without sorting); the box on the covering
+        # index is far cheaper, unless the box is huge, when starting from the trials of those statuses is.
         box_count = conn.scalar(
             f"SELECT COUNT(*) FROM (SELECT 1 FROM sites s WHERE s.lat BETWEEN ? AND ? AND ({lon_clause}) LIMIT ?)",
-            [lat - dlat, lat + dlat, *[bound for pair in lon_ranges for bound in pair], BOX_PLAN_LIMIT + 1],
+            [*box, BOX_PLAN_LIMIT + 1],
         )
-        join = "CROSS JOIN" if box_count <= BOX_PLAN_LIMIT else "JOIN"
-        sql = (
-            f"SELECT {columns}, MIN({distance}) AS d2 FROM sites s {join} trials t ON t.id = s.trial_id"
-            f"{where} GROUP BY s.trial_id HAVING d2 <= ?"
+        source = (
+            "sites s INDEXED BY sites_position"
+            if box_count <= BOX_PLAN_LIMIT
+            else f"trials t CROSS JOIN sites s ON s.trial_id = t.id AND t.overall_status IN ({marks})"
         )
+        extra = [] if box_count <= BOX_PLAN_LIMIT else list(statuses)
+        sql = f"SELECT {columns}, MIN({distance}) AS d2 FROM {source}{where} GROUP BY s.trial_id HAVING d2 <= ?"
     else:
+        extra = []
         sql = (
             f"SELECT * FROM (SELECT DISTINCT ON (s.trial_id) {columns}, {distance} AS d2"
-            f" FROM sites s JOIN trials t ON t.id = s.trial_id{where} ORDER BY s.trial_id, d2) nearest WHERE d2 <= ?"
+            f" FROM sites s{where} ORDER BY s.trial_id, d2) nearest WHERE d2 <= ?"
         )
-    params: list[Any] = [lat, lat, lon, lon, cos_lat * cos_lat, lat - dlat, lat + dlat]
-    for low, high in lon_ranges:
-        params += [low, high]
-    params += [*statuses, *statuses, (dlat * 1.05) ** 2]
-    return [SiteRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) for r in conn.fetchall(sql, params)]
+    params: list[Any] = [lat, lat, lon, lon, cos_lat * cos_lat, *extra, *box, *statuses, *statuses, (dlat * 1.05) ** 2]
+    return [tuple(row) for row in conn.fetchall(sql, params)]  # type: ignore[misc]
+
+
+def site_details(conn: Connection, keys: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[str | None, ...]]:
+    """(facility, city, country) of the sites with these (trial_id, position) keys."""
+    found = {}
+    for trial_id, position in keys:
+        row = conn.fetchone(
+            "SELECT facility, city, country FROM sites WHERE trial_id = ? AND position = ?", (trial_id, position)
+        )
+        if row is not None:
+            found[(trial_id, position)] = tuple(row)
+    return found
 
 
 def _lon_ranges(low: float, high: float) -> list[tuple[float, float]]:

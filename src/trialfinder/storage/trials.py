@@ -71,6 +71,8 @@ class TrialRow:
                 site.coordinates.lat if site.coordinates else None,
                 site.coordinates.lon if site.coordinates else None,
                 int(site.coordinates_approximate),
+                trial.overall_status.value,
+                (site.status or trial.overall_status).value,
             )
             for position, site in enumerate(trial.sites)
         )
@@ -144,8 +146,8 @@ _UPSERT_POSTGRES = (
     "WHERE excluded.last_update_key >= trials.last_update_key RETURNING id"
 )
 _SITE_INSERT = (
-    "INSERT INTO sites (trial_id, position, facility, city, state, postal_code, country, status, lat, lon, approximate)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO sites (trial_id, position, facility, city, state, postal_code, country, status, lat, lon, approximate,"
+    " trial_status, open_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _SEARCH_FIELDS = ("title", "conditions", "keywords", "interventions", "summary", "eligibility")
 
