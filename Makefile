@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 .PHONY: start install install-test test services bench starter-catalogue clean
 
 start: install
-	$(BIN)/trialfinder show NCT06857773
+	$(BIN)/trialfinder serve
 
 install: $(VENV)/.installed
 

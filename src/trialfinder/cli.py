@@ -290,6 +290,47 @@ def stats_command(obj: Context, as_json: bool, top: int) -> None:
     click.echo(f"  last import                  {fresh['last_import'] or '-'}")
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.pass_obj
+@handle_errors
+def serve_command(obj: Context, host: str, port: int) -> None:
+    """Run the website: trial search, trial pages, the FAQ and the JSON API under /api/.
+
+    On first use the catalogue is created and filled with the starter catalogue, so a fresh install
+    shows real trials. Stop it with Ctrl+C. The server keeps no access log of its own: what a person
+    searches for is in the query string, and that is never logged.
+    """
+    import uvicorn
+
+    from trialfinder.web.app import create_app
+
+    _check_can_listen(host, port)  # before the catalogue loads: a busy port is a one-line error at once
+    database = obj.open_catalogue()
+    app = create_app(obj.settings, database)
+    click.echo(f"trialfinder is serving {database.url.redacted()} at http://{host}:{port}/ (Ctrl+C stops it).", err=True)
+    try:
+        # uvicorn's access log would write every URL, query string included: it stays off (the app logs method,
+        # path and status at INFO). log_config=None keeps the one-line log format `main` set up.
+        uvicorn.run(app, host=host, port=port, access_log=False, log_config=None, server_header=False)
+    except SystemExit as stop:
+        # uvicorn exits 3 when it cannot start (it has logged why, in one line): that is the environment, exit 1.
+        sys.exit(1 if stop.code not in (0, None) else 0)
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind((host, port))
+    except OSError as error:
+        raise OSError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+
+
 @main.command("sync")
 @click.option("--condition", metavar="TEXT", help="Only studies of this condition (the API's query.cond).")
 @click.option("--term", metavar="TEXT", help="Only studies matching these words (the API's query.term).")

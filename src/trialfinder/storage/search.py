@@ -17,6 +17,7 @@ _BM25 = "bm25(trial_search, 10.0, 10.0, 5.0, 5.0, 2.0, 0.5, 0.0)"
 KM_PER_DEGREE_LAT = 111.32
 # Above this many sites in a search's bounding box, start from the trials instead (see nearest_sites).
 BOX_PLAN_LIMIT = 50_000
+SITES_PER_TRIAL = 10  # a rough mean, to compare the two plans' costs
 
 
 def _token(kind: str, value: str) -> str:
@@ -140,12 +141,17 @@ def nearest_sites(
             f"SELECT COUNT(*) FROM (SELECT 1 FROM sites s WHERE s.lat BETWEEN ? AND ? AND ({lon_clause}) LIMIT ?)",
             [*box, BOX_PLAN_LIMIT + 1],
         )
+        from_box = box_count <= BOX_PLAN_LIMIT
+        if not from_box:
+            # A big box: start from the trials instead only when their statuses are rare enough.
+            trials = conn.scalar(f"SELECT COUNT(*) FROM trials WHERE overall_status IN ({marks})", list(statuses))
+            from_box = trials * SITES_PER_TRIAL > box_count
         source = (
             "sites s INDEXED BY sites_position"
-            if box_count <= BOX_PLAN_LIMIT
+            if from_box
             else f"trials t CROSS JOIN sites s ON s.trial_id = t.id AND t.overall_status IN ({marks})"
         )
-        extra = [] if box_count <= BOX_PLAN_LIMIT else list(statuses)
+        extra = [] if from_box else list(statuses)
         sql = f"SELECT {columns}, MIN({distance}) AS d2 FROM {source}{where} GROUP BY s.trial_id HAVING d2 <= ?"
     else:
         extra = []

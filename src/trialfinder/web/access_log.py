@@ -1,0 +1,33 @@
+"""One log line per request: method, path, status and time. Never the query string, which holds what a person
+typed (uvicorn's own access log, which would write it, is turned off by `trialfinder serve`)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+log = logging.getLogger("trialfinder.web.access")
+
+
+class AccessLogMiddleware:
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def recording_send(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            log.info("%s %s %d %.0fms", scope.get("method", "?"), scope.get("path", "?"), status, elapsed)

@@ -1,0 +1,78 @@
+"""The JSON API under /api/: the twin of each page, with the same parameters and the same validation.
+
+Mistakes answer 400 with `{"error": {"field": ..., "message": ...}}` (the first mistake; the message in the
+request's language), an unknown trial 404 in the same shape. The OpenAPI document is `openapi.py`.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from trialfinder.domain.values import is_nct_id, nct_id
+from trialfinder.geo.gazetteer import MAX_QUERY_LENGTH
+from trialfinder.queries.search import search
+from trialfinder.storage.database import Database
+from trialfinder.storage.trials import TrialStore
+from trialfinder.web import openapi
+from trialfinder.web.errors import json_error
+from trialfinder.web.i18n import N_
+from trialfinder.web.params import parse_search
+from trialfinder.web.places import MAX_SUGGESTIONS, PlaceFinder
+from trialfinder.web.rendering import Renderer
+from trialfinder.web.serialize import place_json, results_json, trial_json
+from trialfinder.web.sites import listed_sites
+
+
+class Api:
+    def __init__(self, *, renderer: Renderer, database: Database, places: PlaceFinder):
+        self.renderer = renderer
+        self.database = database
+        self.places = places
+
+    def _bad_request(self, request: Request, field: str, message) -> JSONResponse:
+        return json_error(400, self.renderer.formatter(request).message(message), field)
+
+    def trials(self, request: Request) -> Response:
+        form = parse_search(request.query_params.multi_items(), find_place=self.places.find, api=True)
+        if form.query is None:  # then there is at least one error
+            first = form.errors[0]
+            return self._bad_request(request, first.field, first.message)
+        results = search(database=self.database, query=form.query)
+        return JSONResponse(results_json(results, form.location, form.radius_km))
+
+    def trial(self, request: Request) -> Response:
+        fmt = self.renderer.formatter(request)
+        raw = request.path_params["nct_id"]
+        if not is_nct_id(raw):
+            message = fmt.gettext(N_("This is not a ClinicalTrials.gov number (NCT followed by eight digits)."))
+            return json_error(404, message, "nct_id")
+        with self.database.connect() as conn:
+            trial = TrialStore(conn).get(nct_id(raw))
+        if trial is None:
+            message = fmt.gettext(N_("There is no trial %(nct_id)s in this catalogue."), nct_id=nct_id(raw))
+            return json_error(404, message, "nct_id")
+        form = parse_search(request.query_params.multi_items(), find_place=self.places.find, api=True)
+        if form.errors:
+            first = form.errors[0]
+            return self._bad_request(request, first.field, first.message)
+        sites = listed_sites(trial, near=form.location.point if form.location else None, statuses=form.statuses)
+        return JSONResponse(trial_json(trial, sites, form.location))
+
+    def place_suggestions(self, request: Request) -> Response:
+        fmt = self.renderer.formatter(request)
+        text = (request.query_params.get("q") or "").strip()
+        if not text:
+            return json_error(400, fmt.gettext(N_("Type a place to look for.")), "q")
+        if len(text) > MAX_QUERY_LENGTH:
+            return json_error(
+                400, fmt.gettext(N_("Please use at most %(max)s characters."), max=fmt.number(MAX_QUERY_LENGTH)), "q"
+            )
+        limit_text = request.query_params.get("limit") or str(MAX_SUGGESTIONS)
+        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_SUGGESTIONS:
+            return json_error(400, fmt.gettext(N_("Choose a limit from 1 to %(max)s."), max=MAX_SUGGESTIONS), "limit")
+        places = self.places.find(text, limit=int(limit_text))
+        return JSONResponse({"places": [place_json(place) for place in places]})
+
+    def openapi(self, request: Request) -> Response:
+        return JSONResponse(openapi.document())

@@ -1,0 +1,63 @@
+// trialfinder: small enhancements only. Every feature works without this file.
+// "Use my location": asks the browser for the position and fills the hidden lat/lon fields of the search form.
+// The position is rounded to about a kilometre before it leaves the browser: enough to measure distances to
+// study sites, no more. Typing a place clears it again, so the two never disagree.
+(function () {
+  "use strict";
+
+  function ready(fn) {
+    if (document.readyState !== "loading") {
+      fn();
+    } else {
+      document.addEventListener("DOMContentLoaded", fn);
+    }
+  }
+
+  ready(function () {
+    var button = document.getElementById("use-location");
+    var form = button && button.form;
+    if (!form || !("geolocation" in navigator)) {
+      return;
+    }
+    var lat = form.querySelector("input[name=lat]");
+    var lon = form.querySelector("input[name=lon]");
+    var place = form.querySelector("input[name=location]");
+    var status = document.getElementById("location-status");
+    if (!lat || !lon || !place) {
+      return;
+    }
+    button.hidden = false;
+
+    function say(text) {
+      if (status) {
+        status.textContent = text;
+      }
+    }
+
+    place.addEventListener("input", function () {
+      lat.value = "";
+      lon.value = "";
+    });
+
+    button.addEventListener("click", function () {
+      say(button.getAttribute("data-finding"));
+      button.disabled = true;
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          lat.value = position.coords.latitude.toFixed(2);
+          lon.value = position.coords.longitude.toFixed(2);
+          place.value = "";
+          say(button.getAttribute("data-found"));
+          button.disabled = false;
+          form.submit();
+        },
+        function () {
+          say(button.getAttribute("data-failed"));
+          button.disabled = false;
+          place.focus();
+        },
+        { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 }
+      );
+    });
+  });
+})();

@@ -1,0 +1,33 @@
+"""The FAQ: what a trial is, why people join, duration, costs, oversight, and what the site does with data."""
+
+from __future__ import annotations
+
+from web.pages import parse
+
+
+def test_the_faq_answers_the_questions_people_ask(client):
+    page = parse(client.get("/faq").text)
+    assert page.find("h1").text() == "Questions about clinical trials"
+    questions = [heading.text() for heading in page.find_all("h3")]
+    assert questions[:5] == [
+        "What is a clinical trial?",
+        "Why do people take part?",
+        "How long does a trial last?",
+        "Will I be paid? Does it cost me anything?",
+        "How safe are trials, and who oversees them?",
+    ]
+    assert "independent ethics committee" in page.by_id("safety").text()
+    privacy = page.by_id("privacy")
+    assert "It is not stored, and it is not linked to you." in privacy.text()
+    assert "The site sets one cookie, lang," in privacy.text()
+    assert "never written to our logs" in privacy.text()
+    statuses = page.by_id("statuses").text()
+    assert "Not yet recruiting will start looking for participants soon" in statuses
+
+
+def test_the_faq_in_dutch(client):
+    page = parse(client.get("/faq", params={"lang": "nl"}).text)
+    assert [heading.text() for heading in page.find_all("h3")][0] == "Wat is een klinische studie?"
+    assert "medisch-ethische toetsingscommissie" in page.by_id("safety").text()
+    assert "Het wordt niet bewaard en niet aan u gekoppeld." in page.by_id("privacy").text()
+    assert "Werft nog niet gaat binnenkort deelnemers zoeken" in page.by_id("statuses").text()

@@ -1,0 +1,94 @@
+"""`trialfinder serve`: the real command in a subprocess, answering over HTTP on localhost, logging no query string."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from conftest import FIXTURES
+
+from trialfinder.actions.catalogue import prepare_database
+from trialfinder.actions.importing import import_path
+from trialfinder.geo.gazetteer import SiteGeocoder
+from trialfinder.storage.database import Database
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server_env(tmp_path, gazetteer_cache):
+    url = f"sqlite:///{tmp_path / 'catalogue.db'}"
+    database = Database(url)
+    prepare_database(database=database)
+    import_path(database=database, path=FIXTURES / "ctgov_v2", geocode=SiteGeocoder(gazetteer_cache))
+    database.close()
+    return {
+        **os.environ,
+        "TRIALFINDER_DATABASE_URL": url,
+        "TRIALFINDER_DATA_DIR": str(tmp_path / "data"),
+        "TRIALFINDER_CACHE_DIR": str(gazetteer_cache),
+        "TRIALFINDER_LOAD_STARTER_CATALOGUE": "false",
+        "TRIALFINDER_LOG_LEVEL": "INFO",
+    }
+
+
+def _serve(env, port):
+    return subprocess.Popen(
+        [sys.executable, "-m", "trialfinder", "serve", "--port", str(port)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_until_it_answers(url: str, process) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"serve exited with {process.returncode}: {process.stderr.read()}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    pytest.fail("serve did not answer within 30 s")
+
+
+def test_serve_answers_and_logs_paths_but_never_what_was_searched(server_env):
+    port = _free_port()
+    process = _serve(server_env, port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_until_it_answers(f"{base}/faq", process)
+        response = httpx.get(f"{base}/trials", params={"q": "mysecretdisease colorectal", "location": "Amsterdam"})
+        assert response.status_code == 200
+        assert "0 trials found" in response.text  # the secret word matches nothing
+        found = httpx.get(f"{base}/trials", params={"q": "colorectal", "location": "Amsterdam"})
+        assert 'id="hit-NCT06857773"' in found.text
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "server" not in response.headers
+        # The same port again: one line saying why, and exit code 1.
+        second = _serve(server_env, port)
+        _, second_err = second.communicate(timeout=30)
+        assert second.returncode == 1
+        assert second_err.strip() == f"Error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    assert "GET /trials 200" in stderr
+    assert "mysecretdisease" not in stderr and "Amsterdam" not in stderr
+    assert "Traceback" not in stderr
