@@ -177,14 +177,15 @@ def search(*, database: Database, query: SearchQuery) -> SearchResults:
         offset = (query.page - 1) * query.page_size
         if query.sort is Sort.DISTANCE:
             # Every candidate's distance is known: rank them all here, then take the page.
-            rows = sql.hits(conn, filters, text, order="relevance", limit=None)
+            rows, _ = sql.hits(conn, filters, text, order="relevance", limit=None)
             rows.sort(key=lambda row: (near[row.trial_id].distance_km, -row.score, row.nct_id))
             total = len(rows)
             rows = rows[offset : offset + query.page_size]
         else:
             order = "relevance" if query.sort is Sort.RELEVANCE else "last_update"
-            total = sql.count(conn, filters, text)
-            rows = sql.hits(conn, filters, text, order=order, limit=query.page_size, offset=offset)
+            rows, total = sql.hits(conn, filters, text, order=order, limit=query.page_size, offset=offset)
+            if total is None:
+                total = sql.count(conn, filters, text)
         records = sql.records(conn, [row.trial_id for row in rows])
         details = sql.site_details(conn, [(row.trial_id, near[row.trial_id].position) for row in rows if row.trial_id in near])
     nearest = {

@@ -91,7 +91,6 @@ class HitRow:
     last_update: str | None
     last_update_key: str
     score: float
-    record: str | None = None
 
 
 class _Excerpt(msgspec.Struct):
@@ -289,48 +288,47 @@ def hits(
     order: str,
     limit: int | None,
     offset: int = 0,
-    with_record: bool = False,
-) -> list[HitRow]:
-    """Matching trials in `order` ("relevance" or "last_update"); `limit` None returns every match."""
+) -> tuple[list[HitRow], int | None]:
+    """Matching trials in `order` ("relevance" or "last_update"), and their total number when it came for
+    free (None: ask `count`). `limit` None returns every match."""
     if order == "relevance" and limit is not None and _index_only(conn, filters, text):
         # FTS5 ranks inside the index and stops at the page: no visit to the trials table until then.
         ranked = conn.fetchall(
             "SELECT rowid, -rank FROM trial_search WHERE trial_search MATCH ? ORDER BY rank LIMIT ? OFFSET ?",
             (_sqlite_match(text, filters), limit, offset),
         )
-        rows = _rows_by_id(conn, [row[0] for row in ranked], with_record)
-        return [replace(rows[trial_id], score=float(score)) for trial_id, score in ranked if trial_id in rows]
+        rows = _rows_by_id(conn, [row[0] for row in ranked])
+        return [replace(rows[trial_id], score=float(score)) for trial_id, score in ranked if trial_id in rows], None
     clauses, params = _where(conn, filters, text)
     score_sql, score_params = _score(conn, text)
     order_sql = "score DESC, t.last_update_key DESC, t.nct_id" if order == "relevance" and text else (
         "t.last_update_key DESC, t.nct_id"
     )
-    record = ", t.record" if with_record else ""
-    sql = (
-        f"SELECT {_HIT_COLUMNS}, {score_sql} AS score{record} FROM {_from(conn, text)}"
-        f" WHERE {' AND '.join(clauses)} ORDER BY {order_sql}"
+    # The window counts every match in the same pass that sorts them, instead of a second query. FTS5's
+    # bm25() may not share a query with a window, so it is scored in a subquery ("LIMIT -1" stops SQLite
+    # from flattening it back into one).
+    inner = (
+        f"SELECT {_HIT_COLUMNS}, {score_sql} AS score FROM {_from(conn, text)} WHERE {' AND '.join(clauses)}"
+        + (" LIMIT -1" if conn.dialect == "sqlite" else "")
     )
+    outer_order = order_sql.replace("t.", "matched.")
+    sql = f"SELECT matched.*, COUNT(*) OVER () FROM ({inner}) matched ORDER BY {outer_order}"
     all_params = [*score_params, *params]
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         all_params += [limit, offset]
-    return [
-        HitRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], float(r[11] or 0.0), r[12] if with_record else None)
-        for r in conn.fetchall(sql, all_params)
-    ]
+    found = conn.fetchall(sql, all_params)
+    rows = [HitRow(*r[:11], float(r[11] or 0.0)) for r in found]
+    return rows, (int(found[0][12]) if found else None)
 
 
-def _rows_by_id(conn: Connection, trial_ids: list[int], with_record: bool) -> dict[int, HitRow]:
+def _rows_by_id(conn: Connection, trial_ids: list[int]) -> dict[int, HitRow]:
     if not trial_ids:
         return {}
-    record = ", t.record" if with_record else ""
     rows = conn.fetchall(
-        f"SELECT {_HIT_COLUMNS}, 0.0{record} FROM trials t WHERE t.id IN ({', '.join('?' * len(trial_ids))})", trial_ids
+        f"SELECT {_HIT_COLUMNS}, 0.0 FROM trials t WHERE t.id IN ({', '.join('?' * len(trial_ids))})", trial_ids
     )
-    return {
-        r[0]: HitRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], 0.0, r[12] if with_record else None)
-        for r in rows
-    }
+    return {r[0]: HitRow(*r[:11], 0.0) for r in rows}
 
 
 def records(conn: Connection, trial_ids: list[int]) -> dict[int, str]:
