@@ -118,12 +118,21 @@ def latency(database_url: str, cache: Path, queries: int) -> None:
     def default_statuses() -> SearchQuery:
         return SearchQuery(text=rng.choice(CONDITIONS))
 
+    def radius_default_statuses() -> SearchQuery:
+        city = rng.choice(CITIES)
+        return SearchQuery(
+            text=rng.choice(CONDITIONS),
+            near=Near.of(places[city], rng.choice([25, 50, 100]), "km", city),
+            sort=rng.choice([Sort.RELEVANCE, Sort.DISTANCE]),
+        )
+
     print(f"\nlatency over {queries} queries per scenario (in-process, warm cache):")
     for label, make in (
         ("text, every status", text_only),
         ("text + phase, age, sex", text_and_filters),
         ("text + radius (25-100 km)", text_and_radius),
         ("text, recruiting (default)", default_statuses),
+        ("text + radius, recruiting", radius_default_statuses),
     ):
         for _ in range(10):
             search(database=database, query=make())  # warm the page cache
