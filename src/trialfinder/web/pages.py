@@ -23,7 +23,7 @@ from trialfinder.web.links import search_url, trial_url
 from trialfinder.web.pagination import pagination
 from trialfinder.web.params import DEFAULT_RADIUS, SearchForm, parse_search
 from trialfinder.web.places import PlaceFinder
-from trialfinder.web.rendering import Renderer
+from trialfinder.web.rendering import Renderer, language_of
 from trialfinder.web.sites import listed_sites
 from trialfinder.web.suggestions import suggestions
 
@@ -57,7 +57,7 @@ class Pages:
         self.places = places
 
     def parse(self, request: Request) -> SearchForm:
-        return parse_search(request.query_params.multi_items(), find_place=self.places.find)
+        return parse_search(request.query_params.multi_items(), find_place=self.places.for_language(language_of(request)))
 
     def search(self, request: Request) -> Response:
         form = self.parse(request)

@@ -10,7 +10,7 @@ Parameters (each single-valued one counts once: when repeated, the first value i
   age                          the person's age in years (0 to 125; "12.5" and "12,5" are both read)
   sex                          female or male (empty: any)
   healthy                      yes: only trials that accept healthy volunteers
-  location                     a city or a US ZIP code, found in the offline gazetteer
+  location                     a city or a postal code, found in the offline gazetteer
   lat, lon                     a position (the browser's), used when no location is typed
   radius, unit                 how far the person would travel, in km or mi
   sort                         relevance, distance or last_update
@@ -317,7 +317,7 @@ def _location(values: dict[str, str], fail: Callable, find_place: Callable[[str]
         if not candidates:
             fail(
                 "location",
-                N_("We could not find this place. Try a city, such as “Amsterdam” or “Boston, MA”, or a US ZIP code."),
+                N_("We could not find this place. Try a city, such as “Amsterdam” or “Boston, MA”, or a postal code, such as “1066 CX” or “02115”."),
             )
             return None
         return Location(candidates[0].point, "typed", candidates[0])

@@ -79,7 +79,7 @@ def test_search_by_words_marks_the_matches_and_a_filter_narrows_the_results(page
 
 def test_search_near_a_place_shows_the_distance_to_the_nearest_site(page):
     page.goto("/")
-    page.get_by_label("City or US ZIP code").fill("Amsterdam")
+    page.get_by_label("City or postal code").fill("Amsterdam")
     page.get_by_label("Within").fill("25")
     page.get_by_label("Within").press("Enter")
     page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("location") == ["Amsterdam"])
@@ -177,7 +177,7 @@ def test_keyboard_reaches_the_skip_link_first_and_every_field_has_a_name(page):
         "Search words",
         "Condition or disease",
         "Treatment or intervention",
-        "City or US ZIP code",
+        "City or postal code",
         "Within",
         "Unit",
         "Your age in years",
