@@ -22,7 +22,7 @@ from trialfinder.domain.trial import Phase, RecruitmentStatus, Sex, StudyType
 from trialfinder.domain.values import KM_PER_MILE, GeoPoint
 from trialfinder.storage import search as sql
 from trialfinder.storage.database import Database
-from trialfinder.storage.search import KM_PER_DEGREE_LAT, Filters, TextFilter
+from trialfinder.storage.search import Filters, NearFilter, TextFilter
 
 DEFAULT_STATUSES = (RecruitmentStatus.RECRUITING, RecruitmentStatus.NOT_YET_RECRUITING)
 MAX_TEXT = 200  # characters of free text, condition or intervention
@@ -157,41 +157,31 @@ def search(*, database: Database, query: SearchQuery) -> SearchResults:
     text = TextFilter(tuple(words(query.text)), tuple(words(query.condition)), tuple(words(query.intervention)))
     statuses = tuple(status.value for status in query.statuses)
     matched = tuple(dict.fromkeys(word.casefold() for word in (*text.text, *text.condition, *text.intervention)))
+    near = query.near
+    filters = Filters(
+        statuses=statuses,
+        phases=tuple(phase.value for phase in query.phases),
+        study_types=tuple(kind.value for kind in query.study_types),
+        age_days=query.age_years * 365.25 if query.age_years is not None else None,
+        sex=query.sex.value if query.sex else None,
+        healthy_volunteers=query.healthy_volunteers,
+        near=NearFilter(near.point.lat, near.point.lon, near.radius_km) if near else None,
+    )
+    offset = (query.page - 1) * query.page_size
     with database.connect() as conn:
-        near: dict[int, _NearSite] = {}
-        trial_ids: tuple[int, ...] | None = None
-        if query.near is not None:
-            near = _open_sites_near(conn, query.near, statuses)
-            if not near:
-                return SearchResults(query, 0, (), matched)
-            trial_ids = tuple(near)
-        filters = Filters(
-            statuses=statuses,
-            phases=tuple(phase.value for phase in query.phases),
-            study_types=tuple(kind.value for kind in query.study_types),
-            age_days=query.age_years * 365.25 if query.age_years is not None else None,
-            sex=query.sex.value if query.sex else None,
-            healthy_volunteers=query.healthy_volunteers,
-            trial_ids=trial_ids,
-        )
-        offset = (query.page - 1) * query.page_size
-        if query.sort is Sort.DISTANCE:
-            # Every candidate's distance is known: rank them all here, then take the page.
-            rows, _ = sql.hits(conn, filters, text, order="relevance", limit=None)
-            rows.sort(key=lambda row: (near[row.trial_id].distance_km, -row.score, row.nct_id))
-            total = len(rows)
-            rows = rows[offset : offset + query.page_size]
-        else:
-            order = "relevance" if query.sort is Sort.RELEVANCE else "last_update"
-            rows, total = sql.hits(conn, filters, text, order=order, limit=query.page_size, offset=offset)
-            if total is None:
-                total = sql.count(conn, filters, text)
+        rows, total, sites = sql.hits(conn, filters, text, order=query.sort.value, limit=query.page_size, offset=offset)
+        if total is None:
+            total = sql.count(conn, filters, text) if (rows or offset) else 0
         records = sql.records(conn, [row.trial_id for row in rows])
-        details = sql.site_details(conn, [(row.trial_id, near[row.trial_id].position) for row in rows if row.trial_id in near])
+        details = sql.site_details(conn, [(site.trial_id, site.position) for site in sites.values()])
     nearest = {
-        trial_id: near[trial_id].hit(details.get((trial_id, near[trial_id].position), (None, None, None)))
-        for trial_id in (row.trial_id for row in rows)
-        if trial_id in near
+        trial_id: SiteHit(
+            *details.get((trial_id, site.position), (None, None, None)),
+            status=RecruitmentStatus(site.open_status) if site.open_status in RecruitmentStatus.__members__ else None,
+            distance_km=site.distance_km,
+            approximate=site.approximate,
+        )
+        for trial_id, site in sites.items()
     }
     hits = []
     for row in rows:
@@ -213,45 +203,6 @@ def search(*, database: Database, query: SearchQuery) -> SearchResults:
             )
         )
     return SearchResults(query, total, tuple(hits), matched)
-
-
-class _NearSite:
-    """A trial's nearest open site while searching; its great-circle distance is measured when first needed."""
-
-    __slots__ = ("position", "status", "lat", "lon", "approximate", "origin", "_distance")
-
-    def __init__(self, position: int, status: str, lat: float, lon: float, approximate: int, origin: GeoPoint):
-        self.position, self.status, self.lat, self.lon = position, status, lat, lon
-        self.approximate, self.origin = bool(approximate), origin
-        self._distance: float | None = None
-
-    @property
-    def distance_km(self) -> float:
-        if self._distance is None:
-            self._distance = self.origin.distance_km(GeoPoint(self.lat, self.lon))
-        return self._distance
-
-    def hit(self, details: tuple[str | None, ...]) -> SiteHit:
-        facility, city, country = details
-        status = RecruitmentStatus(self.status) if self.status in RecruitmentStatus.__members__ else None
-        return SiteHit(facility, city, country, status, self.distance_km, self.approximate)
-
-
-def _open_sites_near(conn, near: Near, statuses: tuple[str, ...]) -> dict[int, _NearSite]:
-    """Each trial's nearest open site within the radius. The database's approximate distance decides
-    clear cases; sites near the edge of the circle are measured exactly."""
-    radius_deg = near.radius_km / KM_PER_DEGREE_LAT
-    # The equirectangular approximation errs by well under 3% up to 500 km, more beyond.
-    surely_inside = (radius_deg * (0.97 if near.radius_km <= 500 else 0.85)) ** 2
-    found: dict[int, _NearSite] = {}
-    for trial_id, position, status, lat, lon, approximate, d2 in sql.nearest_sites(
-        conn, near.point.lat, near.point.lon, near.radius_km, statuses
-    ):
-        site = _NearSite(position, status, lat, lon, approximate, near.point)
-        if d2 > surely_inside and site.distance_km > near.radius_km:
-            continue
-        found[trial_id] = site
-    return found
 
 
 SNIPPET_CHARS = 240

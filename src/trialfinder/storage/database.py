@@ -7,6 +7,7 @@ real database: WAL journal, one writer at a time (BEGIN IMMEDIATE), readers neve
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -116,12 +117,30 @@ class Database:
     def __repr__(self) -> str:
         return f"Database({self.url.redacted()!r})"
 
+    @staticmethod
+    def _ensure_math(raw: sqlite3.Connection) -> None:
+        """Search measures distances in SQL. SQLite builds without its math functions (an option at compile
+        time) get Python ones of the same names instead: slower, same answers."""
+        try:
+            raw.execute("SELECT sin(0), asin(0), radians(0), power(2, 2), sqrt(4)")
+        except sqlite3.OperationalError:
+            for name, arity, function in (
+                ("sin", 1, math.sin),
+                ("cos", 1, math.cos),
+                ("asin", 1, math.asin),
+                ("sqrt", 1, math.sqrt),
+                ("radians", 1, math.radians),
+                ("power", 2, math.pow),
+            ):
+                raw.create_function(name, arity, function, deterministic=True)
+
     def _open_sqlite(self) -> sqlite3.Connection:
         if self.url.path is None:
             # An in-memory database lives as long as its one connection: share it (tests, one-off runs).
             if self._memory is None:
                 self._memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
                 self._memory.execute("PRAGMA foreign_keys = ON")
+                self._ensure_math(self._memory)
             return self._memory
         self.url.path.parent.mkdir(parents=True, exist_ok=True)
         raw = sqlite3.connect(self.url.path, isolation_level=None, timeout=30, check_same_thread=False)
@@ -131,6 +150,7 @@ class Database:
         raw.execute("PRAGMA foreign_keys = ON")
         raw.execute("PRAGMA busy_timeout = 30000")
         raw.execute("PRAGMA cache_size = -65536")  # 64 MiB of page cache
+        self._ensure_math(raw)
         return raw
 
     def _open_postgres(self) -> Any:

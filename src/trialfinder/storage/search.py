@@ -74,7 +74,14 @@ class Filters:
     age_days: float | None = None
     sex: str | None = None
     healthy_volunteers: bool | None = None
-    trial_ids: tuple[int, ...] | None = None  # restrict to these (from a location search)
+    near: NearFilter | None = None  # only trials with an open site within a radius
+
+
+@dataclass(frozen=True, slots=True)
+class NearFilter:
+    lat: float
+    lon: float
+    radius_km: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,58 +115,59 @@ def excerpt(record: str) -> tuple[tuple[str, ...], str | None]:
     return tuple(decoded.conditions), decoded.brief_summary
 
 
-def nearest_sites(
-    conn: Connection, lat: float, lon: float, radius_km: float, statuses: tuple[str, ...]
-) -> list[tuple[int, int, str, float, float, int, float]]:
-    """For each trial, its site nearest to (lat, lon) among those open for `statuses`: the site's own status
-    (or the trial's, when it has none) and the trial's status are both among them; within about `radius_km`.
+def _great_circle_km(conn: Connection) -> str:
+    """Haversine distance in SQL from the point (?, ?, with ? again for cos) to the site (s.lat, s.lon)."""
+    least = "min" if conn.dialect == "sqlite" else "least"
+    return (
+        f"2 * 6371.0088 * asin({least}(1, sqrt(power(sin(radians(s.lat - ?) / 2), 2)"
+        " + cos(radians(?)) * cos(radians(s.lat)) * power(sin(radians(s.lon - ?) / 2), 2))))"
+    )
 
-    Rows are (trial_id, position, open_status, lat, lon, approximate, d2) where d2 is the squared
-    equirectangular distance in degrees: exact enough to pick the nearest of one trial's sites and cheap in
-    SQL. The box uses the covering (lat, lon, ...) index, and the radius keeps a 5% margin: the caller
-    measures the great-circle distance where it matters.
+
+def _near_cte(conn: Connection, near: NearFilter, statuses: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """`near`: for each trial, its nearest site whose status (the site's own, else the trial's) and whose trial's
+    status are among `statuses`, within the radius, with the great-circle distance in km.
+
+    The database measures every candidate site of the bounding box (C arithmetic; far cheaper than handing
+    thousands of rows to Python). On SQLite the plan is chosen here: its planner cannot see that one status
+    (COMPLETED) covers most trials and would scan sites in key order; the box on the covering
+    (lat, lon, ...) index is the right start unless the box is huge and the statuses rare.
     """
-    dlat = radius_km / KM_PER_DEGREE_LAT
-    cos_lat = max(math.cos(math.radians(lat)), 1e-6)
-    dlon = min(180.0, radius_km / (KM_PER_DEGREE_LAT * cos_lat))
-    lon_ranges = _lon_ranges(lon - dlon, lon + dlon)
+    dlat = near.radius_km / KM_PER_DEGREE_LAT
+    cos_lat = max(math.cos(math.radians(near.lat)), 1e-6)
+    dlon = min(180.0, near.radius_km / (KM_PER_DEGREE_LAT * cos_lat))
+    lon_ranges = _lon_ranges(near.lon - dlon, near.lon + dlon)
     marks = ", ".join("?" * len(statuses))
     lon_clause = " OR ".join("s.lon BETWEEN ? AND ?" for _ in lon_ranges)
-    box = [lat - dlat, lat + dlat, *[bound for pair in lon_ranges for bound in pair]]
-    distance = "((s.lat - ?) * (s.lat - ?) + (s.lon - ?) * (s.lon - ?) * ?)"
+    box = [near.lat - dlat, near.lat + dlat, *[bound for pair in lon_ranges for bound in pair]]
     where = (
         f" WHERE s.lat BETWEEN ? AND ? AND ({lon_clause})"
         f" AND s.trial_status IN ({marks}) AND s.open_status IN ({marks})"
     )
-    columns = "s.trial_id, s.position, s.open_status, s.lat, s.lon, s.approximate"
-    if conn.dialect == "sqlite":
-        # SQLite takes the bare columns of a MIN() aggregate from the row that holds the minimum. Left to
-        # itself its planner scans sites in key order (to group without sorting); the box on the covering
-        # index is far cheaper, unless the box is huge, when starting from the trials of those statuses is.
-        box_count = conn.scalar(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM sites s WHERE s.lat BETWEEN ? AND ? AND ({lon_clause}) LIMIT ?)",
-            [*box, BOX_PLAN_LIMIT + 1],
-        )
-        from_box = box_count <= BOX_PLAN_LIMIT
-        if not from_box:
-            # A big box: start from the trials instead only when their statuses are rare enough.
-            trials = conn.scalar(f"SELECT COUNT(*) FROM trials WHERE overall_status IN ({marks})", list(statuses))
-            from_box = trials * SITES_PER_TRIAL > box_count
-        source = (
-            "sites s INDEXED BY sites_position"
-            if from_box
-            else f"trials t CROSS JOIN sites s ON s.trial_id = t.id AND t.overall_status IN ({marks})"
-        )
-        extra = [] if from_box else list(statuses)
-        sql = f"SELECT {columns}, MIN({distance}) AS d2 FROM {source}{where} GROUP BY s.trial_id HAVING d2 <= ?"
-    else:
-        extra = []
+    distance = _great_circle_km(conn)
+    point = [near.lat, near.lat, near.lon]
+    columns = "s.trial_id, s.position, s.open_status, s.approximate"
+    if conn.dialect == "postgresql":
         sql = (
-            f"SELECT * FROM (SELECT DISTINCT ON (s.trial_id) {columns}, {distance} AS d2"
-            f" FROM sites s{where} ORDER BY s.trial_id, d2) nearest WHERE d2 <= ?"
+            f"near AS MATERIALIZED (SELECT * FROM (SELECT DISTINCT ON (s.trial_id) {columns}, {distance} AS km FROM sites s{where}"
+            " ORDER BY s.trial_id, km) nearest WHERE km <= ?)"
         )
-    params: list[Any] = [lat, lat, lon, lon, cos_lat * cos_lat, *extra, *box, *statuses, *statuses, (dlat * 1.05) ** 2]
-    return [tuple(row) for row in conn.fetchall(sql, params)]  # type: ignore[misc]
+        return sql, [*point, *box, *statuses, *statuses, near.radius_km]
+    box_count = conn.scalar(
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM sites s WHERE s.lat BETWEEN ? AND ? AND ({lon_clause}) LIMIT ?)",
+        [*box, BOX_PLAN_LIMIT + 1],
+    )
+    from_box = box_count <= BOX_PLAN_LIMIT
+    if not from_box:
+        trials = conn.scalar(f"SELECT COUNT(*) FROM trials WHERE overall_status IN ({marks})", list(statuses))
+        from_box = trials * SITES_PER_TRIAL > box_count
+    if from_box:
+        source, extra = "sites s INDEXED BY sites_position", []
+    else:
+        source, extra = f"trials tt CROSS JOIN sites s ON s.trial_id = tt.id AND tt.overall_status IN ({marks})", list(statuses)
+    # SQLite takes the bare columns of a MIN() aggregate from the row that holds the minimum.
+    sql = f"near AS MATERIALIZED (SELECT {columns}, MIN({distance}) AS km FROM {source}{where} GROUP BY s.trial_id HAVING km <= ?)"
+    return sql, [*point, *extra, *box, *statuses, *statuses, near.radius_km]
 
 
 def site_details(conn: Connection, keys: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[str | None, ...]]:
@@ -237,32 +245,38 @@ def _where(conn: Connection, filters: Filters, text: TextFilter) -> tuple[list[s
         clauses.append("(t.min_age_days IS NULL OR t.min_age_days <= ?)")
         clauses.append("(t.max_age_days IS NULL OR t.max_age_days + 365.25 > ?)")
         params += [filters.age_days + 1e-6, filters.age_days]
-    if filters.trial_ids is not None:
-        if conn.dialect == "sqlite":
-            clauses.append("t.id IN (SELECT value FROM json_each(?))")
-            params.append(msgspec.json.encode(list(filters.trial_ids)).decode())
-        else:
-            clauses.append("t.id = ANY(?)")
-            params.append(list(filters.trial_ids))
     return clauses, params
 
 
-def _from(conn: Connection, text: TextFilter) -> str:
+def _from(conn: Connection, text: TextFilter, near: bool = False) -> str:
     if conn.dialect == "sqlite" and text:
+        if near:
+            # The index's matches drive the join and look their trial up in `near` (automatically indexed);
+            # the other way round SQLite would run the full-text query once per nearby trial.
+            return (
+                "trial_search CROSS JOIN near ON near.trial_id = trial_search.rowid"
+                " CROSS JOIN trials t ON t.id = near.trial_id"
+            )
         return "trials t JOIN trial_search ON trial_search.rowid = t.id"
-    return "trials t"
+    return "near JOIN trials t ON t.id = near.trial_id" if near else "trials t"
 
 
 def _index_only(conn: Connection, filters: Filters, text: TextFilter) -> bool:
     """True when the full-text index alone answers the search (no age limit, no location)."""
-    return conn.dialect == "sqlite" and bool(text) and filters.age_days is None and filters.trial_ids is None
+    return conn.dialect == "sqlite" and bool(text) and filters.age_days is None and filters.near is None
 
 
 def count(conn: Connection, filters: Filters, text: TextFilter) -> int:
     if _index_only(conn, filters, text):
         return int(conn.scalar("SELECT COUNT(*) FROM trial_search WHERE trial_search MATCH ?", (_sqlite_match(text, filters),)) or 0)
     clauses, params = _where(conn, filters, text)
-    return int(conn.scalar(f"SELECT COUNT(*) FROM {_from(conn, text)} WHERE {' AND '.join(clauses)}", params) or 0)
+    with_cte, cte_params = "", []
+    if filters.near is not None:
+        cte, cte_params = _near_cte(conn, filters.near, filters.statuses)
+        with_cte = f"WITH {cte} "
+    source = _from(conn, text, filters.near is not None)
+    sql = f"{with_cte}SELECT COUNT(*) FROM {source} WHERE {' AND '.join(clauses)}"
+    return int(conn.scalar(sql, [*cte_params, *params]) or 0)
 
 
 _HIT_COLUMNS = (
@@ -280,6 +294,15 @@ def _score(conn: Connection, text: TextFilter) -> tuple[str, list[Any]]:
     return "ts_rank_cd(t.search_vector, plainto_tsquery('english', ?))", [words]
 
 
+@dataclass(frozen=True, slots=True)
+class NearestSite:
+    trial_id: int
+    position: int
+    open_status: str
+    approximate: bool
+    distance_km: float
+
+
 def hits(
     conn: Connection,
     filters: Filters,
@@ -288,9 +311,10 @@ def hits(
     order: str,
     limit: int | None,
     offset: int = 0,
-) -> tuple[list[HitRow], int | None]:
-    """Matching trials in `order` ("relevance" or "last_update"), and their total number when it came for
-    free (None: ask `count`). `limit` None returns every match."""
+) -> tuple[list[HitRow], int | None, dict[int, NearestSite]]:
+    """Matching trials in `order` ("relevance", "distance" or "last_update"), their total number when it came
+    for free (None: ask `count`), and, with a location, each hit's nearest open site. `limit` None returns every
+    match."""
     if order == "relevance" and limit is not None and _index_only(conn, filters, text):
         # FTS5 ranks inside the index and stops at the page: no visit to the trials table until then.
         ranked = conn.fetchall(
@@ -298,28 +322,38 @@ def hits(
             (_sqlite_match(text, filters), limit, offset),
         )
         rows = _rows_by_id(conn, [row[0] for row in ranked])
-        return [replace(rows[trial_id], score=float(score)) for trial_id, score in ranked if trial_id in rows], None
+        return [replace(rows[trial_id], score=float(score)) for trial_id, score in ranked if trial_id in rows], None, {}
     clauses, params = _where(conn, filters, text)
     score_sql, score_params = _score(conn, text)
-    order_sql = "score DESC, t.last_update_key DESC, t.nct_id" if order == "relevance" and text else (
-        "t.last_update_key DESC, t.nct_id"
-    )
+    with_cte, cte_params, near_columns = "", [], ""
+    if filters.near is not None:
+        cte, cte_params = _near_cte(conn, filters.near, filters.statuses)
+        with_cte = f"WITH {cte} "
+        near_columns = ", near.km, near.position, near.open_status, near.approximate"
+    orders = {
+        "relevance": "score DESC, last_update_key DESC, nct_id" if text else "last_update_key DESC, nct_id",
+        "distance": "km, score DESC, nct_id",
+        "last_update": "last_update_key DESC, nct_id",
+    }
     # The window counts every match in the same pass that sorts them, instead of a second query. FTS5's
     # bm25() may not share a query with a window, so it is scored in a subquery ("LIMIT -1" stops SQLite
     # from flattening it back into one).
     inner = (
-        f"SELECT {_HIT_COLUMNS}, {score_sql} AS score FROM {_from(conn, text)} WHERE {' AND '.join(clauses)}"
+        f"SELECT {_HIT_COLUMNS}, {score_sql} AS score{near_columns}"
+        f" FROM {_from(conn, text, filters.near is not None)} WHERE {' AND '.join(clauses)}"
         + (" LIMIT -1" if conn.dialect == "sqlite" else "")
     )
-    outer_order = order_sql.replace("t.", "matched.")
-    sql = f"SELECT matched.*, COUNT(*) OVER () FROM ({inner}) matched ORDER BY {outer_order}"
-    all_params = [*score_params, *params]
+    sql = f"{with_cte}SELECT matched.*, COUNT(*) OVER () FROM ({inner}) matched ORDER BY {orders[order]}"
+    all_params = [*cte_params, *score_params, *params]
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         all_params += [limit, offset]
     found = conn.fetchall(sql, all_params)
     rows = [HitRow(*r[:11], float(r[11] or 0.0)) for r in found]
-    return rows, (int(found[0][12]) if found else None)
+    nearest = {}
+    if filters.near is not None:
+        nearest = {r[0]: NearestSite(r[0], int(r[13]), r[14], bool(r[15]), float(r[12])) for r in found}
+    return rows, (int(found[0][-1]) if found else None), nearest
 
 
 def _rows_by_id(conn: Connection, trial_ids: list[int]) -> dict[int, HitRow]:
