@@ -19,6 +19,24 @@ from trialfinder.storage.trials import TrialRow, TrialStore
 Geocoder = Callable[[Trial], Trial]
 
 
+BULK_WRITES = 5_000  # trials written by one import or sync, after which the search index is merged
+
+
+def after_writes(conn: Connection, counts: ImportCounts) -> None:
+    """Once an import or sync has written trials: refresh the planner's statistics (and merge the index)."""
+    written = counts.added + counts.updated
+    if written:
+        TrialStore(conn).optimize(after_bulk=written >= BULK_WRITES)
+
+
+def counts_text(counts: ImportCounts) -> str:
+    """The counts as a log line's fields."""
+    return (
+        f"added={counts.added} updated={counts.updated} unchanged={counts.unchanged}"
+        f" stale={counts.stale} rejected={counts.rejected}"
+    )
+
+
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 

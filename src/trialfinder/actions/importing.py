@@ -16,14 +16,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trialfinder.actions.catalogue_writer import Geocoder, utc_now, write_batch
+from trialfinder.actions.catalogue_writer import Geocoder, after_writes, counts_text, utc_now, write_batch
 from trialfinder.domain.errors import InvalidRecord
 from trialfinder.registries.fields import Warnings
 from trialfinder.registries.files import RawRecord, open_source, split_records
 from trialfinder.registries.records import to_trial
 from trialfinder.storage.bookkeeping import ImportCounts, ImportRuns
 from trialfinder.storage.database import Database
-from trialfinder.storage.trials import TrialRow, TrialStore
+from trialfinder.storage.trials import TrialRow
 
 log = logging.getLogger("trialfinder.actions.import")
 
@@ -121,18 +121,8 @@ def import_path(
         flush()
         with conn.transaction():
             runs.finish(key, source.fingerprint, utc_now())
-        written = report.counts.added + report.counts.updated
-        if written:
-            TrialStore(conn).optimize(after_bulk=written >= BULK_WRITES)
-    log.info(
-        "import finished source=%s added=%d updated=%d unchanged=%d stale=%d rejected=%d",
-        key,
-        report.counts.added,
-        report.counts.updated,
-        report.counts.unchanged,
-        report.counts.stale,
-        report.counts.rejected,
-    )
+        after_writes(conn, report.counts)
+    log.info("import finished source=%s %s", key, counts_text(report.counts))
     return report
 
 
@@ -171,7 +161,6 @@ def _in_process(records: Iterable[tuple[int, RawRecord]], geocode: Geocoder | No
         yield index, map_record(raw, geocode)
 
 
-BULK_WRITES = 5_000  # trials written by one import, after which the search index is merged
 PARALLEL_FROM = 1_000  # records; smaller sources are mapped in this process
 _CHUNK = 64  # records per task: large enough to amortise pickling, small enough to keep memory flat
 

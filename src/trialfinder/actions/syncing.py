@@ -13,15 +13,14 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from trialfinder.actions.catalogue_writer import Geocoder, utc_now, write_batch
-from trialfinder.actions.importing import BULK_WRITES, OnRejection, Rejection
+from trialfinder.actions.catalogue_writer import Geocoder, after_writes, counts_text, utc_now, write_batch
+from trialfinder.actions.importing import OnRejection, Rejection
 from trialfinder.domain.errors import InvalidRecord
 from trialfinder.registries.ctgov_v2.client import CtgovClient
 from trialfinder.registries.fields import Warnings
 from trialfinder.registries.records import from_api
 from trialfinder.storage.bookkeeping import ImportCounts, KeyValues
 from trialfinder.storage.database import Database
-from trialfinder.storage.trials import TrialStore
 
 log = logging.getLogger("trialfinder.actions.sync")
 
@@ -109,18 +108,8 @@ def sync(
         report.new_cursor = snapshot or utc_now()
         with conn.transaction():
             KeyValues(conn, "sync_state").set(key, report.new_cursor, utc_now())
-        written = report.counts.added + report.counts.updated
-        if written:
-            TrialStore(conn).optimize(after_bulk=written >= BULK_WRITES)
+        after_writes(conn, report.counts)
     log.info(
-        "sync finished scope=%s pages=%d added=%d updated=%d unchanged=%d stale=%d rejected=%d cursor=%s",
-        key,
-        report.pages,
-        report.counts.added,
-        report.counts.updated,
-        report.counts.unchanged,
-        report.counts.stale,
-        report.counts.rejected,
-        report.new_cursor,
+        "sync finished scope=%s pages=%d %s cursor=%s", key, report.pages, counts_text(report.counts), report.new_cursor
     )
     return report
