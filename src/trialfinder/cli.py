@@ -227,15 +227,14 @@ def import_command(obj: Context, path: str, batch_size: int | None, quiet: bool)
 @handle_errors
 def show_command(obj: Context, nct: str, as_json: bool) -> None:
     """Show one trial (NCT followed by eight digits) in a readable form."""
+    from trialfinder.queries.trials import find_trial
     from trialfinder.storage.codec import encode_trial
-    from trialfinder.storage.trials import TrialStore
     from trialfinder.views.trial_text import render_trial
 
     if not is_nct_id(nct):
         raise click.BadParameter(f"{nct!r} is not an NCT id (NCT followed by eight digits)", param_hint="NCT")
     database = obj.open_catalogue()
-    with database.connect() as conn:
-        trial = TrialStore(conn).get(nct_id(nct))
+    trial = find_trial(database=database, nct_id=nct_id(nct))
     if trial is None:
         click.echo(f"Error: {nct_id(nct)} is not in the catalogue. Try `trialfinder sync` or `trialfinder import`.", err=True)
         sys.exit(1)

@@ -12,8 +12,8 @@ from starlette.responses import JSONResponse, Response
 from trialfinder.domain.values import is_nct_id, nct_id
 from trialfinder.geo.gazetteer import MAX_QUERY_LENGTH
 from trialfinder.queries.search import search
+from trialfinder.queries.trials import find_trial
 from trialfinder.storage.database import Database
-from trialfinder.storage.trials import TrialStore
 from trialfinder.web import openapi
 from trialfinder.web.errors import json_error
 from trialfinder.web.i18n import N_
@@ -49,8 +49,7 @@ class Api:
         if not is_nct_id(raw):
             message = fmt.gettext(N_("This is not a ClinicalTrials.gov number (NCT followed by eight digits)."))
             return json_error(404, message, "nct_id")
-        with self.database.connect() as conn:
-            trial = TrialStore(conn).get(nct_id(raw))
+        trial = find_trial(database=self.database, nct_id=nct_id(raw))
         if trial is None:
             message = fmt.gettext(N_("There is no trial %(nct_id)s in this catalogue."), nct_id=nct_id(raw))
             return json_error(404, message, "nct_id")

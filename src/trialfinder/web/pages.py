@@ -12,8 +12,8 @@ from starlette.responses import Response
 from trialfinder.domain.trial import Phase, RecruitmentStatus, StudyType
 from trialfinder.domain.values import is_nct_id, nct_id
 from trialfinder.queries.search import MAX_PAGE, MAX_TEXT, search
+from trialfinder.queries.trials import find_trial
 from trialfinder.storage.database import Database
-from trialfinder.storage.trials import TrialStore
 from trialfinder.web import vocabulary
 from trialfinder.web.arms import arms_with_interventions
 from trialfinder.web.criteria import criteria_sections
@@ -102,8 +102,7 @@ class Pages:
                 request,
                 Message(N_("This is not a ClinicalTrials.gov number (NCT followed by eight digits).")),
             )
-        with self.database.connect() as conn:
-            trial = TrialStore(conn).get(nct_id(raw))
+        trial = find_trial(database=self.database, nct_id=nct_id(raw))
         if trial is None:
             return not_found(
                 self.renderer,
