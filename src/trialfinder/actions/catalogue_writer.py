@@ -7,8 +7,8 @@ one batch the newest version of a repeated id wins (on equal dates, the later on
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from trialfinder.domain.trial import Trial
@@ -41,52 +41,32 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
-    """What happened to one trial: "added", "updated", "unchanged" or "stale"."""
-
-    nct_id: str
-    outcome: str
-
-
-def write_batch(conn: Connection, rows: Sequence[TrialRow | Trial], *, now: str | None = None) -> tuple[ImportCounts, list[Change]]:
-    """Upsert trials (or their prepared rows) on `conn`; the caller holds the transaction.
-
-    Returns the counts and each trial's fate.
-    """
+def write_batch(conn: Connection, rows: Sequence[TrialRow | Trial], *, now: str | None = None) -> ImportCounts:
+    """Upsert trials (or their prepared rows) on `conn`; the caller holds the transaction. Returns the counts."""
     stamp = now or utc_now()
     newest: dict[str, TrialRow] = {}
-    stale_in_batch: list[str] = []
+    outcomes: Counter[str] = Counter()
     for item in rows:
         row = item if isinstance(item, TrialRow) else TrialRow.from_trial(item)
         held = newest.get(row.nct_id)
-        if held is not None and held.last_update_key > row.last_update_key:
-            stale_in_batch.append(row.nct_id)
-            continue
         if held is not None:
-            stale_in_batch.append(held.nct_id)
+            outcomes["stale"] += 1  # the older of two versions in one batch
+            if held.last_update_key > row.last_update_key:
+                continue
         newest[row.nct_id] = row
 
     store = TrialStore(conn)
     stored = store.versions(newest)
-    changes = [Change(nct_id, "stale") for nct_id in stale_in_batch]
     for row in newest.values():
         previous = stored.get(row.nct_id)
         if previous is not None and previous.content_hash == row.content_hash:
-            changes.append(Change(row.nct_id, "unchanged"))
-            continue
-        if previous is not None and previous.last_update_key > row.last_update_key:
-            changes.append(Change(row.nct_id, "stale"))
-            continue
-        if not store.save(row, stamp, is_new=previous is None):
-            changes.append(Change(row.nct_id, "stale"))  # a newer version landed meanwhile
-            continue
-        changes.append(Change(row.nct_id, "added" if previous is None else "updated"))
-
-    counts = ImportCounts(
-        added=sum(change.outcome == "added" for change in changes),
-        updated=sum(change.outcome == "updated" for change in changes),
-        unchanged=sum(change.outcome == "unchanged" for change in changes),
-        stale=sum(change.outcome == "stale" for change in changes),
+            outcomes["unchanged"] += 1
+        elif previous is not None and previous.last_update_key > row.last_update_key:
+            outcomes["stale"] += 1
+        elif not store.save(row, stamp, is_new=previous is None):
+            outcomes["stale"] += 1  # a newer version landed meanwhile
+        else:
+            outcomes["added" if previous is None else "updated"] += 1
+    return ImportCounts(
+        added=outcomes["added"], updated=outcomes["updated"], unchanged=outcomes["unchanged"], stale=outcomes["stale"]
     )
-    return counts, changes

@@ -91,7 +91,7 @@ def import_path(
 
         def flush() -> None:
             with conn.transaction():
-                counts, _ = write_batch(conn, batch)
+                counts = write_batch(conn, batch)
                 counts = counts + ImportCounts(rejected=len(batch_rejections))
                 runs.advance(key, source.fingerprint, position, report.counts + counts)
             report.counts = report.counts + counts

@@ -98,7 +98,7 @@ def sync(
                 report.warnings += len(warnings)
                 trials.append(geocode(trial) if geocode else trial)
             with conn.transaction():
-                counts, _ = write_batch(conn, trials)
+                counts = write_batch(conn, trials)
             report.counts = report.counts + counts + ImportCounts(rejected=len(page_rejections))
             report.rejections.extend(page_rejections)
             report.pages += 1

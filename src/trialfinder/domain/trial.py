@@ -224,9 +224,3 @@ class Trial:
     @property
     def eu_ct_numbers(self) -> tuple[str, ...]:
         return tuple(other.id for other in self.other_ids if other.is_eu_ct_number)
-
-    def is_newer_than(self, other_last_update: PartialDate | None) -> bool:
-        """True when this version was posted after `other_last_update` (unknown dates count as oldest)."""
-        mine = self.last_update.sort_key() if self.last_update else ""
-        theirs = other_last_update.sort_key() if other_last_update else ""
-        return mine > theirs

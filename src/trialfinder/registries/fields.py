@@ -14,7 +14,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import TypeVar
 
-from trialfinder.domain.errors import DomainError, InvalidRecord, RecordTooLarge
+from trialfinder.domain.errors import DomainError, RecordTooLarge
 from trialfinder.domain.values import Age, PartialDate
 
 # Generous ceilings, about ten times what ClinicalTrials.gov itself accepts (brief title 300 characters,
@@ -55,13 +55,6 @@ def text(value: object, name: str, warnings: Warnings, *, limit: int = SHORT_TEX
         return None
     if len(cleaned) > limit:
         raise RecordTooLarge(f"{name} is {len(cleaned):,} characters long, over the limit of {limit:,}")
-    return cleaned
-
-
-def required_text(value: object, name: str, warnings: Warnings, *, limit: int = TITLE_LIMIT) -> str:
-    cleaned = text(value, name, warnings, limit=limit)
-    if cleaned is None:
-        raise InvalidRecord(f"{name} is missing")
     return cleaned
 
 
