@@ -78,7 +78,7 @@ def test_import_show_and_stats(env):
     stats = run("stats", env=env)
     assert stats.returncode == 0
     assert "Trials: 4" in stats.stdout
-    assert "Recruiting" in stats.stdout or "RECRUITING" in stats.stdout
+    assert "  Recruiting  " in stats.stdout  # human labels, not registry codes
     assert "Netherlands" in stats.stdout
     assert "newest registry update       2025-09-24" in stats.stdout
 

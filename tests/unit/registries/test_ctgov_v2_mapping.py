@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, require_shared
+from conftest import FIXTURES, SHARED_DATA, require_shared
 
 from trialfinder.domain.errors import InvalidRecord, RecordTooLarge
 from trialfinder.domain.trial import Phase, RecruitmentStatus, Sex, StudyType
@@ -179,7 +178,7 @@ def test_text_is_cleaned():
 
 def test_fixture_records_are_the_real_ones():
     # The fixtures are unchanged copies of shared data; keep them so when both are present.
-    shared = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "ctgov" / "v2"
+    shared = SHARED_DATA / "ctgov" / "v2"
     for path in (FIXTURES / "ctgov_v2").glob("*.json"):
         original = shared / path.name
         if original.exists():
