@@ -30,6 +30,18 @@ class Settings:
     import_batch_size: int = 500
     import_workers: int = 2
     log_level: str = "WARNING"
+    # Email and referrals (see docs/SETTINGS.md). No SMTP host: messages are written as .eml files to mail_dir.
+    secret_key: str | None = None
+    public_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_security: str = "starttls"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "trialfinder <no-reply@localhost>"
+    mail_dir: Path | None = None
+    referral_inbox: str | None = None
+    referral_retention_days: int = 180
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +64,17 @@ class Settings:
             import_batch_size=_integer(get("IMPORT_BATCH_SIZE"), "IMPORT_BATCH_SIZE", 500, 1, 100_000),
             import_workers=_integer(get("IMPORT_WORKERS"), "IMPORT_WORKERS", min(os.cpu_count() or 1, 4), 0, 64),
             log_level=_choice(get("LOG_LEVEL"), "LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR")),
+            secret_key=_secret(get("SECRET_KEY")),
+            public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
+            smtp_host=get("SMTP_HOST"),
+            smtp_port=_integer(get("SMTP_PORT"), "SMTP_PORT", 0, 1, 65535) or None,
+            smtp_security=_choice(get("SMTP_SECURITY"), "SMTP_SECURITY", "STARTTLS", ("STARTTLS", "TLS", "NONE")).lower(),
+            smtp_user=get("SMTP_USER"),
+            smtp_password=get("SMTP_PASSWORD"),
+            mail_from=get("MAIL_FROM") or cls.mail_from,
+            mail_dir=Path(get("MAIL_DIR")).expanduser() if get("MAIL_DIR") else data_dir / "mail",
+            referral_inbox=get("REFERRAL_INBOX"),
+            referral_retention_days=_integer(get("REFERRAL_RETENTION_DAYS"), "REFERRAL_RETENTION_DAYS", 180, 1, 3650),
         )
 
 
@@ -66,7 +89,51 @@ SETTING_NAMES = (
     "IMPORT_BATCH_SIZE",
     "IMPORT_WORKERS",
     "LOG_LEVEL",
+    "SECRET_KEY",
+    "PUBLIC_URL",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_SECURITY",
+    "SMTP_USER",
+    "SMTP_PASSWORD",
+    "MAIL_FROM",
+    "MAIL_DIR",
+    "REFERRAL_INBOX",
+    "REFERRAL_RETENTION_DAYS",
 )
+
+
+def _secret(value: str | None) -> str | None:
+    # Signs the links in emails; a short key would make them guessable.
+    if value is not None and len(value) < 32:
+        raise SettingsError(f"{PREFIX}SECRET_KEY must be at least 32 characters")
+    return value
+
+
+def secret_key(settings: Settings) -> bytes:
+    """The key that signs links: the setting, else one made at random on first use and kept in the data folder.
+
+    Kept rather than made per start, so that links in emails sent before a restart still work.
+    """
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path = settings.data_dir / "secret.key"
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except FileNotFoundError:
+        pass
+    import secrets
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    # Created readable by its owner only, and never overwritten if another process made it first.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return bytes.fromhex(path.read_text().strip())
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key.hex())
+    return key
 
 
 def _boolean(value: str | None, name: str, default: bool) -> bool:

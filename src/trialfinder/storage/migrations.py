@@ -91,6 +91,57 @@ _COMMON_TAIL = (
     "CREATE TABLE catalogue_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
 
+
+
+def _REFERRAL_TABLES(serial: str) -> tuple[str, ...]:  # noqa: N802 (a constant, spelled as one)
+    # A referral's personal details (names, email, phone, place, message) live only in `referrals` and in the
+    # bodies of its outbox messages; withdrawing or purging a referral clears both. `submission` is the form's
+    # one-time key: submitting the same form twice finds the row already there.
+    return (
+        f"""CREATE TABLE referrals (
+            id {serial},
+            public_id TEXT NOT NULL UNIQUE,
+            submission TEXT NOT NULL UNIQUE,
+            nct_id TEXT NOT NULL,
+            route TEXT NOT NULL,
+            site_key TEXT,
+            site_label TEXT NOT NULL,
+            team_email TEXT NOT NULL,
+            team_language TEXT NOT NULL,
+            person_language TEXT NOT NULL,
+            first_name TEXT,
+            last_name TEXT,
+            email TEXT,
+            phone TEXT,
+            contact_language TEXT,
+            residence TEXT,
+            message TEXT,
+            created_at TEXT NOT NULL,
+            queued_at TEXT,
+            contacted_at TEXT,
+            withdrawn_at TEXT
+        )""",
+        "CREATE INDEX referrals_created ON referrals (created_at)",
+        f"""CREATE TABLE outbox (
+            id {serial},
+            dedupe_key TEXT NOT NULL UNIQUE,
+            referral_id BIGINT REFERENCES referrals (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            body TEXT,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            lease_until TEXT,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        )""",
+        "CREATE INDEX outbox_due ON outbox (state, next_attempt_at)",
+        "CREATE INDEX outbox_referral ON outbox (referral_id)",
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -135,6 +186,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             ), ''))""",
             "CREATE INDEX trials_intervention_search ON trials USING GIN (intervention_vector)",
         ),
+    ),
+    Migration(
+        3,
+        "referrals and the email outbox",
+        sqlite=_REFERRAL_TABLES("INTEGER PRIMARY KEY"),
+        postgresql=_REFERRAL_TABLES("BIGSERIAL PRIMARY KEY"),
     ),
 )
 

@@ -1,0 +1,91 @@
+"""Referrals: store first, then queue the two emails; mark contacted; withdraw; purge after the retention period.
+
+The referral is committed on its own before anything else is tried, so whatever fails afterwards (composing the
+emails, the mail server) the request is never lost: `queue_unqueued` picks up any referral whose emails were not
+queued. Log lines carry ids and counts, never what the person typed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from trialfinder.actions.outbox import stamp
+from trialfinder.notifications.email import OutgoingEmail, build_message
+from trialfinder.storage.database import Database
+from trialfinder.storage.outbox import Outbox
+from trialfinder.storage.referrals import NewReferral, ReferralStore, StoredReferral
+
+log = logging.getLogger("trialfinder.referrals")
+
+# Composes a stored referral's emails: (kind, email) pairs, kind "team" or "copy".
+Composer = Callable[[StoredReferral], list[tuple[str, OutgoingEmail]]]
+
+
+def submit_referral(*, database: Database, referral: NewReferral) -> tuple[StoredReferral, bool]:
+    """Store the referral (one transaction). The same form sent twice gives the first referral back, and False."""
+    with database.connect() as conn, conn.transaction():
+        stored, created = ReferralStore(conn).add(referral)
+    log.info("referral %s trial=%s route=%s new=%s", stored.id, stored.nct_id, stored.route, created)
+    return stored, created
+
+
+def queue_emails(*, database: Database, referral: StoredReferral, compose: Composer, sender_address: str) -> int:
+    """Compose the referral's emails and put them in the outbox, once: a second call queues nothing."""
+    if referral.queued_at or referral.withdrawn_at:
+        return 0
+    messages = [
+        (kind, email.to, build_message(email, sender=sender_address).as_bytes().decode("ascii"))
+        for kind, email in compose(referral)
+    ]
+    queued = 0
+    now = stamp(datetime.now(UTC))
+    with database.connect() as conn, conn.transaction():
+        outbox = Outbox(conn)
+        for kind, recipient, body in messages:
+            queued += outbox.add(
+                dedupe_key=f"referral:{referral.id}:{kind}",
+                kind=f"referral_{kind}",
+                recipient=recipient,
+                body=body,
+                now=now,
+                referral_id=referral.id,
+            )
+        ReferralStore(conn).mark_queued(referral.id, now)
+    return queued
+
+
+def queue_unqueued(*, database: Database, compose: Composer, sender_address: str, now: datetime | None = None) -> int:
+    """Queue the emails of referrals stored more than a minute ago whose emails never reached the outbox."""
+    cutoff = stamp((now or datetime.now(UTC)) - timedelta(minutes=1))
+    with database.connect() as conn:
+        waiting = ReferralStore(conn).unqueued(created_before=cutoff)
+    queued = 0
+    for referral in waiting:
+        try:
+            queued += queue_emails(database=database, referral=referral, compose=compose, sender_address=sender_address)
+        except Exception as error:  # one bad referral must not stop the others; it stays unqueued and visible
+            log.error("referral %s: emails could not be composed: %s", referral.id, type(error).__name__)
+    return queued
+
+
+def mark_contacted(*, database: Database, referral_id: int, now: datetime | None = None) -> None:
+    with database.connect() as conn, conn.transaction():
+        ReferralStore(conn).mark_contacted(referral_id, stamp(now or datetime.now(UTC)))
+    log.info("referral %s contacted", referral_id)
+
+
+def withdraw(*, database: Database, referral_id: int, now: datetime | None = None) -> None:
+    with database.connect() as conn, conn.transaction():
+        ReferralStore(conn).withdraw(referral_id, stamp(now or datetime.now(UTC)))
+    log.info("referral %s withdrawn", referral_id)
+
+
+def purge(*, database: Database, retention_days: int, now: datetime | None = None) -> int:
+    """Delete referrals (and their messages) older than the retention period; the number deleted."""
+    cutoff = stamp((now or datetime.now(UTC)) - timedelta(days=retention_days))
+    with database.connect() as conn, conn.transaction():
+        deleted = ReferralStore(conn).purge(created_before=cutoff)
+    log.info("referrals purged=%d retention_days=%d", deleted, retention_days)
+    return deleted

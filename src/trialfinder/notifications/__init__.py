@@ -1,0 +1,1 @@
+"""Email and the outbox that delivers it."""

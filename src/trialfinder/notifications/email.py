@@ -1,0 +1,163 @@
+"""Email: building messages safely, and the two ways of sending them.
+
+- `SmtpSender` talks to the operator's mail server (STARTTLS, implicit TLS, or plain on a trusted network).
+- `FolderSender` is the embedded default when no SMTP server is set: each message becomes an `.eml` file in a
+  folder the operator can open with any mail program.
+
+Messages are built with the standard library's `EmailMessage` under the SMTP policy, which refuses a header
+value with a line break in it: what a person typed can never add a header or a recipient (header injection).
+A send that fails says whether trying again later may help (`TemporaryFailure`) or not (`PermanentFailure`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import smtplib
+import ssl
+import tempfile
+import time
+from dataclasses import dataclass, field
+from email import policy
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
+from pathlib import Path
+from typing import Protocol
+
+
+class SendFailure(Exception):
+    """A message could not be handed over. The message is for the operator: it never holds the email's text."""
+
+
+class TemporaryFailure(SendFailure):
+    """Try again later: the server is down, busy, or said 4xx."""
+
+
+class PermanentFailure(SendFailure):
+    """Trying again will not help: the server refused the message or the recipient (5xx)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingEmail:
+    to: str
+    subject: str
+    text: str
+    html: str
+    reply_to: str | None = None
+    headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+def build_message(email: OutgoingEmail, *, sender: str) -> EmailMessage:
+    """A MIME message (text with an HTML alternative). Raises ValueError on a header value with a line break."""
+    for value in (email.to, email.subject, email.reply_to or "", sender, *(v for _, v in email.headers)):
+        if any(char in value for char in "\r\n\x00"):
+            raise ValueError("a header value may not contain a line break")
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = sender
+    message["To"] = _address(email.to)
+    message["Subject"] = email.subject
+    if email.reply_to:
+        message["Reply-To"] = _address(email.reply_to)
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    message["Message-ID"] = make_msgid(domain=domain)
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to us
+    for name, value in email.headers:
+        message[name] = value
+    # Quoted-printable keeps the message 7-bit (any server takes it, and the outbox stores it as ASCII text).
+    message.set_content(email.text, cte="quoted-printable")
+    message.add_alternative(email.html, subtype="html", cte="quoted-printable")
+    return message
+
+
+def _address(value: str) -> Address:
+    # An Address object, not the raw string: a comma or angle bracket cannot smuggle in a second recipient.
+    local, at, domain = value.rpartition("@")
+    if not at or not local or not domain:
+        raise ValueError("not an email address")
+    try:
+        return Address(addr_spec=value)
+    except HeaderParseError:
+        raise ValueError("not an email address") from None
+
+
+class EmailSender(Protocol):
+    description: str
+
+    def send(self, raw: bytes, *, recipient: str) -> None:
+        """Hand over one message (RFC 5322 bytes) for `recipient`, or raise a SendFailure."""
+
+
+class SmtpSender:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int | None = None,
+        security: str = "starttls",
+        user: str | None = None,
+        password: str | None = None,
+        sender: str,
+        timeout: float = 20.0,
+    ):
+        self.host = host
+        self.security = security
+        self.port = port or {"tls": 465, "starttls": 587}.get(security, 25)
+        self.user = user
+        self.password = password
+        self.envelope_from = parseaddr(sender)[1] or sender
+        self.timeout = timeout
+        self.description = f"SMTP server {host}:{self.port} ({security})"
+
+    def send(self, raw: bytes, *, recipient: str) -> None:
+        try:
+            context = ssl.create_default_context()
+            if self.security == "tls":
+                client: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            else:
+                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            with client:
+                if self.security == "starttls":
+                    client.starttls(context=context)
+                if self.user:
+                    client.login(self.user, self.password or "")
+                client.sendmail(self.envelope_from, [recipient], raw)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            raise _by_code(min(codes) if codes else 550, "the server refused the recipient") from None
+        except smtplib.SMTPResponseException as error:
+            raise _by_code(error.smtp_code, "the server refused the message") from None
+        except smtplib.SMTPNotSupportedError:
+            raise PermanentFailure(f"{self.description} does not support {self.security.upper()}") from None
+        except (smtplib.SMTPException, OSError) as error:
+            # Connection refused, timeouts, a dropped connection, TLS trouble: the server may be back later.
+            raise TemporaryFailure(f"cannot reach {self.description}: {type(error).__name__}") from None
+
+
+def _by_code(code: int, what: str) -> SendFailure:
+    if 400 <= code < 500:
+        return TemporaryFailure(f"{what} for now (SMTP {code})")
+    return PermanentFailure(f"{what} (SMTP {code})")
+
+
+class FolderSender:
+    """Writes each message as `<time>-<id>.eml` in `folder`, atomically (a reader never sees half a message)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.description = f"the folder {folder}"
+
+    def send(self, raw: bytes, *, recipient: str) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(raw)
+            # Sorted by time in a file browser; the random part keeps names from colliding. Readable by the
+            # operator's account only (mkstemp's 0600): the messages hold personal details.
+            name = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{secrets.token_hex(6)}.eml"
+            os.replace(temporary, self.folder / name)
+        except OSError as error:
+            raise TemporaryFailure(f"cannot write to {self.folder}: {type(error).__name__}") from None
