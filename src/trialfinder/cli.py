@@ -307,8 +307,15 @@ def serve_command(obj: Context, host: str, port: int) -> None:
 
     _check_can_listen(host, port)  # before the catalogue loads: a busy port is a one-line error at once
     database = obj.open_catalogue()
-    app = create_app(obj.settings, database)
+    app = create_app(obj.settings, database, run_jobs_in_background=True, base_url=f"http://{host}:{port}")
     click.echo(f"trialfinder is serving {database.url.redacted()} at http://{host}:{port}/ (Ctrl+C stops it).", err=True)
+    click.echo(_email_status(obj.settings), err=True)
+    if not obj.settings.referral_inbox:
+        click.echo(
+            "Referrals: TRIALFINDER_REFERRAL_INBOX is not set, so trials whose registry record gives no contact email"
+            " take no requests through the contact form.",
+            err=True,
+        )
     try:
         # uvicorn's access log would write every URL, query string included: it stays off (the app logs method,
         # path and status at INFO). log_config=None keeps the one-line log format `main` set up.
@@ -316,6 +323,18 @@ def serve_command(obj: Context, host: str, port: int) -> None:
     except SystemExit as stop:
         # uvicorn exits 3 when it cannot start (it has logged why, in one line): that is the environment, exit 1.
         sys.exit(1 if stop.code not in (0, None) else 0)
+
+
+def _email_status(settings: Settings) -> str:
+    from trialfinder.notifications.senders import sender_from_settings
+
+    sender = sender_from_settings(settings)
+    if settings.smtp_host:
+        return f"Email: sent through the {sender.description}."
+    return (
+        "Email: no SMTP server is set (TRIALFINDER_SMTP_HOST), so messages stay in the outbox and are written as"
+        f" .eml files to {settings.mail_dir or settings.data_dir / 'mail'}; open them with any mail program."
+    )
 
 
 def _check_can_listen(host: str, port: int) -> None:
@@ -404,3 +423,88 @@ def sync_command(
         + (f", {counts.stale:,} older than the stored version" if counts.stale else "")
         + f". Cursor: {report.previous_cursor or 'none'} -> {report.new_cursor}."
     )
+
+
+@main.command("outbox")
+@click.option("--retry", "retry", is_flag=True, help="Queue every failed message again and try to send it now.")
+@click.option("--retry-id", "retry_ids", type=int, multiple=True, metavar="ID", help="Queue this failed message again (repeatable).")
+@click.option("--send", "send_now", is_flag=True, help="Send the messages that are due now, then list.")
+@click.option("--all", "show_all", is_flag=True, help="List sent messages too, not only waiting and failed ones.")
+@click.pass_obj
+@handle_errors
+def outbox_command(obj: Context, retry: bool, retry_ids: tuple[int, ...], send_now: bool, show_all: bool) -> None:
+    """List the email outbox: messages waiting to be sent and those that failed, with the reason.
+
+    Recipients are shown masked (j***@example.org). A failed message stays until it is queued again with
+    --retry (all) or --retry-id; --send delivers what is due at once, without waiting for the server's schedule.
+    """
+    from trialfinder.actions.outbox import deliver_due, requeue_failed
+    from trialfinder.notifications.senders import sender_from_settings
+    from trialfinder.storage.outbox import Outbox
+
+    database = obj.open_catalogue(quiet=True)
+    if retry or retry_ids:
+        count = requeue_failed(database=database, ids=() if retry else retry_ids)
+        click.echo(f"Queued again: {count} message{'s' if count != 1 else ''}.", err=True)
+    if retry or retry_ids or send_now:
+        sender = sender_from_settings(obj.settings)
+        report = deliver_due(database=database, sender=sender)
+        click.echo(f"Sent {report.sent}, to retry later {report.retrying}, failed {report.failed} ({sender.description}).", err=True)
+    with database.connect() as conn:
+        outbox = Outbox(conn)
+        states = ("pending", "failed", "sent") if show_all else ("pending", "failed")
+        messages = outbox.listing(states=states)
+        counts = outbox.counts()
+    click.echo(
+        "Outbox: "
+        + ", ".join(f"{counts.get(state, 0)} {label}" for state, label in (("pending", "waiting"), ("failed", "failed"), ("sent", "sent")))
+    )
+    for message in messages:
+        line = f"#{message.id}  {message.state:<7}  {message.kind:<15}  to {_mask(message.recipient)}  tries {message.attempts}"
+        if message.state == "pending":
+            line += f"  next {message.next_attempt_at}"
+        if message.last_error:
+            line += f"  last error: {message.last_error}"
+        click.echo(line)
+
+
+def _mask(address: str) -> str:
+    """j***@example.org: enough for an operator to tell messages apart, not a list of people's addresses."""
+    local, at, domain = address.rpartition("@")
+    return f"{local[:1]}***@{domain}" if at else "***"
+
+
+@main.command("referrals")
+@click.option("--state", type=click.Choice(["waiting", "contacted", "withdrawn"]), help="Only referrals in this state.")
+@click.pass_obj
+@handle_errors
+def referrals_command(obj: Context, state: str | None) -> None:
+    """List referrals (newest first) with their trial, site and state: which are still waiting for the study team.
+
+    Shows no personal details: the team's email has them.
+    """
+    from trialfinder.storage.referrals import ReferralStore
+
+    database = obj.open_catalogue(quiet=True)
+    with database.connect() as conn:
+        referrals = ReferralStore(conn).listing(state=state)
+    click.echo(f"{len(referrals)} referral{'s' if len(referrals) != 1 else ''}" + (f" {state}" if state else "") + ".")
+    for referral in referrals:
+        site = referral.site_label or "(site without a name)" if referral.site_key else "(the trial as a whole)"
+        click.echo(f"#{referral.id}  {referral.created_at}  {referral.nct_id}  {referral.state:<9}  {referral.route:<8}  {site}")
+
+
+@main.command("purge")
+@click.pass_obj
+@handle_errors
+def purge_command(obj: Context) -> None:
+    """Delete referrals older than the retention period (TRIALFINDER_REFERRAL_RETENTION_DAYS), with their emails.
+
+    `serve` does this on its own every few hours; this command is for a cron job or a one-off.
+    """
+    from trialfinder.actions.referrals import purge
+
+    database = obj.open_catalogue(quiet=True)
+    days = obj.settings.referral_retention_days
+    deleted = purge(database=database, retention_days=days)
+    click.echo(f"Deleted {deleted} referral{'s' if deleted != 1 else ''} older than {days} days.")

@@ -40,7 +40,9 @@ class DeliveryReport:
     failed: int = 0
 
 
-def deliver_due(*, database: Database, sender: EmailSender, now: datetime | None = None, limit: int = 200) -> DeliveryReport:
+def deliver_due(
+    *, database: Database, sender: EmailSender, now: datetime | None = None, limit: int = 200
+) -> DeliveryReport:
     now = now or datetime.now(UTC)
     sent = retrying = failed = 0
     with database.connect() as conn:

@@ -5,5 +5,7 @@ Thin by design: handlers parse input (`params`), call a query (`queries.search`,
 
 Privacy: what a person types (search words, age, sex, location) arrives in query strings. It is used to answer
 the request and is never logged or stored: the access log (`access_log.py`) and the error handler (`errors.py`)
-write the method, the path and the status or error type only; the only cookie is the language choice.
+write the method, the path and the status or error type only. The contact form (`contact.py`) posts a person's
+details, which are stored for the referral and emailed to the study team, never logged. Cookies: the language
+choice and the CSRF token of forms.
 """

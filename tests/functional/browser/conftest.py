@@ -110,6 +110,8 @@ def site_env(tmp_path_factory) -> dict[str, str]:
         "TRIALFINDER_DATABASE_URL": f"sqlite:///{home / 'catalogue.db'}",
         "TRIALFINDER_LOAD_STARTER_CATALOGUE": "false",
         "TRIALFINDER_IMPORT_WORKERS": "0",  # a dozen records: worker processes would cost more than they save
+        # The reference trial gives no contact email: its referrals go to this inbox (as .eml files: no SMTP here).
+        "TRIALFINDER_REFERRAL_INBOX": "referrals@operator.example",
     }
     assert "4 added" in _run(["import", "--quiet", str(FIXTURES / "ctgov_v2")], env)
     assert "8 added" in _run(["import", "--quiet", str(FIXTURES / "ctgov_xml")], env)

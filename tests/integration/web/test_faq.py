@@ -19,7 +19,8 @@ def test_the_faq_answers_the_questions_people_ask(client):
     assert "independent ethics committee" in page.by_id("safety").text()
     privacy = page.by_id("privacy")
     assert "It is not stored, and it is not linked to you." in privacy.text()
-    assert "The site sets one cookie, lang," in privacy.text()
+    assert "The site sets two cookies: lang, only when you choose a language" in privacy.text()
+    assert "We delete them after 180 days, or at once when you use the withdraw link" in privacy.text()
     assert "never written to our logs" in privacy.text()
     statuses = page.by_id("statuses").text()
     assert "Not yet recruiting will start looking for participants soon" in statuses

@@ -59,8 +59,14 @@ def assert_security_headers(response) -> None:
 def test_every_response_has_the_security_headers(client, path):
     response = client.get(path)
     assert_security_headers(response)
-    # Only the language choice ever sets a cookie.
-    assert "set-cookie" not in response.headers
+    # Cookies: the language choice (only when asked), and the forms' CSRF token on a page with a form.
+    cookies = response.headers.get_list("set-cookie")
+    if path == f"/trials/{REFERENCE}":  # (an unknown trial is a 404 page: no form, no cookie)
+        [cookie] = cookies
+        assert cookie.startswith("csrf=") and "HttpOnly" in cookie and "SameSite=strict" in cookie
+        assert response.headers["cache-control"] == "private, no-store"
+    else:
+        assert cookies == []
 
 
 @pytest.mark.parametrize(

@@ -92,3 +92,39 @@ def test_serve_answers_and_logs_paths_but_never_what_was_searched(server_env):
     assert "GET /trials 200" in stderr
     assert "mysecretdisease" not in stderr and "Amsterdam" not in stderr
     assert "Traceback" not in stderr
+
+
+def test_without_smtp_serve_says_so_and_writes_referral_emails_as_eml_files(server_env, tmp_path):
+    import re
+
+    port = _free_port()
+    env = {**server_env, "TRIALFINDER_REFERRAL_INBOX": "referrals@operator.example"}
+    process = _serve(env, port)
+    mail_dir = tmp_path / "data" / "mail"
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_until_it_answers(f"{base}/faq", process)
+        with httpx.Client(base_url=base) as browser:
+            page = browser.get("/trials/NCT06857773")
+            tokens = dict(re.findall(r'name="(csrf_token|submission)" value="([^"]+)"', page.text))
+            response = browser.post(
+                "/trials/NCT06857773/contact",
+                data={
+                    **tokens,
+                    "first_name": "Anna", "last_name": "de Vries", "email": "anna@example.org",
+                    "phone": "+31 20 123 4567", "contact_language": "en", "residence": "Haarlem",
+                    "consent": "yes", "site": "nearest", "action": "send",
+                },
+            )
+            assert response.status_code == 303
+        deadline = time.monotonic() + 20
+        while len(list(mail_dir.glob("*.eml"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        files = sorted(mail_dir.glob("*.eml"))
+        recipients = sorted(re.search(r"^To: (.+)$", f.read_text(), re.M).group(1).strip() for f in files)
+        assert recipients == ["anna@example.org", "referrals@operator.example"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    assert f"Email: no SMTP server is set (TRIALFINDER_SMTP_HOST), so messages stay in the outbox and are written as .eml files to {mail_dir}" in stderr
+    assert "Traceback" not in stderr and "Anna" not in stderr and "anna@example.org" not in stderr

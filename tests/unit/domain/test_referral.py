@@ -137,8 +137,14 @@ def test_when_only_not_yet_recruiting_sites_remain_the_nearest_of_them_is_chosen
 
 def test_a_completed_site_is_never_chosen_even_when_nearest_or_picked(reference):
     amsterdam = reference.sites[0]
-    paris = replace(amsterdam, facility="Institut Gustave Roussy", city="Paris", country="France",
-                    coordinates=GeoPoint(48.85341, 2.3488), contacts=(Contact(email="essais@example.fr"),))
+    paris = replace(
+        amsterdam,
+        facility="Institut Gustave Roussy",
+        city="Paris",
+        country="France",
+        coordinates=GeoPoint(48.85341, 2.3488),
+        contacts=(Contact(email="essais@example.fr"),),
+    )
     trial = replace(reference, sites=(replace(amsterdam, status=RecruitmentStatus.COMPLETED), paris))
     route = choose_route(trial, home=AMSTERDAM, site_choice=None, operator_inbox=None)
     assert route.site.site.city == "Paris"
@@ -163,7 +169,11 @@ def test_fallbacks_in_order_site_then_central_then_operator_then_nothing(servier
     )
     # The reference trial has no email at all: the operator's inbox, else no route.
     route = choose_route(reference, home=AMSTERDAM, site_choice=None, operator_inbox="inbox@operator.example")
-    assert (route.kind, route.team_email, route.site.site.city) == (RouteKind.OPERATOR, "inbox@operator.example", "Amsterdam")
+    assert (route.kind, route.team_email, route.site.site.city) == (
+        RouteKind.OPERATOR,
+        "inbox@operator.example",
+        "Amsterdam",
+    )
     assert choose_route(reference, home=AMSTERDAM, site_choice=None, operator_inbox=None) is None
 
 

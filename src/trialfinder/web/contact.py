@@ -1,0 +1,501 @@
+""" "Get in touch with the nearest study center": the contact form, its routing, and the links in its emails.
+
+    POST /trials/{nct_id}/contact        send the form (or, with action=find, show the nearest site first)
+    GET  /trials/{nct_id}/contact        the form on a page of its own (where errors come back)
+    GET  /trials/{nct_id}/contact/sent   the confirmation, naming the site
+    GET/POST /referrals/withdraw?token=  the person withdraws the request (their copy's link)
+    GET/POST /referrals/contacted?token= the study team marks the referral as contacted (their email's link)
+
+Order of work on a POST: bounded read, rate limit, CSRF, honeypot, validation, then the referral is stored
+(committed) before the emails are composed and queued; delivery happens after the response. What a person typed
+is never logged, and a failure after storing never loses the referral (see actions.referrals).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from trialfinder.actions import referrals as referral_actions
+from trialfinder.actions.outbox import deliver_due, stamp
+from trialfinder.domain.referral import (
+    CONTACT_LANGUAGES,
+    RoutableSite,
+    Route,
+    check_contact_fields,
+    choose_route,
+    contact_request,
+    routable_sites,
+    route_for,
+    trial_accepts_referrals,
+)
+from trialfinder.domain.trial import Trial
+from trialfinder.domain.values import GeoPoint, is_nct_id, nct_id
+from trialfinder.notifications.email import EmailSender
+from trialfinder.queries.trials import find_trial
+from trialfinder.settings import Settings
+from trialfinder.signing import Signer, TokenExpired, TokenInvalid, random_id
+from trialfinder.storage.database import Database
+from trialfinder.storage.referrals import NewReferral, ReferralStore, StoredReferral
+from trialfinder.web.emails import LANGUAGE_NAMES, EmailRenderer, compose_referral_emails, team_language
+from trialfinder.web.errors import not_found
+from trialfinder.web.forms import (
+    CSRF_FIELD,
+    HONEYPOT_FIELD,
+    FormTooLarge,
+    FormUnreadable,
+    RateLimiter,
+    client_key,
+    csrf_ok,
+    csrf_token,
+    read_form,
+    set_csrf_cookie,
+)
+from trialfinder.web.i18n import N_, Message
+from trialfinder.web.params import FieldError
+from trialfinder.web.places import PlaceFinder
+from trialfinder.web.rendering import Renderer, language_of
+
+log = logging.getLogger("trialfinder.web.contact")
+
+NEAREST = "nearest"
+FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "contact_language",
+    "other_language",
+    "residence",
+    "message",
+    "consent",
+    "site",
+)
+FIELD_IDS = {name: f"c-{name.replace('_', '-')}" for name in FIELDS}
+FIELD_IDS["contact_language"] = "c-contact-language"
+_SUBMISSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+PROBLEM_MESSAGES = {
+    ("first_name", "required"): N_("Please enter your first name."),
+    ("last_name", "required"): N_("Please enter your last name."),
+    ("email", "required"): N_("Please enter your email address."),
+    ("email", "invalid"): N_("Please enter an email address such as name@example.com."),
+    ("phone", "required"): N_("Please enter a phone number, so that the study team can call you."),
+    ("phone", "invalid"): N_("Please enter a phone number with digits only, such as +31 20 123 4567."),
+    ("contact_language", "required"): N_("Please choose the language you would like to be contacted in."),
+    ("contact_language", "invalid"): N_("Please choose the language you would like to be contacted in."),
+    ("other_language", "required"): N_("Please write which language you would like to be contacted in."),
+    ("residence", "required"): N_(
+        "Please enter where you live (a city or a postal code), so that we can find the nearest site."
+    ),
+    ("residence", "not_found"): N_(
+        "We could not find this place. Try a nearby city or a postal code, or choose a site from the list."
+    ),
+    ("message", "too_long"): N_("Please shorten your message to at most %(max)s characters."),
+    ("consent", "required"): N_(
+        "Please agree that we pass your details to the study team; without it we cannot send your request."
+    ),
+    ("site", "invalid"): N_("This site cannot take requests at the moment. Please choose another site."),
+}
+TOO_LONG = N_("Please use at most %(max)s characters.")
+INVALID = N_("Please use a single line without special characters.")
+LIMITS = {
+    "first_name": 100,
+    "last_name": 100,
+    "email": 254,
+    "phone": 40,
+    "other_language": 60,
+    "residence": 120,
+    "message": 2000,
+}
+
+
+@dataclass
+class ContactForm:
+    """The form as shown: the values typed (kept on every error), the errors, the site the request would go to."""
+
+    values: dict[str, str]
+    errors: tuple[FieldError, ...] = ()
+    notice: Message | None = None  # a message for the whole form (rate limit, expired form)
+    sites: list[RoutableSite] = field(default_factory=list)
+    preview: Route | None = None
+
+    @property
+    def error_fields(self) -> tuple[str, ...]:
+        return tuple(error.field for error in self.errors)
+
+    def error(self, name: str) -> FieldError | None:
+        return next((error for error in self.errors if error.field == name), None)
+
+
+class Contact:
+    def __init__(
+        self,
+        *,
+        renderer: Renderer,
+        emails: EmailRenderer,
+        database: Database,
+        places: PlaceFinder,
+        settings: Settings,
+        signer: Signer,
+        sender: EmailSender,
+        clock=lambda: datetime.now(UTC),
+        default_base_url: str | None = None,
+    ):
+        self.default_base_url = default_base_url or "http://127.0.0.1:8000"
+        self.renderer = renderer
+        self.emails = emails
+        self.database = database
+        self.places = places
+        self.settings = settings
+        self.signer = signer
+        self.sender = sender
+        self.clock = clock
+        # Per client address: a few requests are plenty for a person; a script hits the limit at once.
+        self.per_client = RateLimiter(limit=10, window=600)
+        self.sends_per_client = RateLimiter(limit=5, window=3600)
+
+    # --- the form, as part of the trial page -----------------------------------------------------------------------
+
+    def form_for(self, request: Request, trial: Trial, *, home: GeoPoint | None, home_label: str | None) -> dict:
+        """The context the trial page needs to show the form (the nearest site preselected when a place is known)."""
+        values = {name: "" for name in FIELDS}
+        values["residence"] = home_label or ""
+        values["site"] = NEAREST
+        values["contact_language"] = language_of(request)
+        form = ContactForm(values, sites=routable_sites(trial, home))
+        form.preview = choose_route(trial, home=home, site_choice=None, operator_inbox=self.settings.referral_inbox)
+        return self._context(request, trial, form)
+
+    def _context(self, request: Request, trial: Trial, form: ContactForm) -> dict:
+        token, _ = csrf_token(request)
+        return {
+            "contact": form,
+            "contact_open": self.accepts(trial),
+            "contact_fields": FIELD_IDS,
+            "contact_languages": CONTACT_LANGUAGES,
+            "csrf_token": token,
+            "submission": random_id(24),
+            "nearest": NEAREST,
+            "language_names": LANGUAGE_NAMES,
+            "retention_days": self.settings.referral_retention_days,
+        }
+
+    def accepts(self, trial: Trial) -> bool:
+        """Whether the form is offered at all: some route exists for the trial."""
+        if not trial_accepts_referrals(trial):
+            return False
+        sites = routable_sites(trial, None)
+        if not sites:
+            return route_for(trial, None, operator_inbox=self.settings.referral_inbox) is not None
+        return any(route_for(trial, site, operator_inbox=self.settings.referral_inbox) for site in sites)
+
+    def with_csrf_cookie(self, request: Request, response: Response) -> Response:
+        token, new = csrf_token(request)
+        if new:
+            set_csrf_cookie(response, request, token)
+        # The page holds this visitor's form token: never kept by a shared cache.
+        response.headers["cache-control"] = "private, no-store"
+        return response
+
+    # --- handlers --------------------------------------------------------------------------------------------------
+
+    def _trial(self, request: Request) -> Trial | None:
+        raw = request.path_params["nct_id"]
+        return find_trial(database=self.database, nct_id=nct_id(raw)) if is_nct_id(raw) else None
+
+    def _page(self, request: Request, trial: Trial, form: ContactForm, *, status_code: int = 200) -> Response:
+        context = {"trial": trial, "field_ids": FIELD_IDS, **self._context(request, trial, form)}
+        response = self.renderer.render(request, "contact.html", context, status_code=status_code)
+        return self.with_csrf_cookie(request, response)
+
+    def page(self, request: Request) -> Response:
+        trial = self._trial(request)
+        if trial is None:
+            return not_found(self.renderer, request)
+        values = {name: "" for name in FIELDS}
+        values.update(site=NEAREST, contact_language=language_of(request))
+        return self._page(request, trial, ContactForm(values, sites=routable_sites(trial, None)))
+
+    async def submit(self, request: Request) -> Response:
+        trial = self._trial(request)
+        if trial is None:
+            return not_found(self.renderer, request)
+        empty = {name: "" for name in FIELDS} | {"site": NEAREST, "contact_language": language_of(request)}
+        try:
+            fields = await read_form(request)
+        except FormTooLarge:
+            form = ContactForm(
+                empty,
+                notice=Message(
+                    N_(
+                        "Your request was larger than we accept, so it was not sent. Please keep your message under 2,000 characters and try again."
+                    )
+                ),
+            )
+            return self._page(request, trial, form, status_code=413)
+        except FormUnreadable:
+            form = ContactForm(
+                empty, notice=Message(N_("We could not read your request. Please fill in the form again."))
+            )
+            return self._page(request, trial, form, status_code=400)
+        values = {name: fields.get(name, "")[:20_000] for name in FIELDS}
+        values["site"] = values["site"] or NEAREST
+        form = ContactForm(values)
+
+        if not self.per_client.hit(client_key(request)):
+            form.notice = Message(
+                N_(
+                    "Too many requests have come from your connection. Please wait a few minutes and try again; what you typed is still here."
+                )
+            )
+            return self._page(request, trial, self._with_sites(trial, form), status_code=429)
+        if not csrf_ok(request, fields) or not _SUBMISSION.match(fields.get("submission", "")):
+            form.notice = Message(
+                N_(
+                    "For your safety this form had expired, so nothing was sent. Please check your details and send the form again."
+                )
+            )
+            return self._page(request, trial, self._with_sites(trial, form), status_code=403)
+        if fields.get(HONEYPOT_FIELD):
+            # A bot filled the hidden field: it sees the usual confirmation, and nothing is stored or sent.
+            log.info("contact form: honeypot filled, request dropped")
+            return self.renderer.render(
+                request, "contact_sent.html", {"trial": trial, "referral": None, "site_phrase": ""}
+            )
+        if not self.accepts(trial):
+            return self._page(request, trial, self._with_sites(trial, form), status_code=409)
+
+        home, residence_found = self._home(request, values["residence"])
+        if fields.get("action") == "find":
+            return self._find(request, trial, form, home, residence_found)
+
+        errors = self._errors(values)
+        if (
+            values["site"] == NEAREST
+            and values["residence"]
+            and not residence_found
+            and not errors_for(errors, "residence")
+        ):
+            errors.append(FieldError("residence", Message(PROBLEM_MESSAGES[("residence", "not_found")])))
+        site_choice = None if values["site"] == NEAREST else values["site"]
+        route = choose_route(trial, home=home, site_choice=site_choice, operator_inbox=self.settings.referral_inbox)
+        if route is None and site_choice:
+            errors.append(FieldError("site", Message(PROBLEM_MESSAGES[("site", "invalid")])))
+        if errors:
+            form.errors = tuple(sorted(errors, key=lambda error: FIELDS.index(error.field)))
+            return self._page(request, trial, self._with_sites(trial, form, home), status_code=400)
+
+        existing = self._existing(fields["submission"])
+        if existing is not None:  # the same form sent again (a double click, a reload): one referral
+            return self._sent_redirect(trial, existing)
+        if route is None:
+            return self._page(request, trial, self._with_sites(trial, form, home), status_code=409)
+        if not self.sends_per_client.hit(client_key(request)) or self._email_busy(values["email"]):
+            form.notice = Message(
+                N_(
+                    "We have received several requests from you recently. Please wait a while before sending another; what you typed is still here."
+                )
+            )
+            return self._page(request, trial, self._with_sites(trial, form, home), status_code=429)
+
+        person = contact_request(values)
+        site = route.site.site if route.site else None
+        now = self.clock()
+        stored, _ = referral_actions.submit_referral(
+            database=self.database,
+            referral=NewReferral(
+                public_id=random_id(),
+                submission=fields["submission"],
+                nct_id=trial.nct_id,
+                route=route.kind.value,
+                site_key=route.site.key if route.site else None,
+                site_label=(site.facility or "").strip() if site else "",
+                team_email=route.team_email,
+                team_language=team_language(trial, site.country if site else None),
+                person_language=language_of(request),
+                first_name=person.first_name,
+                last_name=person.last_name,
+                email=person.email,
+                phone=person.phone,
+                contact_language=person.contact_language,
+                residence=person.residence,
+                message=person.message,
+                created_at=stamp(now),
+            ),
+        )
+        try:
+            self.queue(request, stored, trial)
+        except Exception as error:  # stored already: the background job queues it later
+            log.error("referral %s: emails not queued yet: %s", stored.id, type(error).__name__)
+        response = self._sent_redirect(trial, stored)
+        response.background = BackgroundTask(self.deliver)
+        return response
+
+    def _find(self, request, trial, form, home, found) -> Response:
+        """Show which site the request would go to, without sending anything (works without JavaScript)."""
+        if not form.values["residence"]:
+            form.errors = (FieldError("residence", Message(PROBLEM_MESSAGES[("residence", "required")])),)
+        elif not found:
+            form.errors = (FieldError("residence", Message(PROBLEM_MESSAGES[("residence", "not_found")])),)
+        else:
+            form.values["site"] = NEAREST
+        return self._page(request, trial, self._with_sites(trial, form, home), status_code=400 if form.errors else 200)
+
+    def _with_sites(self, trial: Trial, form: ContactForm, home: GeoPoint | None = None) -> ContactForm:
+        form.sites = routable_sites(trial, home)
+        choice = None if form.values.get("site") in ("", NEAREST) else form.values["site"]
+        form.preview = choose_route(trial, home=home, site_choice=choice, operator_inbox=self.settings.referral_inbox)
+        return form
+
+    def _home(self, request: Request, residence: str) -> tuple[GeoPoint | None, bool]:
+        if not residence or len(residence) > LIMITS["residence"]:
+            return None, False
+        places = self.places.find(residence, 1, language=language_of(request))
+        return (places[0].point, True) if places else (None, False)
+
+    def _errors(self, values: dict[str, str]) -> list[FieldError]:
+        errors = []
+        for problem in check_contact_fields(values):
+            msgid = PROBLEM_MESSAGES.get((problem.field, problem.code))
+            if msgid is None:
+                msgid = TOO_LONG if problem.code == "too_long" else INVALID
+            errors.append(FieldError(problem.field, Message(msgid, {"max": LIMITS.get(problem.field, 0)})))
+        return errors
+
+    def _existing(self, submission: str) -> StoredReferral | None:
+        with self.database.connect() as conn:
+            return ReferralStore(conn).by_submission(submission)
+
+    def _email_busy(self, email: str) -> bool:
+        """Three requests from one address a day is plenty; more look like abuse of someone else's address."""
+        since = stamp(self.clock() - timedelta(days=1))
+        with self.database.connect() as conn:
+            return ReferralStore(conn).count_for_email(email, since=since) >= 3
+
+    def _sent_redirect(self, trial: Trial, referral: StoredReferral) -> RedirectResponse:
+        return RedirectResponse(f"/trials/{trial.nct_id}/contact/sent?ref={referral.public_id}", status_code=303)
+
+    # --- emails ----------------------------------------------------------------------------------------------------
+
+    def base_url(self, request: Request | None) -> str:
+        if self.settings.public_url:
+            return self.settings.public_url
+        return str(request.base_url).rstrip("/") if request is not None else self.default_base_url
+
+    def compose(self, referral: StoredReferral, *, base_url: str):
+        trial = find_trial(database=self.database, nct_id=referral.nct_id)
+        site = _site_by_key(trial, referral.site_key)
+        expires = datetime.fromisoformat(referral.created_at) + timedelta(days=self.settings.referral_retention_days)
+        return compose_referral_emails(
+            self.emails,
+            referral,
+            trial=trial,
+            site_place=", ".join(part for part in (site.city, site.country) if part) if site else "",
+            trial_url=f"{base_url}/trials/{referral.nct_id}",
+            contacted_url=f"{base_url}/referrals/contacted?token={self.signer.sign('contacted', referral.public_id, expires_at=expires)}",
+            withdraw_url=f"{base_url}/referrals/withdraw?token={self.signer.sign('withdraw', referral.public_id, expires_at=expires)}",
+            retention_days=self.settings.referral_retention_days,
+        )
+
+    def queue(self, request: Request | None, referral: StoredReferral, trial: Trial | None = None) -> int:
+        base = self.base_url(request)
+        return referral_actions.queue_emails(
+            database=self.database,
+            referral=referral,
+            compose=lambda item: self.compose(item, base_url=base),
+            sender_address=self.settings.mail_from,
+        )
+
+    def deliver(self) -> None:
+        try:
+            deliver_due(database=self.database, sender=self.sender)
+        except Exception as error:  # the scheduled job tries again; the request has been answered already
+            log.error("outbox delivery after a referral failed: %s", type(error).__name__)
+
+    # --- after sending ---------------------------------------------------------------------------------------------
+
+    def sent(self, request: Request) -> Response:
+        trial = self._trial(request)
+        public_id = request.query_params.get("ref", "")
+        referral = None
+        if trial is not None and 10 <= len(public_id) <= 64:
+            with self.database.connect() as conn:
+                referral = ReferralStore(conn).get(public_id)
+        if trial is None or referral is None or referral.nct_id != trial.nct_id:
+            return not_found(self.renderer, request)
+        site = _site_by_key(trial, referral.site_key)
+        place = ", ".join(part for part in (site.city, site.country) if part) if site else ""
+        context = {"trial": trial, "referral": referral, "site_place": place}
+        return self.renderer.render(
+            request, "contact_sent.html", context, headers={"cache-control": "private, no-store"}
+        )
+
+    async def withdraw(self, request: Request) -> Response:
+        return await self._link(request, "withdraw")
+
+    async def contacted(self, request: Request) -> Response:
+        return await self._link(request, "contacted")
+
+    async def _link(self, request: Request, purpose: str) -> Response:
+        """A link from an email: GET shows a button (mail scanners follow links; only a person presses it), POST acts."""
+        fields: dict[str, str] = {}
+        if request.method == "POST":
+            try:
+                fields = await read_form(request)
+            except (FormTooLarge, FormUnreadable):
+                fields = {}
+        token = fields.get("token") or request.query_params.get("token", "")
+        context = {"purpose": purpose, "token": token, "state": "confirm", "referral": None, "trial": None}
+        try:
+            public_id = self.signer.verify(purpose, token, now=self.clock())
+        except TokenExpired:
+            return self._link_page(request, context | {"state": "expired"}, 410)
+        except TokenInvalid:
+            return self._link_page(request, context | {"state": "invalid"}, 400)
+        with self.database.connect() as conn:
+            referral = ReferralStore(conn).get(public_id)
+        if referral is None:  # purged after the retention period
+            return self._link_page(request, context | {"state": "gone"}, 410)
+        context.update(referral=referral, trial=find_trial(database=self.database, nct_id=referral.nct_id))
+        if referral.withdrawn_at:
+            return self._link_page(request, context | {"state": "withdrawn"}, 200)
+        if request.method == "POST":
+            if not csrf_ok(request, fields):
+                return self._link_page(request, context | {"state": "confirm", "expired_form": True}, 403)
+            if purpose == "withdraw":
+                referral_actions.withdraw(database=self.database, referral_id=referral.id, now=self.clock())
+            else:
+                referral_actions.mark_contacted(database=self.database, referral_id=referral.id, now=self.clock())
+            return self._link_page(request, context | {"state": "done"}, 200)
+        if purpose == "contacted" and referral.contacted_at:
+            return self._link_page(request, context | {"state": "done"}, 200)
+        return self._link_page(request, context, 200)
+
+    def _link_page(self, request: Request, context: dict, status_code: int) -> Response:
+        token, _ = csrf_token(request)
+        response = self.renderer.render(
+            request,
+            "referral_link.html",
+            {**context, "csrf_token": token, "csrf_field": CSRF_FIELD},
+            status_code=status_code,
+        )
+        return self.with_csrf_cookie(request, response)
+
+
+def errors_for(errors: list[FieldError], name: str) -> bool:
+    return any(error.field == name for error in errors)
+
+
+def _site_by_key(trial: Trial | None, key: str | None):
+    if trial is None or key is None:
+        return None
+    from trialfinder.domain.referral import site_key
+
+    return next((site for site in trial.sites if site_key(site) == key), None)
