@@ -142,6 +142,24 @@ def _REFERRAL_TABLES(serial: str) -> tuple[str, ...]:  # noqa: N802 (a constant,
     )
 
 
+# One overview per trial, language and generator, for the record version it was written from
+# (`record_version`, the trial's content hash) by a generator version (rules and lexicon, or the model's name):
+# when either differs from the current one, the overview is stale and is written again. No foreign key to
+# `trials`: an overview is derived data, replaced or ignored, and a trial is replaced by NCT id.
+_OVERVIEW_TABLES = (
+    """CREATE TABLE overviews (
+        nct_id TEXT NOT NULL,
+        language TEXT NOT NULL,
+        generator TEXT NOT NULL,
+        record_version TEXT NOT NULL,
+        generator_version TEXT NOT NULL,
+        overview TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (nct_id, language, generator)
+    )""",
+)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -192,6 +210,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "referrals and the email outbox",
         sqlite=_REFERRAL_TABLES("INTEGER PRIMARY KEY"),
         postgresql=_REFERRAL_TABLES("BIGSERIAL PRIMARY KEY"),
+    ),
+    Migration(
+        4,
+        "plain-language overviews",
+        sqlite=_OVERVIEW_TABLES,
+        postgresql=_OVERVIEW_TABLES,
     ),
 )
 
