@@ -1,0 +1,91 @@
+"""Computable eligibility: "Could I take part?", answered criterion by criterion (issue #7).
+
+The entry points the website, the API and the CLI call; all of them are pure (time is passed in):
+
+- `parse_criteria(markdown) -> CriteriaTree`
+- `criteria_for_trial(trial) -> CriteriaTree` (the text, plus the registry's age and sex limits)
+- `questionnaire(tree, language, facts=None, today=None) -> Questionnaire`
+- `facts_from_answers(tree, answers, *, today, language) -> PatientFacts` (raises `InvalidAnswers`)
+- `facts_from_fhir(bundle) -> FhirFacts` (facts and the problems met reading them)
+- `assess(trial_or_criteria_markdown, facts, *, today, language="en") -> Assessment` (`.to_json()` for the API)
+
+Modules that read personal data (facts, answers, FHIR bundles): facts.py, fhir.py, questionnaire.py, evaluate.py.
+None of them logs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from trialfinder.domain.trial import Trial
+from trialfinder.eligibility.evaluate import (
+    LIKELY_ELIGIBLE,
+    NEEDS_REVIEW,
+    NOT_ELIGIBLE,
+    Assessment,
+    CriterionResult,
+    evaluate,
+    tree_with_registry_fields,
+)
+from trialfinder.eligibility.facts import PatientFacts
+from trialfinder.eligibility.fhir import FhirFacts, facts_from_fhir, facts_from_ndjson
+from trialfinder.eligibility.logic import Verdict
+from trialfinder.eligibility.model import CriteriaTree, Criterion, Section
+from trialfinder.eligibility.parser import parse_criteria
+from trialfinder.eligibility.questionnaire import (
+    InvalidAnswers,
+    Question,
+    Questionnaire,
+    build_questionnaire,
+    facts_from_answers,
+)
+
+__all__ = [
+    "LIKELY_ELIGIBLE",
+    "NEEDS_REVIEW",
+    "NOT_ELIGIBLE",
+    "Assessment",
+    "CriteriaTree",
+    "Criterion",
+    "CriterionResult",
+    "FhirFacts",
+    "InvalidAnswers",
+    "PatientFacts",
+    "Question",
+    "Questionnaire",
+    "Section",
+    "Verdict",
+    "assess",
+    "criteria_for_trial",
+    "facts_from_answers",
+    "facts_from_fhir",
+    "facts_from_ndjson",
+    "parse_criteria",
+    "questionnaire",
+]
+
+
+def criteria_for_trial(trial: Trial) -> CriteriaTree:
+    """A trial's criteria text parsed, with its registry age and sex limits as criteria of their own."""
+    return tree_with_registry_fields(parse_criteria(trial.eligibility.criteria, nct_id=trial.nct_id), trial)
+
+
+def questionnaire(
+    tree: CriteriaTree, language: str = "en", facts: PatientFacts | None = None, *, today: date | None = None
+) -> Questionnaire:
+    """The questions a trial's criteria need, in English ("en") or Dutch ("nl"); with facts and today, only those
+    still open."""
+    return build_questionnaire(tree, language, facts, today=today)
+
+
+def assess(
+    trial_or_criteria: Trial | CriteriaTree | str, facts: PatientFacts, *, today: date, language: str = "en"
+) -> Assessment:
+    """Could this person take part? `today` stands in for the day of registration."""
+    if isinstance(trial_or_criteria, Trial):
+        tree = criteria_for_trial(trial_or_criteria)
+    elif isinstance(trial_or_criteria, CriteriaTree):
+        tree = trial_or_criteria
+    else:
+        tree = parse_criteria(trial_or_criteria)
+    return evaluate(tree, facts, today=today, language=language)

@@ -1,0 +1,880 @@
+"""Evaluate a criteria tree on a person's facts: per criterion MET / NOT_MET / UNKNOWN with the reason in plain
+words, and an overall verdict.
+
+Rules the evaluator keeps (issue #7):
+
+- Absence of a record is not a "no": without a value, an answer or a record, a check is UNKNOWN.
+- Units are converted (units.py); a criterion written as a multiple of the ULN uses the lab's own upper limit and,
+  when the result has none, the usual one from data/analytes.json, flagged `assumed_uln`.
+- eGFR is computed from creatinine, age and sex when no eGFR result is known, by the equation the criterion names
+  (MDRD or CKD-EPI 2021; CKD-EPI 2021 when it names none), flagged `computed_egfr`.
+- A result older than the criterion's time window leaves the criterion open (it can be repeated), whatever its
+  value.
+- Exclusion logic is exact: an exclusion criterion that is MET makes the person not eligible; NOT_MET is good.
+
+The facts are personal data: nothing here logs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from trialfinder.domain.trial import Sex, Trial
+from trialfinder.eligibility import messages
+from trialfinder.eligibility.facts import LabResult, MedicationRecord, PatientFacts
+from trialfinder.eligibility.logic import MET, NOT_MET, UNKNOWN, Verdict, all_of, any_of, v_not
+from trialfinder.eligibility.model import (
+    AgeCheck,
+    AllOf,
+    AnyOf,
+    Biomarker,
+    Check,
+    Comparator,
+    CriteriaTree,
+    Criterion,
+    CurrentMedication,
+    Diagnosis,
+    FreeText,
+    LabThreshold,
+    LifeExpectancy,
+    MetastaticSite,
+    Not,
+    PerformanceStatus,
+    PregnancyCheck,
+    PriorTreatment,
+    Section,
+    SexCheck,
+    TestWindow,
+    Unless,
+    describe,
+    leaves,
+)
+from trialfinder.eligibility.units import convert, egfr_ckd_epi_2021, egfr_mdrd, format_number, lexicon
+
+LIKELY_ELIGIBLE = "likely-eligible"
+NOT_ELIGIBLE = "not-eligible"
+NEEDS_REVIEW = "needs-review"
+
+# FHIR R4 ResearchSubject.status for a pre-screen (DOMAIN.md, "Patient data").
+RESEARCH_SUBJECT_STATUS = {
+    LIKELY_ELIGIBLE: "candidate",
+    NEEDS_REVIEW: "potential-candidate",
+    NOT_ELIGIBLE: "ineligible",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Finding:
+    verdict: Verdict
+    reasons: tuple[str, ...] = ()
+    flags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionResult:
+    """One criterion evaluated. `effect` says what it means for taking part: "ok", "fails" (an inclusion
+    criterion not met), "excludes" (an exclusion criterion met) or "open"."""
+
+    id: str
+    section: Section
+    source_text: str
+    check: str
+    verdict: Verdict
+    effect: str
+    reason: str
+    flags: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
+    children: tuple[CriterionResult, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "section": self.section.value,
+            "source_text": self.source_text,
+            "check": self.check,
+            "verdict": self.verdict.value,
+            "effect": self.effect,
+            "reason": self.reason,
+            "flags": list(self.flags),
+            "questions": list(self.questions),
+            "children": [child.to_json() for child in self.children],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The answer to "Could I take part?": an overall verdict, why, what is still open, and every criterion."""
+
+    verdict: str  # likely-eligible, not-eligible, needs-review
+    summary: str
+    because: tuple[CriterionResult, ...]
+    open_questions: tuple[str, ...]
+    results: tuple[CriterionResult, ...]
+    assessed_on: date
+    language: str
+    nct_id: str | None = None
+    flags: tuple[str, ...] = field(default=())
+
+    @property
+    def research_subject_status(self) -> str:
+        return RESEARCH_SUBJECT_STATUS[self.verdict]
+
+    def result(self, criterion_id: str) -> CriterionResult | None:
+        stack = list(self.results)
+        while stack:
+            current = stack.pop(0)
+            if current.id == criterion_id:
+                return current
+            stack.extend(current.children)
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON-ready data for the API; the FHIR-style status is ResearchSubject.status."""
+        return {
+            "nct_id": self.nct_id,
+            "assessed_on": self.assessed_on.isoformat(),
+            "language": self.language,
+            "verdict": self.verdict,
+            "research_subject_status": self.research_subject_status,
+            "summary": self.summary,
+            "because": [{"id": r.id, "source_text": r.source_text, "reason": r.reason} for r in self.because],
+            "open_questions": list(self.open_questions),
+            "flags": list(self.flags),
+            "criteria": [result.to_json() for result in self.results],
+        }
+
+
+def tree_with_registry_fields(tree: CriteriaTree, trial: Trial) -> CriteriaTree:
+    """The tree with the registry's structured limits (minimum and maximum age, sex) as criteria of their own:
+    they bind even when the criteria text does not repeat them."""
+    extra: list[Criterion] = []
+    ages = trial.eligibility.ages
+    if ages.minimum is not None:
+        extra.append(
+            Criterion(
+                "registry-min-age",
+                Section.INCLUSION,
+                f"Minimum age: {ages.minimum}",
+                AgeCheck(Comparator.GE, ages.minimum.in_years()),
+            )
+        )
+    if ages.maximum is not None:
+        # "65 Years" admits a person until their 66th birthday (domain.values.AgeRange); ages are whole years.
+        extra.append(
+            Criterion(
+                "registry-max-age",
+                Section.INCLUSION,
+                f"Maximum age: {ages.maximum}",
+                AgeCheck(Comparator.LE, ages.maximum.in_years()),
+            )
+        )
+    if trial.eligibility.sex is not Sex.ALL:
+        extra.append(
+            Criterion(
+                "registry-sex",
+                Section.INCLUSION,
+                f"Sex: {trial.eligibility.sex.value.lower()}",
+                SexCheck(trial.eligibility.sex),
+            )
+        )
+    return CriteriaTree(tuple(extra) + tree.criteria, preamble=tree.preamble, nct_id=trial.nct_id)
+
+
+def evaluate(tree: CriteriaTree, facts: PatientFacts, *, today: date, language: str = "en") -> Assessment:
+    """Evaluate every criterion of `tree` on `facts` as of `today` (which stands in for the registration day)."""
+    language = messages.language(language)
+    evaluator = _Evaluator(facts, today, language)
+    results = tuple(evaluator.criterion(criterion) for criterion in tree.criteria)
+    failing = tuple(result for result in results if result.effect in ("fails", "excludes"))
+    open_results = tuple(result for result in results if result.effect == "open")
+    questions: list[str] = []
+    for result in open_results:
+        for question in result.questions or (result.reason,):
+            if question not in questions:
+                questions.append(question)
+    if failing:
+        verdict = NOT_ELIGIBLE
+        summary = messages.text(language, "overall.not_eligible", count=len(failing))
+    elif open_results:
+        verdict = NEEDS_REVIEW
+        summary = messages.text(language, "overall.needs_review", count=len(open_results))
+    else:
+        verdict = LIKELY_ELIGIBLE
+        summary = messages.text(language, "overall.likely_eligible")
+    flags = sorted({flag for result in results for flag in _all_flags(result)})
+    return Assessment(verdict, summary, failing, tuple(questions), results, today, language, tree.nct_id, tuple(flags))
+
+
+def _all_flags(result: CriterionResult) -> Iterable[str]:
+    yield from result.flags
+    for child in result.children:
+        yield from _all_flags(child)
+
+
+class _Evaluator:
+    def __init__(self, facts: PatientFacts, today: date, language: str) -> None:
+        self.facts = facts
+        self.today = today
+        self.language = language
+
+    def t(self, key: str, **params: Any) -> str:
+        return messages.text(self.language, key, **params)
+
+    # --- criteria ---
+
+    def criterion(self, criterion: Criterion) -> CriterionResult:
+        from trialfinder.eligibility.questionnaire import questions_for_check
+
+        children = tuple(self.criterion(child) for child in criterion.children)
+        findings: list[_Finding] = []
+        if criterion.check is not None:
+            findings.append(self.check(criterion.check, criterion.section))
+        if criterion.check is not None or not children:
+            verdict = all_of(f.verdict for f in findings) if findings else UNKNOWN
+        elif criterion.section is Section.EXCLUSION:
+            # An exclusion heading over sub-bullets ("any of the following:") excludes when any of them applies.
+            verdict = any_of(child.verdict for child in children)
+        else:
+            verdict = all_of(child.verdict for child in children)
+        if children and criterion.check is not None:
+            combine = any_of if criterion.section is Section.EXCLUSION else all_of
+            verdict = combine([verdict, *(child.verdict for child in children)])
+        reasons = [reason for finding in findings for reason in finding.reasons]
+        if not findings:
+            reasons = [child.reason for child in children if child.verdict is verdict] or [self.t("reason.group")]
+        flags = tuple(sorted({flag for finding in findings for flag in finding.flags}))
+        questions: tuple[str, ...] = ()
+        if verdict is UNKNOWN:
+            if criterion.check is not None:
+                questions = tuple(
+                    questions_for_check(
+                        criterion.check, criterion, self.language, self._open_keys(criterion.check, criterion.section)
+                    )
+                )
+            else:
+                questions = tuple(q for child in children if child.verdict is UNKNOWN for q in child.questions)
+        return CriterionResult(
+            criterion.id,
+            criterion.section,
+            criterion.source_text,
+            describe(criterion.check),
+            verdict,
+            _effect(criterion.section, verdict),
+            " ".join(dict.fromkeys(reasons)),
+            flags,
+            questions,
+            children,
+        )
+
+    def _open_keys(self, check: Check, section: Section) -> set[str]:
+        """Keys of the leaf checks that are still unknown (the questions worth asking)."""
+        return {leaf_key(leaf) for leaf in leaves(check) if self.check(leaf, section).verdict is UNKNOWN}
+
+    # --- checks ---
+
+    def check(self, check: Check, section: Section) -> _Finding:
+        if isinstance(check, AllOf):
+            parts = [self.check(part, section) for part in check.parts]
+            return _combine(all_of(p.verdict for p in parts), parts, prefer=(NOT_MET, UNKNOWN))
+        if isinstance(check, AnyOf):
+            options = [self.check(option, section) for option in _measured(check.options, self.facts)]
+            return _combine(any_of(o.verdict for o in options), options, prefer=(MET, UNKNOWN))
+        if isinstance(check, Not):
+            inner = self.check(check.check, section)
+            return _Finding(v_not(inner.verdict), inner.reasons, inner.flags)
+        if isinstance(check, Unless):
+            main, waiver = self.check(check.check, section), self.check(check.exception, section)
+            if section is Section.INCLUSION:
+                verdict = any_of([main.verdict, waiver.verdict])
+            else:
+                verdict = all_of([main.verdict, v_not(waiver.verdict)])
+            waived = waiver.verdict is MET
+            reasons = main.reasons + (
+                (self.t("reason.exception_applies"),) if waived else waiver.reasons if verdict is UNKNOWN else ()
+            )
+            return _Finding(verdict, reasons + (waiver.reasons if waived else ()), main.flags | waiver.flags)
+        statement = self.facts.statements.get(leaf_key(check))
+        method = getattr(self, "_" + type(check).__name__)
+        finding: _Finding = method(check)
+        if finding.verdict is UNKNOWN and statement is not None:
+            return _Finding(
+                MET if statement else NOT_MET, (self.t("reason.answered_yes" if statement else "reason.answered_no"),)
+            )
+        return finding
+
+    def _AgeCheck(self, check: AgeCheck) -> _Finding:
+        age = self.facts.age_on(self.today)
+        if age is None:
+            return _Finding(UNKNOWN, (self.t("reason.age_unknown"),))
+        verdict = MET if check.comparator.holds(age, check.years) else NOT_MET
+        return _Finding(
+            verdict,
+            (
+                self.t(
+                    "reason.age",
+                    age=format_number(age),
+                    comparator=check.comparator.symbol,
+                    limit=format_number(check.years),
+                ),
+            ),
+        )
+
+    def _SexCheck(self, check: SexCheck) -> _Finding:
+        if check.sex is Sex.ALL:
+            return _Finding(MET, (self.t("reason.sex_all"),))
+        if self.facts.sex is None:
+            return _Finding(UNKNOWN, (self.t("reason.sex_unknown"),))
+        verdict = MET if self.facts.sex == check.sex.value.lower() else NOT_MET
+        return _Finding(verdict, (self.t("reason.sex", sex=self.t(f"sex.{self.facts.sex}")),))
+
+    def _PregnancyCheck(self, check: PregnancyCheck) -> _Finding:
+        if self.facts.sex == "male":
+            return _Finding(NOT_MET, (self.t("reason.pregnancy_male"),))
+        values = []
+        if check.pregnant:
+            values.append(self.facts.pregnant)
+        if check.breastfeeding:
+            values.append(self.facts.breastfeeding)
+        if any(value is True for value in values):
+            return _Finding(MET, (self.t("reason.pregnancy_yes"),))
+        if values and all(value is False for value in values):
+            return _Finding(NOT_MET, (self.t("reason.pregnancy_no"),))
+        return _Finding(UNKNOWN, (self.t("reason.pregnancy_unknown"),))
+
+    def _LifeExpectancy(self, check: LifeExpectancy) -> _Finding:
+        weeks = self.facts.life_expectancy_weeks
+        if weeks is None:
+            return _Finding(UNKNOWN, (self.t("reason.life_expectancy_unknown"),))
+        verdict = MET if check.comparator.holds(weeks, check.weeks) else NOT_MET
+        return _Finding(verdict, (self.t("reason.life_expectancy", weeks=format_number(weeks)),))
+
+    def _PerformanceStatus(self, check: PerformanceStatus) -> _Finding:
+        scores = sorted(self.facts.performance, key=lambda s: s.when or date.min, reverse=True)
+        low, high = (
+            check.minimum or 0,
+            check.maximum if check.maximum is not None else (100 if check.scale == "KARNOFSKY" else 5),
+        )
+        same = [s for s in scores if s.scale == check.scale]
+        name = "Karnofsky" if check.scale == "KARNOFSKY" else (check.written or "ECOG")
+        if same:
+            score = same[0]
+            verdict = MET if low <= score.value <= high else NOT_MET
+            return _Finding(verdict, (self.t("reason.performance", scale=name, value=score.value, low=low, high=high),))
+        if scores:
+            # Karnofsky and ECOG correspond by bands (Oken MM et al., Am J Clin Oncol 1982;5:649–655, as tabulated
+            # by Buccheri G et al., Eur J Cancer 1996;32A:1135–1141): KPS 90–100 = ECOG 0, 70–80 = 1, 50–60 = 2,
+            # 30–40 = 3, 10–20 = 4, 0 = 5. A score is converted to the band it covers; a band only partly inside
+            # the criterion's range stays unknown.
+            score = scores[0]
+            band = _band(score.scale, score.value, check.scale)
+            if band is not None:
+                if low <= band[0] and band[1] <= high:
+                    verdict = MET
+                elif band[1] < low or band[0] > high:
+                    verdict = NOT_MET
+                else:
+                    verdict = UNKNOWN
+                other = "Karnofsky" if score.scale == "KARNOFSKY" else "ECOG"
+                return _Finding(
+                    verdict,
+                    (
+                        self.t(
+                            "reason.performance_converted",
+                            scale=name,
+                            other=other,
+                            value=score.value,
+                            low=low,
+                            high=high,
+                        ),
+                    ),
+                    frozenset({"converted_scale"}),
+                )
+        return _Finding(UNKNOWN, (self.t("reason.performance_unknown", scale=name),))
+
+    def _LabThreshold(self, check: LabThreshold) -> _Finding:
+        flags: set[str] = set()
+        result = self._latest_lab(check, flags)
+        name = lab_name(check.analyte, self.language)
+        if result is None:
+            return _Finding(UNKNOWN, (self.t("reason.lab_missing", lab=name),), frozenset(flags))
+        shown = f"{format_number(result.value)} {display_unit(result.unit)}".strip()
+        if check.window is not None:
+            if result.when is None:
+                return _Finding(
+                    UNKNOWN,
+                    (self.t("reason.lab_undated", lab=name, value=shown, days=check.window.days),),
+                    frozenset(flags | {"undated"}),
+                )
+            age_days = (self.today - result.when).days
+            if age_days > check.window.days:
+                return _Finding(
+                    UNKNOWN,
+                    (self.t("reason.lab_too_old", lab=name, value=shown, age=age_days, days=check.window.days),),
+                    frozenset(flags | {"outside_window"}),
+                )
+        if check.uln_multiple:
+            uln, uln_assumed = self._uln(check.analyte, result)
+            if uln is None:
+                return _Finding(UNKNOWN, (self.t("reason.uln_missing", lab=name, value=shown),), frozenset(flags))
+            if uln_assumed:
+                flags.add("assumed_uln")
+            ratio = result.value / uln
+            verdict = MET if check.comparator.holds(ratio, check.value) else NOT_MET
+            key = "reason.lab_uln_assumed" if uln_assumed else "reason.lab_uln"
+            return _Finding(
+                verdict,
+                (
+                    self.t(
+                        key,
+                        lab=name,
+                        value=shown,
+                        uln=f"{format_number(uln)} {display_unit(result.unit)}".strip(),
+                        ratio=format_number(ratio),
+                        comparator=check.comparator.symbol,
+                        limit=format_number(check.value),
+                    ),
+                ),
+                frozenset(flags),
+            )
+        if check.unit is None or result.unit is None:
+            return _Finding(UNKNOWN, (self.t("reason.lab_no_unit", lab=name, value=shown),), frozenset(flags))
+        value = convert(result.value, result.unit, check.unit, check.analyte)
+        if value is None:
+            return _Finding(
+                UNKNOWN,
+                (self.t("reason.lab_unconvertible", lab=name, value=shown, unit=display_unit(check.unit)),),
+                frozenset(flags),
+            )
+        if result.unit != check.unit and abs(value - result.value) > 1e-9:
+            flags.add("converted_unit")
+            shown = f"{shown} = {format_number(value)} {display_unit(check.unit)}"
+        verdict = MET if check.comparator.holds(value, check.value) else NOT_MET
+        return _Finding(
+            verdict,
+            (
+                self.t(
+                    "reason.lab",
+                    lab=name,
+                    value=shown,
+                    comparator=check.comparator.symbol,
+                    limit=f"{format_number(check.value)} {display_unit(check.unit)}".strip(),
+                ),
+            ),
+            frozenset(flags),
+        )
+
+    def _latest_lab(self, check: LabThreshold, flags: set[str]) -> LabResult | None:
+        results = [lab for lab in self.facts.labs if lab_matches(lab, check.analyte)]
+        if check.analyte == "egfr" and check.method:
+            same_method = [lab for lab in results if lab.method in (None, check.method)]
+            if results and not same_method:
+                flags.add("egfr_method_differs")
+            results = same_method or results
+        if results:
+            return max(results, key=lambda lab: lab.when or date.min)
+        if check.analyte == "egfr":
+            computed = self._computed_egfr(check.method)
+            if computed is not None:
+                flags.add("computed_egfr")
+            return computed
+        return None
+
+    def _computed_egfr(self, method: str | None) -> LabResult | None:
+        creatinine = [lab for lab in self.facts.labs if lab_matches(lab, "creatinine") and lab.unit]
+        age = self.facts.age_on(self.today)
+        if not creatinine or age is None or self.facts.sex not in ("female", "male"):
+            return None
+        latest = max(creatinine, key=lambda lab: lab.when or date.min)
+        mg_dl = convert(latest.value, latest.unit or "", "mg/dL", "creatinine")
+        if mg_dl is None or mg_dl <= 0 or age <= 0:
+            return None
+        female = self.facts.sex == "female"
+        equation = method if method in ("MDRD", "CKD-EPI") else "CKD-EPI"
+        value = egfr_mdrd(mg_dl, age, female) if equation == "MDRD" else egfr_ckd_epi_2021(mg_dl, age, female)
+        return LabResult("egfr", value, "mL/min/1.73m2", latest.when, method=equation, text=f"{equation} eGFR")
+
+    def _uln(self, analyte: str, result: LabResult) -> tuple[float | None, bool]:
+        if result.reference_high is not None:
+            unit = result.reference_unit or result.unit
+            if unit == result.unit or unit is None or result.unit is None:
+                return result.reference_high, False
+            converted = convert(result.reference_high, unit, result.unit, analyte)
+            if converted is not None:
+                return converted, False
+        default = lexicon("analytes").get(analyte, {}).get("uln")
+        if not default:
+            return None, False
+        value = default["value"]
+        if "female" in default:
+            if self.facts.sex is None:
+                return None, False
+            if self.facts.sex == "female":
+                value = default["female"]
+        if result.unit is None:
+            return None, False
+        converted = convert(value, default["unit"], result.unit, analyte)
+        return converted, converted is not None
+
+    def _Diagnosis(self, check: Diagnosis) -> _Finding:
+        entries = lexicon("conditions")["conditions"]
+        matched = [
+            record
+            for record in self.facts.conditions
+            if any(
+                entries[concept].get("records_settle", True)
+                and record_matches(record.text, record.codes, entries[concept])
+                for concept in check.concepts
+            )
+        ]
+        names = ", ".join(entries[concept]["lay"][self.language] for concept in check.concepts)
+        if not matched:
+            return _Finding(UNKNOWN, (self.t("reason.condition_not_recorded", condition=names),))
+        if check.qualifiers:
+            return _Finding(
+                UNKNOWN,
+                (self.t("reason.record_needs_confirmation", record=matched[0].text),),
+                frozenset({"needs_confirmation"}),
+            )
+        if check.histology and not any(check.histology.split()[0] in record.text.lower() for record in matched):
+            return _Finding(
+                UNKNOWN, (self.t("reason.histology_unknown", record=matched[0].text, histology=check.histology),)
+            )
+        return _Finding(MET, (self.t("reason.condition_recorded", record=matched[0].text),))
+
+    def _MetastaticSite(self, check: MetastaticSite) -> _Finding:
+        sites = lexicon("conditions")["metastatic_sites"]
+        found = []
+        for record in self.facts.conditions:
+            text = record.text.lower()
+            if not re.search(r"metasta|secondary", text):
+                continue
+            if check.site == "any":
+                found.append(record)
+            elif check.site == "extrahepatic":
+                if record_matches(text, record.codes, sites["liver"]):
+                    continue
+                if any(
+                    record_matches(text, record.codes, entry)
+                    for key, entry in sites.items()
+                    if key not in ("liver", "extrahepatic", "any")
+                ):
+                    found.append(record)
+            elif record_matches(text, record.codes, sites[check.site]):
+                found.append(record)
+        if not found:
+            return _Finding(
+                UNKNOWN, (self.t("reason.metastasis_not_recorded", site=sites[check.site]["lay"][self.language]),)
+            )
+        if check.qualifiers:
+            return _Finding(
+                UNKNOWN,
+                (self.t("reason.record_needs_confirmation", record=found[0].text),),
+                frozenset({"needs_confirmation"}),
+            )
+        return _Finding(MET, (self.t("reason.condition_recorded", record=found[0].text),))
+
+    def _Biomarker(self, check: Biomarker) -> _Finding:
+        markers = lexicon("biomarkers")
+        members = markers.get(check.marker, {}).get("group") or [check.marker]
+        if check.marker == "braf_v600e":
+            members = ["braf_v600e"]
+        lay = markers.get(check.marker, {}).get("lay", {}).get(self.language, check.marker)
+        results = {
+            member: [
+                b
+                for b in self.facts.biomarkers
+                if b.marker == member or (member == "braf_v600e" and b.marker == "braf")
+            ]
+            for member in members
+        }
+        if check.status == "known":
+            if all(results.values()):
+                return _Finding(MET, (self.t("reason.biomarker_known", marker=lay),))
+            return _Finding(UNKNOWN, (self.t("reason.biomarker_unknown", marker=lay),))
+        found = [b for member in members for b in results[member]]
+        if not found:
+            return _Finding(UNKNOWN, (self.t("reason.biomarker_unknown", marker=lay),))
+        latest = max(found, key=lambda b: b.when or date.min)
+        status = self.t(f"status.{latest.status}")
+        if latest.status == check.status:
+            return _Finding(MET, (self.t("reason.biomarker", marker=lay, status=status),))
+        if _OPPOSITES.get(check.status) == latest.status or (check.status, latest.status) in _ALSO_OPPOSITE:
+            return _Finding(NOT_MET, (self.t("reason.biomarker", marker=lay, status=status),))
+        return _Finding(UNKNOWN, (self.t("reason.biomarker", marker=lay, status=status),))
+
+    def _PriorTreatment(self, check: PriorTreatment) -> _Finding:
+        start = self.today - timedelta(days=check.window.days) if check.window else None
+        found: list[tuple[str, date | None]] = []
+        kinds = lexicon("conditions")["treatment_kinds"]
+        if check.kind in kinds:
+            for procedure in self.facts.procedures:
+                if record_matches(procedure.text, procedure.codes, kinds[check.kind]) and (
+                    check.site is None
+                    or _mentions_organ(procedure.text + " " + (procedure.body_site or ""), check.site)
+                ):
+                    found.append((procedure.text, procedure.when))
+        else:
+            drug = check.drug or check.kind
+            for medication in medications_matching(self.facts.medications, drug):
+                found.append((medication.text, medication.end or medication.start))
+        if start is not None:
+            recent = [(text, when) for text, when in found if when is not None and when >= start]
+            undated = [(text, when) for text, when in found if when is None]
+            if recent:
+                found = recent
+            elif undated:
+                return _Finding(
+                    UNKNOWN,
+                    (
+                        self.t(
+                            "reason.treatment_undated",
+                            record=undated[0][0],
+                            days=check.window.days if check.window else 0,
+                        ),
+                    ),
+                )
+            else:
+                found = []
+        if not found:
+            return _Finding(
+                UNKNOWN, (self.t("reason.treatment_not_recorded", treatment=treatment_name(check, self.language)),)
+            )
+        if check.qualifiers:
+            return _Finding(
+                UNKNOWN,
+                (self.t("reason.record_needs_confirmation", record=found[0][0]),),
+                frozenset({"needs_confirmation"}),
+            )
+        return _Finding(MET, (self.t("reason.treatment_recorded", record=found[0][0]),))
+
+    def _CurrentMedication(self, check: CurrentMedication) -> _Finding:
+        current = [m for m in medications_matching(self.facts.medications, check.drug) if _is_current(m, self.today)]
+        if not current:
+            return _Finding(
+                UNKNOWN, (self.t("reason.medication_not_recorded", drug=drug_name(check.drug, self.language)),)
+            )
+        if check.qualifiers:
+            return _Finding(
+                UNKNOWN,
+                (self.t("reason.record_needs_confirmation", record=current[0].text),),
+                frozenset({"needs_confirmation"}),
+            )
+        return _Finding(MET, (self.t("reason.medication_recorded", record=current[0].text),))
+
+    def _TestWindow(self, check: TestWindow) -> _Finding:
+        when = self.facts.test_dates.get(check.test)
+        test = self.t(f"test.{check.test}")
+        if when is None:
+            return _Finding(UNKNOWN, (self.t("reason.test_unknown", test=test, days=check.window.days),))
+        age_days = (self.today - when).days
+        if 0 <= age_days <= check.window.days:
+            return _Finding(MET, (self.t("reason.test_recent", test=test, age=age_days, days=check.window.days),))
+        return _Finding(
+            UNKNOWN,
+            (self.t("reason.test_too_old", test=test, age=age_days, days=check.window.days),),
+            frozenset({"outside_window"}),
+        )
+
+    def _FreeText(self, check: FreeText) -> _Finding:
+        return _Finding(UNKNOWN, (self.t("reason.ask_doctor" if check.ask_doctor else "reason.ask_person"),))
+
+
+_OPPOSITES = {
+    "deficient": "proficient",
+    "proficient": "deficient",
+    "high": "stable",
+    "stable": "high",
+    "mutated": "wild-type",
+    "wild-type": "mutated",
+    "positive": "negative",
+    "negative": "positive",
+}
+_ALSO_OPPOSITE = {("high", "low"), ("low", "high")}
+
+
+def _measured(options: tuple[Check, ...], facts: PatientFacts) -> tuple[Check, ...]:
+    """ "PT or INR < 1.5 × ULN": when the alternatives are forms of one measurement (data/analytes.json
+    `same_measurement`), the ones with a result decide; an unmeasured form is not a missed chance."""
+    if len(options) < 2 or not all(isinstance(option, LabThreshold) for option in options):
+        return options
+    analytes = {option.analyte for option in options}  # type: ignore[union-attr]
+    for analyte in analytes:
+        if not (analytes - {analyte}) <= set(lexicon("analytes").get(analyte, {}).get("same_measurement", [])):
+            return options
+    measured = tuple(option for option in options if any(lab_matches(lab, option.analyte) for lab in facts.labs))  # type: ignore[union-attr]
+    return measured or options
+
+
+def _combine(verdict: Verdict, parts: list[_Finding], prefer: tuple[Verdict, ...]) -> _Finding:
+    """The reasons worth showing: those of the parts that decided the verdict."""
+    deciding = [p for p in parts if p.verdict is verdict] or parts
+    reasons = tuple(dict.fromkeys(r for p in deciding for r in p.reasons))
+    flags = frozenset(flag for p in parts for flag in p.flags)
+    return _Finding(verdict, reasons, flags)
+
+
+def _effect(section: Section, verdict: Verdict) -> str:
+    if verdict is UNKNOWN:
+        return "open"
+    if section is Section.INCLUSION:
+        return "ok" if verdict is MET else "fails"
+    return "excludes" if verdict is MET else "ok"
+
+
+def _is_current(medication: MedicationRecord, today: date) -> bool:
+    if medication.current is not None:
+        return medication.current
+    started = medication.start is None or medication.start <= today
+    return started and (medication.end is None or medication.end >= today) and medication.start is not None
+
+
+def _band(scale: str, value: int, target: str) -> tuple[int, int] | None:
+    if scale == target:
+        return value, value
+    if scale == "KARNOFSKY" and target == "ECOG":
+        ecog = (
+            0
+            if value >= 90
+            else 1
+            if value >= 70
+            else 2
+            if value >= 50
+            else 3
+            if value >= 30
+            else 4
+            if value >= 10
+            else 5
+        )
+        return ecog, ecog
+    if scale == "ECOG" and target == "KARNOFSKY":
+        return {0: (90, 100), 1: (70, 80), 2: (50, 60), 3: (30, 40), 4: (10, 20), 5: (0, 0)}.get(value)
+    return None
+
+
+# --- Matching records against lexicon entries (shared with questionnaire and fhir) ---------------------------
+
+
+def leaf_key(check: Check) -> str:
+    return check.key  # type: ignore[union-attr]
+
+
+def lab_matches(lab: LabResult, analyte: str) -> bool:
+    if lab.analyte == analyte:
+        return True
+    return (
+        lab.analyte is None
+        and lab.loinc is not None
+        and lab.loinc in lexicon("analytes").get(analyte, {}).get("loinc", [])
+    )
+
+
+def lab_name(analyte: str, language: str) -> str:
+    return lexicon("analytes").get(analyte, {}).get("lay", {}).get(language, analyte)
+
+
+def display_unit(unit: str | None) -> str:
+    if unit in (None, "1"):
+        return ""
+    return {
+        "10^9/L": "×10⁹/L",
+        "10^3/uL": "×10³/µL",
+        "/uL": "/µL",
+        "umol/L": "µmol/L",
+        "mL/min/1.73m2": "mL/min/1.73 m²",
+        "Cel": "°C",
+    }.get(unit, unit)
+
+
+def record_matches(text: str, codes: Iterable[Any], entry: dict[str, Any]) -> bool:
+    """A record (its text and codings) names a lexicon entry: by SNOMED code or by one of its names."""
+    snomed = set(entry.get("snomed", []))
+    if any(getattr(code, "system", "") == "snomed" and code.code in snomed for code in codes):
+        return True
+    lowered = text.lower()
+    return any(
+        re.search(r"(?<![\w])" + re.escape(name) + r"(?![\w])", lowered)
+        for name in entry.get("names", [])
+        if len(name) > 3
+    )
+
+
+def _mentions_organ(text: str, organ: str) -> bool:
+    words = lexicon("conditions")["organs"].get(organ, [organ])
+    return any(word in text.lower() for word in words)
+
+
+def medications_matching(medications: Iterable[MedicationRecord], drug: str) -> list[MedicationRecord]:
+    """Medication records that are `drug` (a drug, a class or a regimen key of data/drugs.json)."""
+    drugs = lexicon("drugs")
+    members, prefixes, names = _drug_terms(drug)
+    found = []
+    records = list(medications)
+    for record in records:
+        atc = [code.code for code in record.codes if code.system == "atc"]
+        rxnorm = {code.code for code in record.codes if code.system == "rxnorm"}
+        lowered = record.text.lower()
+        if any(code.startswith(prefix) for code in atc for prefix in prefixes):
+            found.append(record)
+        elif any(re.search(r"(?<![\w])" + re.escape(name) + r"(?![\w])", lowered) for name in names):
+            found.append(record)
+        elif any(code in rxnorm for member in members for code in drugs["drugs"].get(member, {}).get("rxnorm", [])):
+            found.append(record)
+    if drug in drugs["regimens"]:
+        # A regimen was given when all its components were, or a record names it.
+        components = drugs["regimens"][drug]["components"]
+        by_component = {c: medications_matching(records, c) for c in components}
+        if all(by_component.values()):
+            found.extend(r for matched in by_component.values() for r in matched if r not in found)
+    return found
+
+
+def _drug_terms(drug: str) -> tuple[list[str], list[str], list[str]]:
+    """Member drug keys, ATC prefixes and names that identify a drug, class or regimen."""
+    drugs = lexicon("drugs")
+    if drug in drugs["drugs"]:
+        entry = drugs["drugs"][drug]
+        return [drug], [entry["atc"]] if entry.get("atc") else [], list(entry["names"])
+    if drug in drugs["classes"]:
+        entry = drugs["classes"][drug]
+        prefixes = list(entry.get("atc", []))
+        members = [
+            key for key, item in drugs["drugs"].items() if any(item.get("atc", "").startswith(p) for p in prefixes)
+        ]
+        names = list(entry["names"]) + [name for member in members for name in drugs["drugs"][member]["names"]]
+        # A regimen made of members of the class names the class too (FOLFOX is systemic chemotherapy).
+        names += [
+            name
+            for regimen in drugs["regimens"].values()
+            if any(component in members for component in regimen["components"])
+            for name in regimen["names"]
+        ]
+        return members, prefixes, names
+    if drug in drugs["regimens"]:
+        return [], [], list(drugs["regimens"][drug]["names"])
+    return [], [], [drug.replace("_", " ")]
+
+
+def drug_name(drug: str, language: str) -> str:
+    drugs = lexicon("drugs")
+    entry = drugs["classes"].get(drug)
+    if entry:
+        return entry["lay"][language]
+    if drug in drugs["regimens"]:
+        return drug.upper()
+    return drug.replace("_", "/")
+
+
+def treatment_name(check: PriorTreatment, language: str) -> str:
+    kinds = lexicon("conditions")["treatment_kinds"]
+    if check.kind in kinds:
+        name = kinds[check.kind]["lay"][language]
+        if check.site:
+            name = messages.text(
+                language, "phrase.of_organ", treatment=name, organ=messages.text(language, f"organ.{check.site}")
+            )
+        return name
+    return drug_name(check.drug or check.kind, language)

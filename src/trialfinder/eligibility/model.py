@@ -1,0 +1,414 @@
+"""The criteria tree: what a trial's eligibility text says, as typed checks that can be evaluated.
+
+A **criterion** is one bullet of the criteria text, kept with its source text and its section (inclusion or
+exclusion); a bullet with sub-bullets is a criterion with children. Its **check** is what the engine understood of
+it: a typed check (age, lab threshold, biomarker ...), a combination of checks (all of, any of, not, unless), or a
+free-text check that only the person or their doctor can answer. The parser never raises on prose: whatever it
+cannot type becomes `FreeText`.
+
+Every check has a stable `key` (for leaf checks) naming the fact it needs; the questionnaire asks about that key
+and the person's yes/no answer is stored under it (`PatientFacts.statements`).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+
+from trialfinder.domain.trial import Sex
+
+
+class Section(str, Enum):
+    INCLUSION = "inclusion"
+    EXCLUSION = "exclusion"
+
+
+class Comparator(str, Enum):
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    EQ = "="
+
+    def holds(self, left: float, right: float) -> bool:
+        """`left <comparator> right`, with a tolerance for values that differ only by float rounding."""
+        if abs(left - right) <= 1e-9 * max(1.0, abs(right)):
+            return self in (Comparator.LE, Comparator.GE, Comparator.EQ)
+        return _OPERATORS[self](left, right)
+
+    @property
+    def symbol(self) -> str:
+        return {"<=": "≤", ">=": "≥"}.get(self.value, self.value)
+
+
+_OPERATORS = {
+    Comparator.LT: operator.lt,
+    Comparator.LE: operator.le,
+    Comparator.GT: operator.gt,
+    Comparator.GE: operator.ge,
+    Comparator.EQ: operator.eq,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """ "Within `days` days before `anchor`" (registration, randomisation, first dose ...): the day of the
+    assessment stands in for the anchor, which lies in the future."""
+
+    days: int
+    anchor: str = "registration"
+
+
+# --- Leaf checks ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AgeCheck:
+    comparator: Comparator
+    years: float
+
+    @property
+    def key(self) -> str:
+        return "age"
+
+
+@dataclass(frozen=True, slots=True)
+class SexCheck:
+    sex: Sex
+
+    @property
+    def key(self) -> str:
+        return "sex"
+
+
+@dataclass(frozen=True, slots=True)
+class PregnancyCheck:
+    """True of a person who is pregnant (when `pregnant`) or breastfeeding (when `breastfeeding`)."""
+
+    pregnant: bool = True
+    breastfeeding: bool = False
+
+    @property
+    def key(self) -> str:
+        return "pregnancy"
+
+
+@dataclass(frozen=True, slots=True)
+class LabThreshold:
+    """`analyte comparator value unit`, or, with `uln_multiple`, `analyte comparator value × ULN` (unit None).
+
+    `analyte` is a key of data/analytes.json; `method` names the eGFR equation when the text does (MDRD,
+    CKD-EPI); `window` is how recent the result must be, when the text (or its parent) says so.
+    """
+
+    analyte: str
+    comparator: Comparator
+    value: float
+    unit: str | None = None
+    uln_multiple: bool = False
+    method: str | None = None
+    window: TimeWindow | None = None
+
+    @property
+    def key(self) -> str:
+        return f"lab:{self.analyte}"
+
+
+@dataclass(frozen=True, slots=True)
+class PerformanceStatus:
+    """A performance score within [minimum, maximum]. `scale` is ECOG (WHO and Zubrod are the same 0–5 scale)
+    or KARNOFSKY (0–100); `written` is the name the text used."""
+
+    scale: str
+    minimum: int | None = None
+    maximum: int | None = None
+    written: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"performance:{self.scale.lower()}"
+
+
+@dataclass(frozen=True, slots=True)
+class LifeExpectancy:
+    comparator: Comparator
+    weeks: float
+
+    @property
+    def key(self) -> str:
+        return "life-expectancy"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """Having (or, with `history`, having had) one of `concepts` (keys of data/conditions.json).
+
+    `histology` names the required tissue type (adenocarcinoma) and `confirmed` whether the text asks for a
+    histological or cytological confirmation. `qualifiers` are the words the engine cannot verify from records
+    ("serious", "uncontrolled", "requiring treatment"): a matching record alone cannot settle the check then.
+    """
+
+    concepts: tuple[str, ...]
+    histology: str | None = None
+    confirmed: bool = False
+    history: bool = False
+    qualifiers: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return "diagnosis:" + "+".join(self.concepts)
+
+
+@dataclass(frozen=True, slots=True)
+class MetastaticSite:
+    """Having metastases in `site` (a key of the sites lexicon: liver, extrahepatic, brain, bone, lung ...)."""
+
+    site: str
+    qualifiers: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"metastasis:{self.site}"
+
+
+@dataclass(frozen=True, slots=True)
+class Biomarker:
+    """A biomarker (key of data/biomarkers.json) with a status: known (tested, any result), deficient,
+    proficient, high, low, mutated, wild-type, positive, negative."""
+
+    marker: str
+    status: str
+
+    @property
+    def key(self) -> str:
+        return f"biomarker:{self.marker}:{self.status}"
+
+
+@dataclass(frozen=True, slots=True)
+class PriorTreatment:
+    """Having had a treatment: `kind` is systemic, chemotherapy, immunotherapy, targeted, hormonal, radiation,
+    resection, surgery, ablation, transplant or drug (then `drug` names a drug, class or regimen of
+    data/drugs.json). `site` is the organ treated (liver), `condition` the illness it was for; `window` limits
+    it to the recent past."""
+
+    kind: str
+    drug: str | None = None
+    site: str | None = None
+    condition: str | None = None
+    window: TimeWindow | None = None
+    qualifiers: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        parts = ["prior", self.drug or self.kind]
+        if self.site:
+            parts.append(self.site)
+        if self.window:
+            parts.append(f"{self.window.days}d")
+        return ":".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentMedication:
+    """Taking a drug, drug class or regimen (key of data/drugs.json) now."""
+
+    drug: str
+    qualifiers: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"medication:{self.drug}"
+
+
+@dataclass(frozen=True, slots=True)
+class TestWindow:
+    """A test (CT scan, MRI, laboratory tests ...) done within a time window."""
+
+    test: str
+    window: TimeWindow
+
+    @property
+    def key(self) -> str:
+        return f"test:{self.test}:{self.window.days}d"
+
+
+@dataclass(frozen=True, slots=True)
+class FreeText:
+    """A criterion the engine cannot check: the person (or, with `ask_doctor`, their doctor) answers it."""
+
+    key: str
+    ask_doctor: bool = False
+    topic: str = "general"  # "consent" for informed consent, else "general"
+    text: str = ""  # the clause it stands for, when it is part of a criterion (an exception, a condition)
+
+
+# --- Combinations --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    parts: tuple[Check, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """Alternatives: "serum creatinine ≤ 1.5 × ULN or MDRD eGFR ≥ 45"."""
+
+    options: tuple[Check, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    """A negated check: "No extrahepatic metastases"."""
+
+    check: Check
+
+
+@dataclass(frozen=True, slots=True)
+class Unless:
+    """A criterion with an exception that waives it: "INR < 1.5 × ULN unless on coumarins" (inclusion), "prior
+    malignancy, except adequately treated carcinoma in situ" (exclusion). The waiver works in the person's
+    favour in both sections, so the evaluator reads it as `check OR exception` under an inclusion heading and
+    as `check AND NOT exception` under an exclusion heading."""
+
+    check: Check
+    exception: Check
+
+
+Check = (
+    AgeCheck
+    | SexCheck
+    | PregnancyCheck
+    | LabThreshold
+    | PerformanceStatus
+    | LifeExpectancy
+    | Diagnosis
+    | MetastaticSite
+    | Biomarker
+    | PriorTreatment
+    | CurrentMedication
+    | TestWindow
+    | FreeText
+    | AllOf
+    | AnyOf
+    | Not
+    | Unless
+)
+
+COMBINATIONS = (AllOf, AnyOf, Not, Unless)
+
+
+def leaves(check: Check) -> Iterator[Check]:
+    """The leaf checks of a check, in reading order."""
+    if isinstance(check, AllOf):
+        for part in check.parts:
+            yield from leaves(part)
+    elif isinstance(check, AnyOf):
+        for option in check.options:
+            yield from leaves(option)
+    elif isinstance(check, Not):
+        yield from leaves(check.check)
+    elif isinstance(check, Unless):
+        yield from leaves(check.check)
+        yield from leaves(check.exception)
+    else:
+        yield check
+
+
+def describe(check: Check | None) -> str:
+    """A compact, stable spelling of a check's type and arguments, for tests, logs of the parser and the JSON."""
+    if check is None:
+        return "Group"
+    if isinstance(check, AllOf):
+        return "AllOf(" + ", ".join(describe(part) for part in check.parts) + ")"
+    if isinstance(check, AnyOf):
+        return "AnyOf(" + ", ".join(describe(option) for option in check.options) + ")"
+    if isinstance(check, Not):
+        return f"Not({describe(check.check)})"
+    if isinstance(check, Unless):
+        return f"Unless({describe(check.check)}, {describe(check.exception)})"
+    if isinstance(check, LabThreshold):
+        amount = f"{_number(check.value)} x ULN" if check.uln_multiple else f"{_number(check.value)} {check.unit or ''}"
+        method = f" {check.method}" if check.method else ""
+        window = f" within {check.window.days}d" if check.window else ""
+        return f"Lab({check.analyte}{method} {check.comparator.value} {amount.strip()}{window})"
+    if isinstance(check, AgeCheck):
+        return f"Age({check.comparator.value} {_number(check.years)} years)"
+    if isinstance(check, SexCheck):
+        return f"Sex({check.sex.value})"
+    if isinstance(check, PregnancyCheck):
+        what = [name for name, on in (("pregnant", check.pregnant), ("breastfeeding", check.breastfeeding)) if on]
+        return f"Pregnancy({' or '.join(what)})"
+    if isinstance(check, PerformanceStatus):
+        return f"Performance({check.scale} {check.minimum}..{check.maximum})"
+    if isinstance(check, LifeExpectancy):
+        return f"LifeExpectancy({check.comparator.value} {_number(check.weeks)} weeks)"
+    if isinstance(check, Diagnosis):
+        extra = [f"histology={check.histology}"] if check.histology else []
+        extra += ["confirmed"] if check.confirmed else []
+        extra += ["history"] if check.history else []
+        extra += ["qualified"] if check.qualifiers else []
+        return f"Diagnosis({'|'.join(check.concepts)}{''.join(', ' + item for item in extra)})"
+    if isinstance(check, MetastaticSite):
+        return f"Metastasis({check.site}{', qualified' if check.qualifiers else ''})"
+    if isinstance(check, Biomarker):
+        return f"Biomarker({check.marker} {check.status})"
+    if isinstance(check, PriorTreatment):
+        what = check.drug or check.kind
+        extra = f" of {check.site}" if check.site else ""
+        extra += f" for {check.condition}" if check.condition else ""
+        extra += f" within {check.window.days}d" if check.window else ""
+        return f"PriorTreatment({what}{extra})"
+    if isinstance(check, CurrentMedication):
+        return f"Medication({check.drug}{', qualified' if check.qualifiers else ''})"
+    if isinstance(check, TestWindow):
+        return f"TestWindow({check.test} within {check.window.days}d)"
+    if isinstance(check, FreeText):
+        return "FreeText(doctor)" if check.ask_doctor else "FreeText"
+    return type(check).__name__
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+# --- The tree ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """One bullet of the criteria text. `id` is its place (`inc-13-2`: inclusion, 13th bullet, 2nd sub-bullet).
+
+    `check` is None for a bullet that only introduces its sub-bullets ("Laboratory requirements: ...");
+    its `window`, when it has one, was handed down to the sub-bullets' lab checks.
+    """
+
+    id: str
+    section: Section
+    source_text: str
+    check: Check | None
+    children: tuple[Criterion, ...] = ()
+    window: TimeWindow | None = None
+
+    def walk(self) -> Iterator[Criterion]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True, slots=True)
+class CriteriaTree:
+    """A trial's criteria, parsed. `preamble` is text before the first heading that is not a criterion."""
+
+    criteria: tuple[Criterion, ...]
+    preamble: str = ""
+    nct_id: str | None = None
+
+    def walk(self) -> Iterator[Criterion]:
+        for criterion in self.criteria:
+            yield from criterion.walk()
+
+    def find(self, criterion_id: str) -> Criterion | None:
+        return next((criterion for criterion in self.walk() if criterion.id == criterion_id), None)

@@ -1,0 +1,499 @@
+"""Questions generated from a trial's own criteria, and the answers turned back into patient facts.
+
+Only what matters is asked: one question per fact a leaf check needs (asked once however many criteria need it),
+none for a fact already known, none for a check that cannot change the outcome (a sex check of a trial open to
+all). Every question can be answered "I don't know" (an empty or "unknown" answer), which leaves the check open.
+
+Answers arrive as a flat mapping of strings, as an HTML form posts them; field names are stable:
+
+| field | answer |
+|---|---|
+| `birth_date` | a date, `YYYY-MM-DD` |
+| `sex` | `female`, `male`, `unknown` |
+| `lab:<analyte>:value`, `lab:<analyte>:unit`, `lab:<analyte>:uln` | a number, a unit from the question's choices, the lab's upper limit of normal |
+| `lab_date` | the date the blood was taken |
+| `performance:ecog` / `performance:karnofsky` | 0–4 / 0–100 |
+| `test_date:<test>` | the date of the last CT scan (MRI, ...) |
+| any other check key (`biomarker:mmr:deficient`, `prior:systemic`, `inc-6` ...) | `yes`, `no`, `unknown` |
+
+This module reads what a person typed: it never logs answers (DEVELOPERS.md, "Personal data").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+
+from trialfinder.domain.trial import Sex
+from trialfinder.eligibility import messages
+from trialfinder.eligibility.facts import LabResult, PatientFacts, PerformanceScore
+from trialfinder.eligibility.model import (
+    AgeCheck,
+    Biomarker,
+    Check,
+    Comparator,
+    CriteriaTree,
+    Criterion,
+    CurrentMedication,
+    Diagnosis,
+    FreeText,
+    LabThreshold,
+    LifeExpectancy,
+    MetastaticSite,
+    PerformanceStatus,
+    PregnancyCheck,
+    PriorTreatment,
+    SexCheck,
+    TestWindow,
+    leaves,
+)
+from trialfinder.eligibility.units import convert, format_number, lexicon
+
+YES, NO, UNKNOWN_ANSWER = "yes", "no", "unknown"
+
+# Units a person may choose for a lab, per dimension, in the order labs commonly print them.
+_UNIT_CHOICES = {
+    "mass": ["g/dL", "g/L", "mg/dL", "mg/L"],
+    "substance": ["mmol/L", "umol/L"],
+    "count": ["10^9/L", "10^3/uL", "/uL"],
+    "enzyme": ["U/L", "ukat/L"],
+    "flow": ["mL/min/1.73m2", "mL/min"],
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question. `kind` is yes_no, date, choice, number or lab (a value with a unit, and for criteria written
+    as multiples of the ULN, the lab's upper limit). `fields` are the form field names its answer posts."""
+
+    id: str
+    kind: str
+    text: str
+    fields: tuple[str, ...]
+    criterion_ids: tuple[str, ...]
+    source_texts: tuple[str, ...]
+    choices: tuple[Choice, ...] = ()
+    units: tuple[Choice, ...] = ()
+    ask_doctor: bool = False
+    glossary: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Questionnaire:
+    language: str
+    questions: tuple[Question, ...]
+
+    def to_json(self) -> dict:
+        return {
+            "language": self.language,
+            "questions": [
+                {
+                    "id": q.id,
+                    "kind": q.kind,
+                    "text": q.text,
+                    "fields": list(q.fields),
+                    "criteria": list(q.criterion_ids),
+                    "source_texts": list(q.source_texts),
+                    "choices": [{"value": c.value, "label": c.label} for c in q.choices],
+                    "units": [{"value": c.value, "label": c.label} for c in q.units],
+                    "ask_doctor": q.ask_doctor,
+                    "glossary": [{"term": term, "explanation": text} for term, text in q.glossary],
+                }
+                for q in self.questions
+            ],
+        }
+
+
+class InvalidAnswers(ValueError):
+    """Answers that cannot be read; `errors` maps each field name to a sentence for the person."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__(f"{len(errors)} answer(s) cannot be read: {', '.join(sorted(errors))}")
+        self.errors = dict(errors)
+
+
+def build_questionnaire(
+    tree: CriteriaTree, language: str = "en", facts: PatientFacts | None = None, *, today: date | None = None
+) -> Questionnaire:
+    """The questions the tree's criteria need. With `facts` (and `today`), questions already answered by them are
+    left out: only what is still unknown is asked."""
+    from trialfinder.eligibility.evaluate import _Evaluator
+
+    language = messages.language(language)
+    evaluator = _Evaluator(facts, today, language) if facts is not None and today is not None else None
+    questions: dict[str, Question] = {}
+    for criterion in tree.walk():
+        if criterion.check is None:
+            continue
+        for leaf in leaves(criterion.check):
+            if evaluator is not None and evaluator.check(leaf, criterion.section).verdict.value != "unknown":
+                continue
+            for question in _questions(leaf, criterion, language):
+                existing = questions.get(question.id)
+                if existing is None:
+                    questions[question.id] = question
+                elif criterion.id not in existing.criterion_ids:
+                    questions[question.id] = _with_criterion(existing, criterion)
+    return Questionnaire(language, tuple(questions.values()))
+
+
+def questions_for_check(
+    check: Check, criterion: Criterion, language: str, open_keys: set[str] | None = None
+) -> list[str]:
+    """The question texts for a check's leaves (only those still open, when `open_keys` is given)."""
+    texts = []
+    for leaf in leaves(check):
+        if open_keys is not None and leaf.key not in open_keys:  # type: ignore[union-attr]
+            continue
+        for question in _questions(leaf, criterion, language):
+            if question.text not in texts:
+                texts.append(question.text)
+    return texts
+
+
+def _with_criterion(question: Question, criterion: Criterion) -> Question:
+    from dataclasses import replace
+
+    return replace(
+        question,
+        criterion_ids=question.criterion_ids + (criterion.id,),
+        source_texts=question.source_texts + (criterion.source_text,),
+    )
+
+
+def _yes_no(language: str) -> tuple[Choice, ...]:
+    return tuple(Choice(value, messages.text(language, f"answer.{value}")) for value in (YES, NO, UNKNOWN_ANSWER))
+
+
+def _questions(check: Check, criterion: Criterion, language: str) -> list[Question]:
+    t = lambda key, **params: messages.text(language, key, **params)  # noqa: E731
+    ids, sources = (criterion.id,), (criterion.source_text,)
+    glossary = _glossary(criterion.source_text, language)
+
+    def yes_no(key: str, text: str, doctor: bool = False) -> Question:
+        return Question(
+            key, "yes_no", text, (key,), ids, sources, _yes_no(language), ask_doctor=doctor, glossary=glossary
+        )
+
+    if isinstance(check, AgeCheck):
+        return [Question("birth_date", "date", t("q.age"), ("birth_date",), ids, sources)]
+    if isinstance(check, SexCheck):
+        if check.sex is Sex.ALL:
+            return []
+        choices = (
+            Choice("female", t("answer.female")),
+            Choice("male", t("answer.male")),
+            Choice(UNKNOWN_ANSWER, t("answer.unknown")),
+        )
+        return [Question("sex", "choice", t("q.sex"), ("sex",), ids, sources, choices)]
+    if isinstance(check, PregnancyCheck):
+        key = (
+            "q.pregnancy"
+            if check.pregnant and check.breastfeeding
+            else "q.pregnant"
+            if check.pregnant
+            else "q.breastfeeding"
+        )
+        return [yes_no(check.key, t(key))]
+    if isinstance(check, LabThreshold):
+        return _lab_questions(check, criterion, language)
+    if isinstance(check, PerformanceStatus):
+        if check.scale == "ECOG":
+            choices = tuple(Choice(str(score), t(f"ecog.{score}")) for score in range(5)) + (
+                Choice(UNKNOWN_ANSWER, t("answer.unknown")),
+            )
+            return [
+                Question(
+                    "performance:ecog",
+                    "choice",
+                    t("q.performance.ECOG", scale=check.written or "ECOG"),
+                    ("performance:ecog",),
+                    ids,
+                    sources,
+                    choices,
+                    glossary=glossary,
+                )
+            ]
+        return [
+            Question(
+                "performance:karnofsky",
+                "number",
+                t("q.performance.KARNOFSKY"),
+                ("performance:karnofsky",),
+                ids,
+                sources,
+                ask_doctor=True,
+            )
+        ]
+    if isinstance(check, LifeExpectancy):
+        return [yes_no(check.key, t("q.life_expectancy", weeks=format_number(check.weeks)), doctor=True)]
+    if isinstance(check, Diagnosis):
+        entries = lexicon("conditions")["conditions"]
+        condition = messages_join([entries[c]["lay"][language] for c in check.concepts], language)
+        if check.qualifiers or check.histology:
+            return [
+                yes_no(
+                    check.key, t("q.diagnosis_qualified", condition=condition, text=criterion.source_text), doctor=True
+                )
+            ]
+        return [yes_no(check.key, t("q.diagnosis", condition=condition))]
+    if isinstance(check, MetastaticSite):
+        site = lexicon("conditions")["metastatic_sites"][check.site]["lay"][language]
+        if check.qualifiers:
+            return [yes_no(check.key, t("q.metastasis_qualified", site=site, text=criterion.source_text), doctor=True)]
+        return [yes_no(check.key, t("q.metastasis", site=site), doctor=True)]
+    if isinstance(check, Biomarker):
+        marker = lexicon("biomarkers").get(check.marker, {}).get("lay", {}).get(language, check.marker)
+        if check.status == "known":
+            return [yes_no(check.key, t("q.biomarker.known", marker=marker), doctor=True)]
+        return [yes_no(check.key, t("q.biomarker", marker=marker, status=t(f"status.{check.status}")), doctor=True)]
+    if isinstance(check, PriorTreatment):
+        from trialfinder.eligibility.evaluate import treatment_name
+
+        name = treatment_name(check, language)
+        if check.window:
+            return [yes_no(check.key, t("q.prior_window", treatment=name, days=check.window.days))]
+        return [yes_no(check.key, t("q.prior", treatment=name))]
+    if isinstance(check, CurrentMedication):
+        from trialfinder.eligibility.evaluate import drug_name
+
+        name = drug_name(check.drug, language)
+        if check.qualifiers:
+            return [yes_no(check.key, t("q.medication_qualified", drug=name, text="; ".join(check.qualifiers)))]
+        return [yes_no(check.key, t("q.medication", drug=name))]
+    if isinstance(check, TestWindow):
+        field = f"test_date:{check.test}"
+        return [
+            Question(
+                field, "date", t("q.test", test=t(f"test.{check.test}")), (field,), ids, sources, glossary=glossary
+            )
+        ]
+    if isinstance(check, FreeText):
+        if check.topic == "consent":
+            return [yes_no(check.key, t("q.consent"))]
+        text = criterion.source_text if check.key == criterion.id or not check.text else check.text
+        return [
+            yes_no(check.key, t("q.free_doctor" if check.ask_doctor else "q.free", text=text), doctor=check.ask_doctor)
+        ]
+    return []
+
+
+def messages_join(items: list[str], language: str) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    word = " of " if language == "nl" else " or "
+    return ", ".join(items[:-1]) + word + items[-1]
+
+
+def _lab_questions(check: LabThreshold, criterion: Criterion, language: str) -> list[Question]:
+    from trialfinder.eligibility.evaluate import display_unit, lab_name
+
+    t = lambda key, **params: messages.text(language, key, **params)  # noqa: E731
+    name = lab_name(check.analyte, language)
+    base = f"lab:{check.analyte}"
+    fields = [f"{base}:value", f"{base}:unit"]
+    if check.uln_multiple:
+        fields.append(f"{base}:uln")
+    units = tuple(Choice(unit, display_unit(unit) or "—") for unit in unit_choices(check.analyte))
+    text = t("q.lab_uln" if check.uln_multiple else "q.lab", lab=name)
+    questions = [
+        Question(
+            base,
+            "lab",
+            text,
+            tuple(fields),
+            (criterion.id,),
+            (criterion.source_text,),
+            units=units,
+            glossary=_glossary(criterion.source_text, language),
+        )
+    ]
+    if check.window is not None:
+        questions.append(
+            Question("lab_date", "date", t("q.lab_date"), ("lab_date",), (criterion.id,), (criterion.source_text,))
+        )
+    if check.analyte == "egfr":
+        # Without an eGFR result, the engine computes it from creatinine (with age and sex).
+        creatinine = LabThreshold("creatinine", check.comparator, 0, None, True)
+        questions += [q for q in _lab_questions(creatinine, criterion, language) if q.id != "lab_date"]
+    if check.analyte == "egfr" or (
+        check.uln_multiple and "female" in lexicon("analytes")[check.analyte].get("uln", {})
+    ):
+        # eGFR equations and the usual creatinine ULN depend on age and sex.
+        questions += _questions(AgeCheck(Comparator.GE, 0), criterion, language)
+        questions += _questions(SexCheck(Sex.FEMALE), criterion, language)
+    return questions
+
+
+def unit_choices(analyte: str) -> list[str]:
+    """The units a person may pick for an analyte: those its results convert from, most common first."""
+    entry = lexicon("analytes").get(analyte, {})
+    default = entry.get("unit")
+    if not default or default == "1":
+        return [default] if default else []
+    choices = [default]
+    for units in _UNIT_CHOICES.values():
+        for unit in units:
+            if unit not in choices and convert(1.0, unit, default, analyte) is not None:
+                choices.append(unit)
+    return choices
+
+
+def _glossary(text: str, language: str) -> tuple[tuple[str, str], ...]:
+    found = []
+    for term, explanations in lexicon("lay_terms").items():
+        flags = 0 if term.isupper() else re.IGNORECASE
+        if re.search(r"(?<![\w])" + re.escape(term) + r"(?![\w])", text, flags):
+            found.append((term, explanations[language]))
+    return tuple(found)
+
+
+# --- Answers -> facts ----------------------------------------------------------------------------------------
+
+
+def facts_from_answers(
+    tree: CriteriaTree, answers: Mapping[str, str], *, today: date, language: str = "en"
+) -> PatientFacts:
+    """Read a questionnaire's answers into PatientFacts, or raise InvalidAnswers naming each bad field.
+
+    Empty answers and "unknown" mean "I don't know" and add nothing. Fields that are not questions of this tree are
+    ignored (a form also posts its own fields)."""
+    language = messages.language(language)
+    t = lambda key, **params: messages.text(language, key, **params)  # noqa: E731
+    errors: dict[str, str] = {}
+    values: dict[str, object] = {}
+    statements: dict[str, bool] = {}
+    labs: list[LabResult] = []
+    performance: list[PerformanceScore] = []
+    test_dates: dict[str, date] = {}
+    questionnaire = build_questionnaire(tree, language)
+    asked = {question.id: question for question in questionnaire.questions}
+
+    def answer(name: str) -> str:
+        return str(answers.get(name, "") or "").strip()
+
+    lab_day = None
+    if "lab_date" in asked and answer("lab_date"):
+        lab_day = _date(answer("lab_date"), today, "lab_date", errors, t)
+
+    for question in questionnaire.questions:
+        if question.kind == "yes_no":
+            value = answer(question.id).lower()
+            if value in ("", UNKNOWN_ANSWER):
+                continue
+            if value not in (YES, NO):
+                errors[question.id] = t("error.choice")
+                continue
+            statements[question.id] = value == YES
+            if question.id == "pregnancy" and value == NO:
+                values["pregnant"], values["breastfeeding"] = False, False
+        elif question.id == "birth_date" and answer("birth_date"):
+            values["birth_date"] = _date(answer("birth_date"), today, "birth_date", errors, t)
+        elif question.id == "sex":
+            value = answer("sex").lower()
+            if value in ("female", "male"):
+                values["sex"] = value
+            elif value not in ("", UNKNOWN_ANSWER):
+                errors["sex"] = t("error.choice")
+        elif question.id == "performance:ecog":
+            value = answer("performance:ecog").lower()
+            if value in ("", UNKNOWN_ANSWER):
+                continue
+            if value not in {"0", "1", "2", "3", "4", "5"}:
+                errors[question.id] = t("error.choice")
+                continue
+            performance.append(PerformanceScore("ECOG", int(value), today))
+        elif question.id == "performance:karnofsky" and answer(question.id).lower() not in ("", UNKNOWN_ANSWER):
+            number = _number(answer(question.id), question.id, errors, t)
+            if number is not None:
+                if not 0 <= number <= 100:
+                    errors[question.id] = t("error.range", low=0, high=100)
+                else:
+                    performance.append(PerformanceScore("KARNOFSKY", round(number), today))
+        elif question.kind == "lab":
+            lab = _lab(question, answer, lab_day, errors, t)
+            if lab is not None:
+                labs.append(lab)
+        elif question.id.startswith("test_date:") and answer(question.id):
+            day = _date(answer(question.id), today, question.id, errors, t)
+            if day is not None:
+                test_dates[question.id.split(":", 1)[1]] = day
+    if errors:
+        raise InvalidAnswers(errors)
+    return PatientFacts(
+        birth_date=values.get("birth_date"),  # type: ignore[arg-type]
+        sex=values.get("sex"),  # type: ignore[arg-type]
+        pregnant=values.get("pregnant"),  # type: ignore[arg-type]
+        breastfeeding=values.get("breastfeeding"),  # type: ignore[arg-type]
+        labs=tuple(labs),
+        performance=tuple(performance),
+        test_dates=MappingProxyType(test_dates),
+        statements=MappingProxyType(statements),
+    )
+
+
+def _lab(question: Question, answer, lab_day: date | None, errors: dict[str, str], t) -> LabResult | None:
+    analyte = question.id.split(":", 1)[1]
+    raw_value = answer(f"{question.id}:value")
+    if raw_value.lower() in ("", UNKNOWN_ANSWER):
+        return None
+    value = _number(raw_value, f"{question.id}:value", errors, t)
+    unit = answer(f"{question.id}:unit")
+    allowed = [choice.value for choice in question.units]
+    if unit not in allowed:
+        if len(allowed) == 1:
+            unit = allowed[0]
+        else:
+            errors[f"{question.id}:unit"] = t("error.unit")
+            return None
+    uln = None
+    if f"{question.id}:uln" in question.fields and answer(f"{question.id}:uln"):
+        uln = _number(answer(f"{question.id}:uln"), f"{question.id}:uln", errors, t)
+    if value is None:
+        return None
+    return LabResult(
+        analyte, value, unit, lab_day, reference_high=uln, reference_unit=unit if uln is not None else None
+    )
+
+
+def _number(text: str, field: str, errors: dict[str, str], t) -> float | None:
+    cleaned = text.replace(" ", "")
+    # A decimal comma is how Dutch (and most European) labs print numbers: "5,5" is 5.5.
+    if re.fullmatch(r"\d+,\d+", cleaned):
+        cleaned = cleaned.replace(",", ".")
+    try:
+        number = float(cleaned)
+    except ValueError:
+        errors[field] = t("error.number")
+        return None
+    if not math.isfinite(number) or number < 0:
+        errors[field] = t("error.number")
+        return None
+    return number
+
+
+def _date(text: str, today: date, field: str, errors: dict[str, str], t) -> date | None:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        errors[field] = t("error.date")
+        return None
+    if day > today:
+        errors[field] = t("error.future_date")
+        return None
+    return day
+
+
+def answered_keys(questionnaire: Questionnaire) -> Iterable[str]:
+    for question in questionnaire.questions:
+        yield from question.fields
