@@ -358,11 +358,17 @@ class _Evaluator:
             check.minimum or 0,
             check.maximum if check.maximum is not None else (100 if check.scale == "KARNOFSKY" else 5),
         )
+        # The check keeps a strict bound as written ("KPS < 50"); the reason shows the person the scale's own steps
+        # (Karnofsky moves by 10, ECOG by 1), so "< 50" reads "0 to 40". Verdicts use the bound as written.
+        step = 10 if check.scale == "KARNOFSKY" else 1
+        shown_low = low + step if check.above_minimum else low
+        shown_high = high - step if check.below_maximum else high
         same = [s for s in scores if s.scale == check.scale]
         name = "Karnofsky" if check.scale == "KARNOFSKY" else (check.written or "ECOG")
         if same:
             score = same[0]
-            verdict = MET if low <= score.value <= high else NOT_MET
+            verdict = MET if check.admits(score.value) else NOT_MET
+            low, high = shown_low, shown_high
             return _Finding(verdict, (self.t("reason.performance", scale=name, value=score.value, low=low, high=high),))
         if scores:
             # Karnofsky and ECOG correspond by bands (Oken MM et al., Am J Clin Oncol 1982;5:649–655, as tabulated
@@ -372,12 +378,15 @@ class _Evaluator:
             score = scores[0]
             band = _band(score.scale, score.value, check.scale)
             if band is not None:
-                if low <= band[0] and band[1] <= high:
+                below_range = band[1] < low or (check.above_minimum and band[1] <= low)
+                above_range = band[0] > high or (check.below_maximum and band[0] >= high)
+                if check.admits(band[0]) and check.admits(band[1]):
                     verdict = MET
-                elif band[1] < low or band[0] > high:
+                elif below_range or above_range:
                     verdict = NOT_MET
                 else:
                     verdict = UNKNOWN
+                low, high = shown_low, shown_high
                 other = "Karnofsky" if score.scale == "KARNOFSKY" else "ECOG"
                 return _Finding(
                     verdict,

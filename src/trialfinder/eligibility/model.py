@@ -119,12 +119,25 @@ class LabThreshold:
 @dataclass(frozen=True, slots=True)
 class PerformanceStatus:
     """A performance score within [minimum, maximum]. `scale` is ECOG (WHO and Zubrod are the same 0–5 scale)
-    or KARNOFSKY (0–100); `written` is the name the text used."""
+    or KARNOFSKY (0–100); `written` is the name the text used.
+
+    Bounds are kept as the text writes them: "KPS < 50" is maximum 50 with `below_maximum` (strictly below), not
+    "at most 40"; a scale's steps are the evaluator's business, not the parser's."""
 
     scale: str
     minimum: int | None = None
     maximum: int | None = None
     written: str = ""
+    above_minimum: bool = False  # strictly above `minimum` ("KPS > 60")
+    below_maximum: bool = False  # strictly below `maximum` ("ECOG < 2")
+
+    def admits(self, score: float) -> bool:
+        """Whether a score on this check's own scale lies within its bounds."""
+        low = self.minimum or 0
+        high = self.maximum if self.maximum is not None else (100 if self.scale == "KARNOFSKY" else 5)
+        above = score > low if self.above_minimum else score >= low
+        below = score < high if self.below_maximum else score <= high
+        return above and below
 
     @property
     def key(self) -> str:
@@ -342,7 +355,9 @@ def describe(check: Check | None) -> str:
         what = [name for name, on in (("pregnant", check.pregnant), ("breastfeeding", check.breastfeeding)) if on]
         return f"Pregnancy({' or '.join(what)})"
     if isinstance(check, PerformanceStatus):
-        return f"Performance({check.scale} {check.minimum}..{check.maximum})"
+        low = f">{check.minimum}" if check.above_minimum else f"{check.minimum}"
+        high = f"<{check.maximum}" if check.below_maximum else f"{check.maximum}"
+        return f"Performance({check.scale} {low}..{high})"
     if isinstance(check, LifeExpectancy):
         return f"LifeExpectancy({check.comparator.value} {_number(check.weeks)} weeks)"
     if isinstance(check, Diagnosis):

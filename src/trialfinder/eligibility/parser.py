@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from trialfinder.domain.trial import Sex
 from trialfinder.eligibility.model import (
@@ -145,8 +145,9 @@ def _criterion(item: _Item, ident: str, section: Section, inherited: TimeWindow 
 
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _REPLACEMENTS = [
-    (re.compile(r"[≥≧⩾]|>\s*="), ">="),
-    (re.compile(r"[≤≦⩽]|<\s*="), "<="),
+    # ">/=", ">_" (an underlined >) and ">=" are all ≥ in registry text.
+    (re.compile(r"[≥≧⩾]|>\s*/?\s*=|>_"), ">="),
+    (re.compile(r"[≤≦⩽]|<\s*/?\s*=|<_"), "<="),
     (re.compile(r"[＜‹]"), "<"),
     (re.compile(r"[＞›]"), ">"),
     (re.compile(r"[×✕]|(?<=\d)\s*\*\s*(?=10)"), " x "),
@@ -157,10 +158,11 @@ _REPLACEMENTS = [
     (re.compile(r"μ"), "µ"),
 ]
 # "x 10^9/L", "x10*9/L", "x 10E9/L", "x 10⁹/L", "x 109/L" (a lost superscript) -> "x10^9/L"
-_POWER = re.compile(r"x\s*10\s*(?:\^|\*|e|exp)?\s*(9|3|6|12)\s*/\s*", re.IGNORECASE)
+_POWER = re.compile(r"x\s*10\s*(?:\^|\*|e|exp)?\s*(9|3|6|12)\s*(?:cells\s*)?/\s*", re.IGNORECASE)
 _SUPER_POWER = re.compile(r"10\s*([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
 
 
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """Text with one spelling of comparators, dashes, spaces and powers of ten; the parser reads this form."""
     result = _clean_source(text)
@@ -175,7 +177,8 @@ def normalise(text: str) -> str:
 
 # --- Lexicon-driven patterns ---------------------------------------------------------------------------------
 
-_NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d{1,3}(?: \d{3})+(?![\d.,])|\d+(?:[.,]\d+)?|\.\d+)"
+# A space may group thousands ("100 000/mm³"), but "50 109/L" is 50 × 10⁹/L whose superscript was lost.
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d{1,3}(?: (?!10[369]/)\d{3})+(?![\d.,])|\d+(?:[.,]\d+)?|\.\d+)"
 
 
 def _number(text: str) -> float:
@@ -311,7 +314,7 @@ _ULN_WORDS = (
 
 @cache
 def _amount() -> re.Pattern[str]:
-    uln = rf"(?P<mult>{_NUMBER})?\s*(?:x|times|-?fold|×)?\s*{_ULN_WORDS}"
+    uln = rf"(?P<mult>{_NUMBER})?\s*(?:x|\*|times|-?fold|×)?\s*{_ULN_WORDS}"
     plain = rf"(?P<value>{_NUMBER})\s*(?P<unit>{_unit_pattern()})?"
     return re.compile(rf"(?:{uln}(?![\w])|{plain})", re.IGNORECASE)
 
@@ -341,7 +344,19 @@ def _between() -> re.Pattern[str]:
 
 # --- Time windows --------------------------------------------------------------------------------------------
 
-_DAYS_PER = {"day": 1, "week": 7, "wk": 7, "month": 30, "year": 365, "hour": 1 / 24, "yr": 365}
+_DAYS_PER = {"day": 1, "week": 7, "wk": 7, "month": 30, "mo": 30, "year": 365, "hour": 1 / 24, "hr": 1 / 24, "yr": 365}
+
+# Two kinds of lead word. "within", "in the last/past", "not older than" state a window on their own ("within 28
+# days", "in the past year"). A comparator ("< 4 weeks", "up to 6 months") states one only when the span is tied to
+# a past anchor ("≤ 4 weeks before registration", "less than 3 months ago"); on its own it is more often an age
+# ("< 18 years of age"), a duration ("for < 5 days") or a dose interval.
+_WITHIN = (
+    # "within 5 half-lives or 30 days (whichever is longer)": the days are the window the text can be checked by.
+    r"within\s+(?:[\w.-]+\s+){1,3}?half[\s-]?lives?\s+or|"
+    r"within(?:\s+the)?(?:\s+(?P<w_recent>last|past|previous|preceding|prior))?|with\s+in|"
+    r"(?:in|during|over)\s+the\s+(?P<recent>last|past|previous|preceding|prior)|not\s+older\s+than|no\s+later\s+than"
+)
+_COMPARED = r"<=|<|no\s+more\s+than|not\s+more\s+than|at\s+most|up\s+to|less\s+than|fewer\s+than|maximum(?:\s+of)?"
 
 
 @cache
@@ -349,25 +364,41 @@ def _window_pattern() -> re.Pattern[str]:
     numbers = "|".join(lexicon("cues")["number_words"])
     anchors = _words_pattern(lexicon("cues")["window_anchors"])
     return re.compile(
-        r"(?:within|in\s+the\s+(?:last|past|previous|preceding)|during\s+the\s+(?:last|past)|<=|<|no\s+more\s+than|"
-        r"not\s+more\s+than|not\s+older\s+than|at\s+most|up\s+to|less\s+than|maximum(?:\s+of)?|no\s+later\s+than)\s*"
-        rf"(?P<n>\d+|{numbers})\s*(?P<unit>days?|weeks?|wks?|months?|years?|yrs?|hours?)\b"
-        r"(?:\s*(?:\(\s*\d+\s*\w+\s*\))?\s*(?:prior\s+to|before|preceding|of|from|until)\s+(?:the\s+)?(?:date\s+of\s+)?"
-        rf"(?P<anchor>{anchors}))?",
+        rf"(?:(?P<within>{_WITHIN})|(?P<compared>{_COMPARED}))\s*"
+        rf"(?:(?P<n>\d+|{numbers}|an?)\s*-?\s*)?(?P<unit>days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?)\b"
+        r"(?:\s*(?:\([^()]{0,40}\))?\s*(?P<relation>prior\s+to|before|preceding|ago|of|from|until)\b"
+        rf"(?:\s+(?:the\s+)?(?:date\s+of\s+)?(?P<anchor>{anchors}))?)?",
         re.IGNORECASE,
     )
 
 
-def _window(text: str) -> TimeWindow | None:
-    match = _window_pattern().search(text)
-    if not match:
-        return None
-    count = match.group("n").lower()
-    number = lexicon("cues")["number_words"].get(count) or int(count)
-    unit = match.group("unit").lower().rstrip("s")
+def _read_window(match: re.Match[str]) -> TimeWindow | None:
+    count = (match.group("n") or "").lower()
+    if not count:
+        # "in the past year", "within the last month": one unit; a bare "within days of" is no window.
+        if not (match.group("recent") or match.group("w_recent")):
+            return None
+        count = "1"
+    if match.group("compared"):
+        relation = (match.group("relation") or "").lower()
+        if not (match.group("anchor") or relation.startswith(("prior", "before", "preceding", "ago"))):
+            return None
+    number = lexicon("cues")["number_words"].get(count) or (1 if count in ("a", "an") else int(count))
+    unit = match.group("unit").lower()
+    unit = unit[:-1] if unit.endswith("s") and unit not in ("s",) else unit
     days = max(1, round(number * _DAYS_PER.get(unit, 1)))
     anchor = (match.group("anchor") or "registration").lower()
     return TimeWindow(days, anchor)
+
+
+@lru_cache(maxsize=4096)
+def _window(text: str) -> TimeWindow | None:
+    # Cached: a criterion's text is read for its window twice (for its children, then for its own check).
+    for match in _window_pattern().finditer(text):
+        window = _read_window(match)
+        if window is not None:
+            return window
+    return None
 
 
 def find_windows(text: str) -> list[tuple[str, TimeWindow]]:
@@ -375,7 +406,7 @@ def find_windows(text: str) -> list[tuple[str, TimeWindow]]:
     normal = normalise(text)
     found = []
     for match in _window_pattern().finditer(normal):
-        window = _window(match.group(0))
+        window = _read_window(match)
         if window:
             found.append((match.group(0), window))
     return found
@@ -417,6 +448,10 @@ def find_lab_thresholds(text: str, window: TimeWindow | None = None) -> list[tup
         limit = mentions[index + 1].start if index + 1 < len(mentions) else len(text)
         segment = text[mention.end : min(limit, mention.end + 90)]
         found = _read_threshold(mention.key, segment)
+        if found is not None and _is_change(text, pending[0] if pending else mention, found[4]):
+            found, pending, pending_or = None, [], False
+            previous_end = mention.end
+            continue
         if found is None:
             between = text[mention.end : limit]
             if (
@@ -447,6 +482,9 @@ def find_lab_thresholds(text: str, window: TimeWindow | None = None) -> list[tup
             if unit is None and not uln:
                 default = lexicon("analytes")[analyte].get("unit")
                 unit = default if default == "1" else None
+                if analyte == "body_temperature" and value > 45:
+                    # No living person's temperature is above 45 °C: "fever > 100.4" is in Fahrenheit.
+                    unit = "[degF]"
             check = LabThreshold(analyte, comparator, value, unit, uln, method if analyte == "egfr" else None, window)
             alt = (
                 replace(
@@ -464,6 +502,30 @@ def find_lab_thresholds(text: str, window: TimeWindow | None = None) -> list[tup
         previous_end = mention.end + end
         pending, pending_or = [], False
     return results
+
+
+# Words that may follow a value without a unit and still leave it a lab value.
+_FUNCTION_WORDS = "and|or|x|on|at|in|for|with|by|during|while|if|despite|without|when|unless|except|but|as|measured"
+
+# Wording of a change, not a level: "change in body temperature (> 0.5 °C)", "systolic blood pressure drop ≥ 20",
+# "a decline in eGFR of > 15", "weight loss ≤ 10%", "ALT increase from baseline". A threshold on a change needs two
+# results and a baseline, which a level check cannot verify. "Elevated"/"increased" ALT name a level: not a change.
+_CHANGE_WORDS = r"(?:change|increase|decrease|rise|drop|decline|fall|reduction|loss|gain|variation|fluctuation)s?"
+_CHANGE_BEFORE = re.compile(
+    rf"\b{_CHANGE_WORDS}\s+(?:in|of)\s+(?:the\s+|their\s+|a\s+)?(?:[\w-]+\s+){{0,2}}$", re.IGNORECASE
+)
+_CHANGE_AFTER = re.compile(
+    rf"^[^;.\d]{{0,25}}?\b{_CHANGE_WORDS}(?![\w-])|^[^;]{{0,40}}?\b(?:from|over|above|below|relative\s+to|compared\s+(?:to|with))\s+"
+    r"(?:the\s+|their\s+)?(?:baseline|pre-?treatment|screening\s+value|nadir|previous\s+value)",
+    re.IGNORECASE,
+)
+
+
+def _is_change(text: str, mention: _Mention, end: int) -> bool:
+    """Whether the threshold read after `mention` (up to `end` characters past it) bounds a change, not a level."""
+    before = text[max(0, mention.start - 40) : mention.start]
+    after = text[mention.end : mention.end + end + 30]
+    return bool(_CHANGE_BEFORE.search(before) or _CHANGE_AFTER.search(after))
 
 
 def _read_threshold(analyte: str, segment: str):
@@ -506,8 +568,9 @@ def _read_threshold(analyte: str, segment: str):
     else:
         value = _number(amount.group("value"))
         unit = normalise_unit(amount.group("unit")) if amount.group("unit") else None
-        if unit is None and re.match(r"\s*(?!and\b|or\b|x\b)[a-zA-Z]{2,}", segment[end:]):
-            # "CR ≥ 4 weeks", "PT ≥ 2 cycles": a number followed by a word that is no unit is not a lab value.
+        if unit is None and re.match(rf"\s*(?!(?:{_FUNCTION_WORDS})\b)[a-zA-Z]{{2,}}", segment[end:], re.IGNORECASE):
+            # "CR ≥ 4 weeks", "PT ≥ 2 cycles": a number followed by a word that is no unit is not a lab value; a
+            # preposition or conjunction ("temperature > 38.0 on two readings") starts the next phrase instead.
             return None
     alternative = None
     rest = segment[end : end + 90]
@@ -571,11 +634,26 @@ def _age(text: str) -> Check | None:
         return None
     comparators, _ = _comparator_pattern()
     checks: list[Check] = []
-    range_match = re.search(
-        rf"(?:age[ds]?\b[^.;\d]{{0,25}}?|between\s+)(?:between\s+|from\s+)?(?P<low>\d{{1,3}})\s*(?:{_AGE_UNIT})?\s*(?:-|to|and)\s*(?P<high>\d{{1,3}})\s*(?:{_AGE_UNIT})?",
-        text,
-        re.IGNORECASE,
+    # "between 20 and 30 kg/m2 and aged 18-45": a range without an age word or "years" is something else.
+    range_match = next(
+        (
+            match
+            for match in re.finditer(
+                rf"(?:age[ds]?\b[^.;\d]{{0,25}}?|between\s+)(?:between\s+|from\s+)?(?P<low>\d{{1,3}})\s*(?:{_AGE_UNIT})?\s*(?:-|to|and)\s*(?P<high>\d{{1,3}})\s*(?:{_AGE_UNIT})?",
+                text,
+                re.IGNORECASE,
+            )
+            if re.search(rf"\bage|{_AGE_UNIT}", match.group(0), re.IGNORECASE)
+        ),
+        None,
     )
+    if not range_match:
+        # "35-75 years old", "adult 40-80 years of age", "18 to 64 year-old women"
+        range_match = re.search(
+            r"(?<![\d.])(?P<low>\d{1,3})\s*(?:years?\s*)?(?:-|to)\s*(?P<high>\d{1,3})\s*(?:years?|yrs?)[\s-]*(?:of\s+age|old)\b",
+            text,
+            re.IGNORECASE,
+        )
     if range_match and int(range_match.group("low")) < int(range_match.group("high")) <= 130:
         return AllOf(
             (
@@ -590,7 +668,7 @@ def _age(text: str) -> Check | None:
     ):
         before = text[max(0, match.start() - 40) : match.start()]
         after = text[match.end() : match.end() + 20]
-        if re.search(r"\bage[ds]?\b|\badults?\b", before, re.IGNORECASE) or re.match(
+        if re.search(r"\bage[ds]?\b|\badults?\b", before + match.group(0), re.IGNORECASE) or re.match(
             r"\s*(?:years?|yrs?)?\s*(?:of\s+age|old|years?\s+old)", after, re.IGNORECASE
         ):
             checks.append(AgeCheck(_comparator(match.group("comp")), float(match.group("n"))))
@@ -630,13 +708,16 @@ def _performance(text: str) -> Check | None:
     listed = re.search(r"(?<![\d.])(?P<first>\d{1,3})(?P<more>(?:\s*(?:,|or|-|to|/|and)\s*\d{1,3})*)\s*%?", rest)
     minimum: int | None = None
     maximum: int | None = None
+    above = below = False
     if compared and (not listed or compared.start() <= listed.start()):
+        # The bound is kept as written ("KPS < 50" is below 50, not "at most 40"): the scale's steps are for the
+        # evaluator to apply.
         comparator, number = _comparator(compared.group("comp")), int(compared.group("n"))
-        step = 10 if scale == "KARNOFSKY" else 1
+        above, below = comparator is Comparator.GT, comparator is Comparator.LT
         if comparator in (Comparator.LE, Comparator.LT):
-            minimum, maximum = 0, number - (step if comparator is Comparator.LT else 0)
+            minimum, maximum = 0, number
         elif comparator in (Comparator.GE, Comparator.GT):
-            minimum, maximum = number + (step if comparator is Comparator.GT else 0), top
+            minimum, maximum = number, top
         else:
             minimum = maximum = number
     elif listed:
@@ -652,9 +733,18 @@ def _performance(text: str) -> Check | None:
             minimum, maximum = min(numbers), max(numbers)
     if minimum is None or maximum is None or maximum > top or minimum < 0 or minimum > maximum:
         return None
+    if (above or below) and minimum == maximum:
+        return None
     if scale == "ECOG" and not re.search(r"ecog|who|zubrod|eastern|world health|performance", text, re.IGNORECASE):
         return None
-    return PerformanceStatus(scale, minimum, maximum, written=re.sub(r"\s+", " ", written))
+    return PerformanceStatus(
+        scale,
+        minimum,
+        maximum,
+        written=re.sub(r"\s+", " ", written),
+        above_minimum=above,
+        below_maximum=below,
+    )
 
 
 _LIFE = re.compile(r"life\s+expectancy", re.IGNORECASE)

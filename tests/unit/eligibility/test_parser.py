@@ -46,6 +46,56 @@ Able to swallow tablets                                         | FreeText
 Signed written informed consent                                 | FreeText
 """
 
+# Rules added for issue #7 (error analysis of the COVID-19 structured and Chia corpora, bench/README.md). Each line
+# is a criterion as registries write it and the check it must become.
+ISSUE_7_CHECKS = """
+Performance status < 50 by KPS                                  | Performance(KARNOFSKY 0..<50)
+ECOG performance status < 2                                     | Performance(ECOG 0..<2)
+Karnofsky performance status > 60                               | Performance(KARNOFSKY >60..100)
+Lansky play-performance score ≥ 50                              | Performance(KARNOFSKY 50..100)
+Elevated ALT > 3 x ULN                                          | Lab(alt > 3 x ULN)
+Platelets < 50  109/L                                           | Lab(platelets < 50 10^9/L)
+Platelets ≥ 100 000/mm³                                         | Lab(platelets >= 100000 /uL)
+Total bilirubin > 2* upper limit of normal (ULN)                | Lab(bilirubin > 2 x ULN)
+WBC >_3500/mm3                                                  | Lab(leukocytes >= 3500 /uL)
+PaO2/FiO2 </= 200 mm Hg                                         | Lab(pao2_fio2 <= 200 mmHg)
+Hemoglobin < 8 grams per deciliter (g/dL)                       | Lab(hemoglobin < 8 g/dL)
+Platelets < 50,000 per cubic millimeter                         | Lab(platelets < 50000 /uL)
+Absolute neutrophil count < 1.0*10^3 cells/microliter           | Lab(neutrophils < 1 10^3/uL)
+Body temperature > 38.0 on two readings                         | Lab(body_temperature > 38)
+Fever (temperature > 100.4)                                     | Lab(body_temperature > 100.4 [degF])
+SpO2/FiO2 < 300                                                 | Lab(spo2_fio2 < 300 1)
+QT interval corrected for heart rate > 500 msec                 | Lab(qtc > 500 ms)
+Procalcitonin > 0.5 ng/mL                                       | Lab(procalcitonin > 0.5 ng/mL)
+NT-proBNP > 900 pg/mL                                           | Lab(nt_probnp > 900 pg/mL)
+35-75 years old                                                 | AllOf(Age(>= 35 years), Age(<= 75 years))
+Male or female adults 40 to 80 years of age                     | AllOf(Age(>= 40 years), Age(<= 80 years))
+aged 18–75                                                      | AllOf(Age(>= 18 years), Age(<= 75 years))
+≥ 18 years of age                                               | Age(>= 18 years)
+Patients over the age of 85 years                               | Age(> 85 years)
+BMI 20 to 30 kg/m2 and aged between 18 and 45                   | AllOf(Age(>= 18 years), Age(<= 45 years))
+"""
+
+
+@pytest.mark.parametrize("line", ISSUE_7_CHECKS.strip().splitlines())
+def test_issue_7_checks(line):
+    text, expected = (part.strip() for part in line.split("|", 1))
+    assert describe(parse_check(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Change in body temperature (> 0.5 °C) within one hour",
+        "Orthostatic hypotension: systolic blood pressure drop ≥ 20 mmHg on standing",
+        "Estimated weight loss ≤ 10% in the 3 months before randomization",
+        "ALT increase of > 3 x ULN from baseline",
+        "A decline in eGFR of > 15 mL/min/1.73 m² over the past year",
+    ],
+)
+def test_a_change_is_not_a_threshold(text):
+    assert "Lab(" not in describe(parse_check(text))
+
 
 @pytest.mark.parametrize("line", CHECKS.strip().splitlines())
 def test_checks(line):
@@ -105,3 +155,26 @@ def test_time_windows():
     assert [w.days for _, w in find_windows("CT-scan obtained ≤ 4 weeks prior to registration")] == [28]
     assert [w.days for _, w in find_windows("in the last 6 months")] == [180]
     assert find_windows("for 15 days") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("within 28 days prior to randomization", [(28, "randomization")]),
+        ("≤ 4 weeks before first dose", [(28, "first dose")]),
+        ("in the last 6 months", [(180, "registration")]),
+        ("within the past 72 hours", [(3, "registration")]),
+        ("in the past year", [(365, "registration")]),
+        ("during the preceding 6-month period", [(180, "registration")]),
+        ("less than 3 months ago", [(90, "registration")]),
+        ("with in 72 hours prior to randomization", [(3, "randomization")]),
+        ("within 5 half-lives or 30 days (whichever is longer) prior to randomization", [(30, "randomization")]),
+        # A comparator with a span but no past anchor is an age, a duration or a dose interval, not a window.
+        ("Less than 3 years of age", []),
+        ("Age < 18 years-old", []),
+        ("prednisone ≤ 10 mg daily for < 5 days", []),
+        ("within days of admission", []),
+    ],
+)
+def test_time_window_rules(text, expected):
+    assert [(w.days, w.anchor) for _, w in find_windows(text)] == expected

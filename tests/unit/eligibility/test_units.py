@@ -74,3 +74,12 @@ def test_ckd_epi_2021():
     assert egfr_ckd_epi_2021(0.5, 60, female=False) == pytest.approx(142 * (0.5 / 0.9) ** -0.302 * 0.9938**60, rel=1e-9)
     with pytest.raises(ValueError):
         egfr_ckd_epi_2021(0, 60, female=True)
+
+
+def test_unit_spellings_written_out():
+    assert normalise_unit("grams per deciliter") == "g/dL"
+    assert normalise_unit("per cubic millimeter") == "/uL"
+    assert normalise_unit("cells/microliter") == "/uL"
+    assert normalise_unit("°F") == "[degF]"
+    # Fahrenheit is not converted by a factor: a Celsius result against it stays unknown.
+    assert convert(100.4, "[degF]", "Cel") is None
