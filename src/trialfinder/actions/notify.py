@@ -1,0 +1,190 @@
+"""The alert run: match catalogue changes against confirmed subscriptions, then email what is due.
+
+1. **Match.** Changes after the cursor are read in batches of trials (`BATCH_TRIALS`). For each batch, every
+   confirmed subscription is matched against the changed trials as they now stand (domain.subscriptions.Matcher;
+   words through storage.changes.text_matches). New (subscription, trial) pairs go into `subscription_matches`,
+   whose key keeps each pair once: a trial is never alerted twice to one subscription. The cursor moves and the
+   processed changes are deleted in the same transaction.
+2. **Send.** Each confirmed subscription with waiting matches that is due (at once, or a day or a week after its
+   last email) gets one email listing them, queued in the outbox under a key made of its trials (the same alert
+   queued twice is one message) and its matches marked sent, in one transaction.
+
+Running it twice sends nothing twice; a crash between the steps loses nothing (matches wait for the next run).
+Log lines carry counts only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl
+
+from trialfinder.actions.outbox import stamp
+from trialfinder.actions.subscriptions import digest_key
+from trialfinder.domain.subscriptions import Area, Frequency, Matcher, Watch, is_due
+from trialfinder.notifications.email import OutgoingEmail, build_message
+from trialfinder.queries.search import DEFAULT_STATUSES, words
+from trialfinder.storage.bookkeeping import KeyValues
+from trialfinder.storage.changes import CURSOR_KEY, ChangeLog, candidates, text_matches
+from trialfinder.storage.database import Database
+from trialfinder.storage.outbox import Outbox
+from trialfinder.storage.search import TextFilter
+from trialfinder.storage.subscriptions import StoredSubscription, SubscriptionStore, WaitingMatch, outbox_key_prefix
+
+log = logging.getLogger("trialfinder.notify")
+
+BATCH_TRIALS = 2_000  # changed trials matched at once: memory stays flat after a large import
+SEND_BATCH = 200  # alerts queued per transaction
+MAX_TRIALS_PER_EMAIL = 50  # more wait for the next email
+
+# Composes a subscription's alert listing its waiting matches.
+AlertComposer = Callable[[StoredSubscription, list[WaitingMatch]], OutgoingEmail]
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyReport:
+    changes: int = 0
+    trials: int = 0
+    subscriptions: int = 0
+    matched: int = 0
+    emails: int = 0
+    match_seconds: float = 0.0
+    send_seconds: float = 0.0
+
+
+def watch_of(subscription: StoredSubscription) -> Watch:
+    """A subscription's saved search (the search page's parameters, checked by its parser at sign-up) as a Watch."""
+    pairs = parse_qsl(subscription.search, keep_blank_values=False)
+    first: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
+    for key, value in pairs:
+        first.setdefault(key, value.strip())
+        lists.setdefault(key, []).append(value.strip().upper())
+    text = TextFilter(
+        tuple(words(first.get("q", ""))),
+        tuple(words(first.get("condition", ""))),
+        tuple(words(first.get("intervention", ""))),
+    )
+    age = first.get("age", "").replace(",", ".")
+    sex = first.get("sex", "").upper()
+    area = None
+    if subscription.lat is not None and subscription.lon is not None and subscription.radius_km:
+        area = Area(subscription.lat, subscription.lon, subscription.radius_km)
+    return Watch(
+        subscription_id=subscription.id,
+        statuses=frozenset(lists.get("status") or (status.value for status in DEFAULT_STATUSES)),
+        phases=frozenset(lists.get("phase", ())),
+        study_types=frozenset(lists.get("type", ())),
+        sex=sex if sex in ("FEMALE", "MALE") else None,
+        age_days=float(age) * 365.25 if age else None,
+        healthy_volunteers=first.get("healthy", "").lower() in ("yes", "true", "1", "on"),
+        area=area,
+        text=text if text else None,
+        from_change=subscription.from_change,
+    )
+
+
+def run_alerts(
+    *,
+    database: Database,
+    compose: AlertComposer,
+    sender_address: str,
+    now: datetime | None = None,
+    batch_trials: int = BATCH_TRIALS,
+) -> NotifyReport:
+    moment = now or datetime.now(UTC)
+    started = time.perf_counter()
+    changes_seen = trials_seen = matched = 0
+    with database.connect() as conn:
+        subscriptions = SubscriptionStore(conn).confirmed()
+        watches = [watch_of(item) for item in subscriptions]
+        while True:
+            cursor = int(KeyValues(conn, "sync_state").get(CURSOR_KEY) or 0)
+            changes = ChangeLog(conn).batch(after=cursor, limit=batch_trials)
+            if not changes:
+                break
+            pairs: list[tuple[int, str, float | None]] = []
+            if watches:
+                found, trial_ids = candidates(conn, changes)
+                hits = text_matches(conn, trial_ids, (watch.text for watch in watches if watch.text is not None))
+                matcher = Matcher(found, hits)
+                for watch in watches:
+                    pairs.extend(
+                        (match.subscription_id, match.nct_id, match.distance_km) for match in matcher.matches(watch)
+                    )
+                trials_seen += len(found)
+            last = changes[-1].id
+            with conn.transaction():
+                matched += SubscriptionStore(conn).add_matches(pairs, now=stamp(moment))
+                KeyValues(conn, "sync_state").set(CURSOR_KEY, str(last), stamp(moment))
+                ChangeLog(conn).delete_through(last)
+            changes_seen += len(changes)
+    matching = time.perf_counter() - started
+    emails = send_due(database=database, compose=compose, sender_address=sender_address, now=moment)
+    report = NotifyReport(
+        changes=changes_seen,
+        trials=trials_seen,
+        subscriptions=len(subscriptions),
+        matched=matched,
+        emails=emails,
+        match_seconds=matching,
+        send_seconds=time.perf_counter() - started - matching,
+    )
+    log.info(
+        "notify changes=%d trials=%d subscriptions=%d matched=%d emails=%d",
+        report.changes,
+        report.trials,
+        report.subscriptions,
+        report.matched,
+        report.emails,
+    )
+    return report
+
+
+def send_due(*, database: Database, compose: AlertComposer, sender_address: str, now: datetime) -> int:
+    """Queue one alert for each confirmed subscription whose waiting matches are due; the number queued."""
+    queued = 0
+    with database.connect() as conn:
+        store = SubscriptionStore(conn)
+        waiting_ids = store.with_waiting_matches()
+        for start in range(0, len(waiting_ids), SEND_BATCH):
+            chunk = waiting_ids[start : start + SEND_BATCH]
+            subscriptions = [store.by_id(item) for item in chunk]
+            due = [
+                item
+                for item in subscriptions
+                if item is not None
+                and item.state == "confirmed"
+                and is_due(Frequency(item.frequency), _moment(item.last_sent_at), now)
+            ]
+            if not due:
+                continue
+            waiting = store.waiting([item.id for item in due])
+            messages = []
+            for subscription in due:
+                matches = waiting.get(subscription.id, [])[:MAX_TRIALS_PER_EMAIL]
+                if not matches:
+                    continue
+                email = compose(subscription, matches)
+                body = build_message(email, sender=sender_address).as_bytes().decode("ascii")
+                messages.append((subscription, matches, body))
+            with conn.transaction():
+                outbox = Outbox(conn)
+                for subscription, matches, body in messages:
+                    nct_ids = [match.nct_id for match in matches]
+                    queued += outbox.add(
+                        dedupe_key=f"{outbox_key_prefix(subscription.id)}alert:{digest_key(nct_ids)}",
+                        kind="subscription_alert",
+                        recipient=subscription.email,
+                        body=body,
+                        now=stamp(now),
+                    )
+                    store.mark_sent(subscription.id, nct_ids, now=stamp(now))
+    return queued
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None

@@ -1,0 +1,175 @@
+"""Subscriptions: sign up (double opt-in), confirm, change, delete, and purge those never confirmed.
+
+A sign-up always ends in one email to the address given and the same answer on the page, whatever the address's
+state: a new or pending subscription gets a confirmation link, an already confirmed one for the same search gets
+"you are already subscribed" with its manage link. So the page tells a third party nothing about an address.
+Log lines name subscription ids and counts, never an address or a search.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from trialfinder.actions.outbox import stamp
+from trialfinder.domain.subscriptions import Area, Frequency, SubscriptionState, email_key
+from trialfinder.notifications.email import OutgoingEmail, build_message
+from trialfinder.signing import random_id
+from trialfinder.storage.changes import ChangeLog
+from trialfinder.storage.database import Database
+from trialfinder.storage.outbox import Outbox
+from trialfinder.storage.subscriptions import (
+    NewSubscription,
+    StoredSubscription,
+    SubscriptionStore,
+    outbox_key_prefix,
+)
+
+log = logging.getLogger("trialfinder.subscriptions")
+
+MAX_PER_ADDRESS = 20  # subscriptions (pending or confirmed) one address may hold; beyond, sign-ups are dropped
+
+# Composes the email for a subscription: kind "confirm" (the confirmation link) or "already" (already subscribed).
+Composer = Callable[[StoredSubscription, str], OutgoingEmail]
+
+
+@dataclass(frozen=True, slots=True)
+class SignUp:
+    subscription_id: int | None
+    kind: str  # "confirm", "already" or "dropped"
+
+
+def sign_up(
+    *,
+    database: Database,
+    email: str,
+    language: str,
+    search: str,
+    area: Area | None,
+    frequency: Frequency,
+    compose: Composer,
+    sender_address: str,
+    now: datetime | None = None,
+) -> SignUp:
+    """Store a pending subscription (or find the confirmed one) and queue its one email."""
+    moment = now or datetime.now(UTC)
+    key = email_key(email)
+    with database.connect() as conn, conn.transaction():
+        store = SubscriptionStore(conn)
+        held = store.for_email(key)
+        same = [item for item in held if item.search == search]
+        confirmed = next((item for item in same if item.state == SubscriptionState.CONFIRMED.value), None)
+        if confirmed is not None:
+            subscription, kind = confirmed, "already"
+        elif len(held) - len(same) >= MAX_PER_ADDRESS:
+            subscription, kind = None, "dropped"
+        else:
+            for item in same:  # a pending sign-up for the same search is replaced: its old link stops working
+                store.delete(item.id)
+            subscription = store.add(
+                NewSubscription(
+                    public_id=random_id(),
+                    email=email,
+                    email_key=key,
+                    language=language,
+                    search=search,
+                    lat=area.lat if area else None,
+                    lon=area.lon if area else None,
+                    radius_km=area.radius_km if area else None,
+                    frequency=frequency.value,
+                    created_at=stamp(moment),
+                )
+            )
+            kind = "confirm"
+    if subscription is not None:
+        queue_email(
+            database=database,
+            subscription=subscription,
+            kind=kind,
+            compose=compose,
+            sender_address=sender_address,
+            now=moment,
+        )
+    log.info("subscription sign-up id=%s outcome=%s", subscription.id if subscription else "-", kind)
+    return SignUp(subscription.id if subscription else None, kind)
+
+
+def queue_email(
+    *,
+    database: Database,
+    subscription: StoredSubscription,
+    kind: str,
+    compose: Composer,
+    sender_address: str,
+    now: datetime,
+) -> bool:
+    email = compose(subscription, kind)
+    body = build_message(email, sender=sender_address).as_bytes().decode("ascii")
+    with database.connect() as conn, conn.transaction():
+        return Outbox(conn).add(
+            dedupe_key=f"{outbox_key_prefix(subscription.id)}{kind}:{random_id(8)}",
+            kind=f"subscription_{kind}",
+            recipient=subscription.email,
+            body=body,
+            now=stamp(now),
+        )
+
+
+def find(*, database: Database, public_id: str) -> StoredSubscription | None:
+    with database.connect() as conn:
+        return SubscriptionStore(conn).get(public_id)
+
+
+def confirm(*, database: Database, subscription: StoredSubscription, now: datetime | None = None) -> None:
+    """Confirm: from now on, changes to the catalogue are news to it (those before are not)."""
+    with database.connect() as conn, conn.transaction():
+        latest = ChangeLog(conn).latest_id()
+        SubscriptionStore(conn).confirm(subscription.id, now=stamp(now or datetime.now(UTC)), from_change=latest)
+    log.info("subscription %s confirmed", subscription.id)
+
+
+def change(
+    *,
+    database: Database,
+    subscription: StoredSubscription,
+    search: str,
+    area: Area | None,
+    frequency: Frequency,
+    language: str,
+) -> None:
+    with database.connect() as conn, conn.transaction():
+        SubscriptionStore(conn).change(
+            subscription.id,
+            search=search,
+            lat=area.lat if area else None,
+            lon=area.lon if area else None,
+            radius_km=area.radius_km if area else None,
+            frequency=frequency.value,
+            language=language,
+        )
+    log.info("subscription %s changed", subscription.id)
+
+
+def delete(*, database: Database, subscription_id: int) -> None:
+    """Delete a subscription with everything of it: its matches and its emails still in the outbox."""
+    with database.connect() as conn, conn.transaction():
+        SubscriptionStore(conn).delete(subscription_id)
+    log.info("subscription %s deleted", subscription_id)
+
+
+def purge_unconfirmed(*, database: Database, confirm_days: int, now: datetime | None = None) -> int:
+    """Delete sign-ups never confirmed within `confirm_days` (their link has expired by then)."""
+    cutoff = stamp((now or datetime.now(UTC)) - timedelta(days=confirm_days))
+    with database.connect() as conn, conn.transaction():
+        deleted = SubscriptionStore(conn).purge_unconfirmed(created_before=cutoff)
+    if deleted:
+        log.info("subscriptions unconfirmed purged=%d", deleted)
+    return deleted
+
+
+def digest_key(nct_ids: list[str]) -> str:
+    """The same alert (same trials for the same subscription) is one outbox message, however often it is queued."""
+    return hashlib.sha256("|".join(sorted(nct_ids)).encode()).hexdigest()[:24]

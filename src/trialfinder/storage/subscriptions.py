@@ -1,0 +1,184 @@
+"""The `subscriptions` and `subscription_matches` tables. What a person typed lives here: never log a value.
+
+A subscription's unsent alert emails are outbox rows whose dedupe key starts with `subscription:<id>:`; deleting the
+subscription deletes them too (and its matches, by foreign key), so nothing of the person is left behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trialfinder.storage.database import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class NewSubscription:
+    public_id: str
+    email: str
+    email_key: str
+    language: str
+    search: str  # the saved search as the search page's query string
+    lat: float | None
+    lon: float | None
+    radius_km: float | None
+    frequency: str
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSubscription:
+    id: int
+    public_id: str
+    email: str
+    email_key: str
+    language: str
+    search: str
+    lat: float | None
+    lon: float | None
+    radius_km: float | None
+    frequency: str
+    state: str
+    created_at: str
+    confirmed_at: str | None
+    last_sent_at: str | None
+    from_change: int
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingMatch:
+    nct_id: str
+    distance_km: float | None
+    brief_title: str
+    overall_status: str
+
+
+_COLUMNS = (
+    "id, public_id, email, email_key, language, search, lat, lon, radius_km, frequency, state, created_at,"
+    " confirmed_at, last_sent_at, from_change"
+)
+
+
+def outbox_key_prefix(subscription_id: int) -> str:
+    return f"subscription:{subscription_id}:"
+
+
+class SubscriptionStore:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def add(self, item: NewSubscription) -> StoredSubscription:
+        self.conn.execute(
+            "INSERT INTO subscriptions (public_id, email, email_key, language, search, lat, lon, radius_km, frequency,"
+            " state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+            (
+                item.public_id,
+                item.email,
+                item.email_key,
+                item.language,
+                item.search,
+                item.lat,
+                item.lon,
+                item.radius_km,
+                item.frequency,
+                item.created_at,
+            ),
+        )
+        stored = self.get(item.public_id)
+        assert stored is not None
+        return stored
+
+    def get(self, public_id: str) -> StoredSubscription | None:
+        row = self.conn.fetchone(f"SELECT {_COLUMNS} FROM subscriptions WHERE public_id = ?", (public_id,))
+        return StoredSubscription(*row) if row else None
+
+    def by_id(self, subscription_id: int) -> StoredSubscription | None:
+        row = self.conn.fetchone(f"SELECT {_COLUMNS} FROM subscriptions WHERE id = ?", (subscription_id,))
+        return StoredSubscription(*row) if row else None
+
+    def for_email(self, email_key: str) -> list[StoredSubscription]:
+        rows = self.conn.fetchall(f"SELECT {_COLUMNS} FROM subscriptions WHERE email_key = ? ORDER BY id", (email_key,))
+        return [StoredSubscription(*row) for row in rows]
+
+    def confirmed(self) -> list[StoredSubscription]:
+        rows = self.conn.fetchall(f"SELECT {_COLUMNS} FROM subscriptions WHERE state = 'confirmed' ORDER BY id")
+        return [StoredSubscription(*row) for row in rows]
+
+    def confirm(self, subscription_id: int, *, now: str, from_change: int) -> None:
+        self.conn.execute(
+            "UPDATE subscriptions SET state = 'confirmed', confirmed_at = ?, from_change = ? WHERE id = ?"
+            " AND state = 'pending'",
+            (now, from_change, subscription_id),
+        )
+
+    def change(self, subscription_id: int, *, search: str, lat, lon, radius_km, frequency: str, language: str) -> None:
+        self.conn.execute(
+            "UPDATE subscriptions SET search = ?, lat = ?, lon = ?, radius_km = ?, frequency = ?, language = ?"
+            " WHERE id = ?",
+            (search, lat, lon, radius_km, frequency, language, subscription_id),
+        )
+
+    def delete(self, subscription_id: int) -> None:
+        """The subscription, its matches and every email of it still in the outbox (sent ones keep no body, but
+        still name the address: they go too)."""
+        self.conn.execute("DELETE FROM outbox WHERE dedupe_key LIKE ?", (outbox_key_prefix(subscription_id) + "%",))
+        self.conn.execute("DELETE FROM subscription_matches WHERE subscription_id = ?", (subscription_id,))
+        self.conn.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
+
+    def purge_unconfirmed(self, *, created_before: str) -> int:
+        ids = [
+            row[0]
+            for row in self.conn.fetchall(
+                "SELECT id FROM subscriptions WHERE state = 'pending' AND created_at < ?", (created_before,)
+            )
+        ]
+        for subscription_id in ids:
+            self.delete(subscription_id)
+        return len(ids)
+
+    # --- matches --------------------------------------------------------------------------------------------------
+
+    def add_matches(self, rows: list[tuple[int, str, float | None]], *, now: str) -> int:
+        """Record (subscription id, NCT id, distance) pairs; a pair recorded before is left alone (never twice)."""
+        added = 0
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            cursor = self.conn.execute(
+                "INSERT INTO subscription_matches (subscription_id, nct_id, distance_km, matched_at) VALUES "
+                + ", ".join("(?, ?, ?, ?)" for _ in chunk)
+                + " ON CONFLICT (subscription_id, nct_id) DO NOTHING",
+                [value for row in chunk for value in (*row, now)],
+            )
+            added += max(cursor.rowcount, 0)
+        return added
+
+    def with_waiting_matches(self) -> list[int]:
+        rows = self.conn.fetchall(
+            "SELECT DISTINCT m.subscription_id FROM subscription_matches m WHERE m.sent_at IS NULL ORDER BY 1"
+        )
+        return [int(row[0]) for row in rows]
+
+    def waiting(self, subscription_ids: list[int]) -> dict[int, list[WaitingMatch]]:
+        found: dict[int, list[WaitingMatch]] = {}
+        for start in range(0, len(subscription_ids), 500):
+            chunk = subscription_ids[start : start + 500]
+            rows = self.conn.fetchall(
+                "SELECT m.subscription_id, m.nct_id, m.distance_km, t.brief_title, t.overall_status"
+                " FROM subscription_matches m JOIN trials t ON t.nct_id = m.nct_id"
+                f" WHERE m.sent_at IS NULL AND m.subscription_id IN ({', '.join('?' * len(chunk))})"
+                " ORDER BY m.subscription_id, m.distance_km, m.nct_id",
+                chunk,
+            )
+            for subscription_id, nct, distance, title, status in rows:
+                found.setdefault(int(subscription_id), []).append(WaitingMatch(nct, distance, title, status))
+        return found
+
+    def mark_sent(self, subscription_id: int, nct_ids: list[str], *, now: str) -> None:
+        self.conn.execute(
+            f"UPDATE subscription_matches SET sent_at = ? WHERE subscription_id = ? AND nct_id IN ({', '.join('?' * len(nct_ids))})",
+            (now, subscription_id, *nct_ids),
+        )
+        self.conn.execute("UPDATE subscriptions SET last_sent_at = ? WHERE id = ?", (now, subscription_id))
+
+    def counts(self) -> dict[str, int]:
+        rows = self.conn.fetchall("SELECT state, COUNT(*) FROM subscriptions GROUP BY state")
+        return {state: int(count) for state, count in rows}

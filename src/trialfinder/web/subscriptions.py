@@ -1,0 +1,589 @@
+"""Notifications ("Would you like to be notified about other trials?"): sign-up, confirmation, manage, unsubscribe.
+
+    GET  /subscriptions/new?<search>        the sign-up form on a page of its own, what to watch prefilled
+    POST /subscriptions                     sign up (from that page, the search page or a trial page)
+    GET  /subscriptions/sent                "check your email": the same page whatever the address's state
+    GET/POST /subscriptions/confirm?token=  the confirmation link (a button: mail scanners open links)
+    GET/POST /subscriptions/manage?token=   change what is watched and how often, or delete
+    GET/POST /subscriptions/unsubscribe?token=  one click: RFC 8058's POST needs no form token (the link's signed
+                                            token is the authority); the GET shows a button
+
+What a person types (address, saved search) goes to actions.subscriptions and storage.subscriptions only and is
+never logged. The saved search is the search page's own parameters, parsed by the same parser (web/params.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from trialfinder.actions import subscriptions as actions
+from trialfinder.actions.notify import NotifyReport, run_alerts
+from trialfinder.actions.outbox import deliver_due
+from trialfinder.domain.subscriptions import Area, Frequency, normalise_email
+from trialfinder.domain.trial import Phase, StudyType, Trial
+from trialfinder.notifications.email import EmailSender, OutgoingEmail
+from trialfinder.settings import Settings
+from trialfinder.signing import Signer, TokenExpired, TokenInvalid
+from trialfinder.storage.database import Database
+from trialfinder.storage.subscriptions import StoredSubscription, WaitingMatch
+from trialfinder.web import vocabulary
+from trialfinder.web.emails import EmailRenderer
+from trialfinder.web.formatting import Formatter
+from trialfinder.web.forms import (
+    CSRF_FIELD,
+    HONEYPOT_FIELD,
+    MAX_FORM_BYTES,
+    RateLimiter,
+    client_key,
+    csrf_ok,
+    csrf_token,
+    email_key,
+    set_csrf_cookie,
+)
+from trialfinder.web.i18n import LANGUAGES, N_, Message
+from trialfinder.web.links import url
+from trialfinder.web.params import MULTI_FIELDS, SINGLE_FIELDS, FieldError, SearchForm, parse_search
+from trialfinder.web.places import PlaceFinder
+from trialfinder.web.rendering import Renderer, language_of
+
+log = logging.getLogger("trialfinder.web.subscriptions")
+
+LINK_YEARS = 5  # manage and unsubscribe links last as long as a subscription reasonably does
+WATCH_FIELDS = tuple(name for name in SINGLE_FIELDS if name not in ("sort", "page"))
+FREQUENCIES = (
+    (Frequency.IMMEDIATE, N_("As they come")),
+    (Frequency.DAILY, N_("Once a day at most")),
+    (Frequency.WEEKLY, N_("Once a week at most")),
+)
+PROBLEMS = {
+    "email": N_("Please enter an email address such as name@example.com."),
+    "frequency": N_("Please choose how often you would like to hear from us."),
+}
+FIELD_IDS = {
+    "email": "s-email",
+    "frequency": "s-frequency-immediate",
+    "q": "s-q",
+    "condition": "s-condition",
+    "intervention": "s-intervention",
+    "location": "s-location",
+    "lat": "s-location",
+    "lon": "s-location",
+    "radius": "s-radius",
+    "unit": "s-unit",
+    "age": "s-age",
+    "sex": "s-sex-any",
+    "healthy": "s-healthy",
+    "status": "s-status-RECRUITING",
+    "phase": "s-phase-NA",
+    "type": "s-type-INTERVENTIONAL",
+}
+
+
+@dataclass
+class SubscribeForm:
+    """The sign-up form as shown: the search it watches (a SearchForm), the address and frequency, the errors."""
+
+    search: SearchForm
+    email: str = ""
+    frequency: str = Frequency.IMMEDIATE.value
+    errors: list[FieldError] = field(default_factory=list)
+    notice: Message | None = None
+
+    @property
+    def error_fields(self) -> tuple[str, ...]:
+        return tuple(error.field for error in self.errors)
+
+    def error(self, name: str) -> FieldError | None:
+        return next((error for error in self.errors if error.field == name), None)
+
+
+def saved_pairs(form: SearchForm) -> list[tuple[str, str]]:
+    """A search's parameters as a subscription keeps them: what to watch, not how the page was sorted or paged."""
+    return [(key, value) for key, value in form.pairs() if key not in ("sort", "page")]
+
+
+class Subscriptions:
+    def __init__(
+        self,
+        *,
+        renderer: Renderer,
+        emails: EmailRenderer,
+        database: Database,
+        places: PlaceFinder,
+        settings: Settings,
+        signer: Signer,
+        sender: EmailSender,
+        clock=lambda: datetime.now(UTC),
+        default_base_url: str | None = None,
+    ):
+        self.renderer = renderer
+        self.emails = emails
+        self.database = database
+        self.places = places
+        self.settings = settings
+        self.signer = signer
+        self.sender = sender
+        self.clock = clock
+        self.default_base_url = default_base_url or "http://127.0.0.1:8000"
+        # A person signs up a few times at most; a flood from one client, or at one address, is refused.
+        self.per_client = RateLimiter(limit=10, window=600)
+        self.per_address = RateLimiter(limit=3, window=24 * 3600)
+
+    # --- the box on the search and trial pages --------------------------------------------------------------------
+
+    def search_box(self, request: Request, form: SearchForm) -> dict:
+        """ "Save this search": the search page's own parameters, when there is a valid search to save."""
+        if form.query is None or form.is_empty:
+            return {"subscribe": None}
+        return {
+            "subscribe": self._box(
+                request, saved_pairs(form), heading=N_("Get an email about new trials for this search")
+            )
+        }
+
+    def trial_box(self, request: Request, trial: Trial, form: SearchForm) -> dict:
+        """ "Trials like this one": its first condition, and the place and radius the visitor searched with."""
+        pairs: list[tuple[str, str]] = []
+        if trial.conditions:
+            pairs.append(("condition", trial.conditions[0][:200]))
+        pairs += [
+            (key, value) for key, value in saved_pairs(form) if key in ("location", "lat", "lon", "radius", "unit")
+        ]
+        if not pairs:
+            return {"subscribe": None}
+        return {"subscribe": self._box(request, pairs, heading=N_("Get an email about new trials like this one"))}
+
+    def _box(self, request: Request, pairs: list[tuple[str, str]], *, heading: str) -> dict:
+        token, _ = csrf_token(request)
+        return {
+            "heading": heading,
+            "pairs": pairs,
+            "summary": describe(pairs, self.renderer.formatter(request)),
+            "change_href": url("/subscriptions/new", pairs),
+            "csrf_token": token,
+            "frequencies": FREQUENCIES,
+        }
+
+    def with_csrf_cookie(self, request: Request, response: Response) -> Response:
+        token, new = csrf_token(request)
+        if new:
+            set_csrf_cookie(response, request, token)
+        response.headers["cache-control"] = "private, no-store"
+        return response
+
+    # --- the sign-up form on its own page ---------------------------------------------------------------------------
+
+    def _parse(self, request: Request, pairs) -> SearchForm:
+        return parse_search(pairs, find_place=self.places.for_language(language_of(request)))
+
+    def new(self, request: Request) -> Response:
+        items = [
+            (key, value) for key, value in request.query_params.multi_items() if key in (*WATCH_FIELDS, *MULTI_FIELDS)
+        ]
+        return self._form_page(request, SubscribeForm(self._parse(request, items)))
+
+    def _form_page(
+        self, request: Request, form: SubscribeForm, *, status_code: int = 200, manage: dict | None = None
+    ) -> Response:
+        token, _ = csrf_token(request)
+        context = {
+            "form": form,
+            "search": form.search,
+            "csrf_token": token,
+            "csrf_field": CSRF_FIELD,
+            "frequencies": FREQUENCIES,
+            "field_ids": FIELD_IDS,
+            "status_options": (
+                *vocabulary.FORM_STATUSES,
+                *(s for s in form.search.statuses if s not in vocabulary.FORM_STATUSES),
+            ),
+            "phase_options": tuple(Phase),
+            "type_options": tuple(StudyType),
+            "manage": manage,
+            "confirm_days": self.settings.subscription_confirm_days,
+        }
+        response = self.renderer.render(request, "subscription_form.html", context, status_code=status_code)
+        return self.with_csrf_cookie(request, response)
+
+    async def _fields(self, request: Request) -> tuple[dict[str, str], list[tuple[str, str]]] | None:
+        """The posted fields (first value of each) and the search's parameters (repeatable ones all), or None when
+        the body is too large or not a form. Bounded as forms.read_form is: never more than MAX_FORM_BYTES read."""
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+            return None
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+            return None
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > MAX_FORM_BYTES:
+                return None
+        try:
+            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=200)
+        except (UnicodeDecodeError, ValueError):
+            return None
+        fields: dict[str, str] = {}
+        for key, value in pairs:
+            fields.setdefault(key, value.strip())
+        items = [(key, value.strip()) for key, value in pairs if key in (*WATCH_FIELDS, *MULTI_FIELDS)]
+        return fields, items
+
+    def _read(
+        self, request: Request, fields: dict[str, str], items
+    ) -> tuple[SubscribeForm, str | None, Frequency | None]:
+        search = self._parse(request, items)
+        form = SubscribeForm(search, email=fields.get("email", "")[:300], frequency=fields.get("frequency", ""))
+        form.errors = list(search.errors)
+        email = normalise_email(form.email)
+        if email is None:
+            form.errors.insert(0, FieldError("email", Message(PROBLEMS["email"])))
+        frequency = next((item for item, _ in FREQUENCIES if item.value == form.frequency), None)
+        if frequency is None:
+            form.errors.insert(1 if email is None else 0, FieldError("frequency", Message(PROBLEMS["frequency"])))
+        return form, email, frequency
+
+    async def submit(self, request: Request) -> Response:
+        read = await self._fields(request)
+        if read is None:
+            form = SubscribeForm(self._parse(request, []))
+            form.notice = Message(N_("We could not read your sign-up. Please fill in the form again."))
+            return self._form_page(request, form, status_code=400)
+        fields, items = read
+        form, email, frequency = self._read(request, fields, items)
+        if not self.per_client.hit(client_key(request)):
+            form.notice = Message(
+                N_("Too many sign-ups have come from your connection. Please wait a few minutes and try again.")
+            )
+            return self._form_page(request, form, status_code=429)
+        if not csrf_ok(request, fields):
+            form.notice = Message(
+                N_(
+                    "For your safety this form had expired, so nothing was sent. Please check the form and send it again."
+                )
+            )
+            return self._form_page(request, form, status_code=403)
+        if fields.get(HONEYPOT_FIELD):
+            log.info("subscription sign-up: honeypot filled, dropped")
+            return RedirectResponse("/subscriptions/sent", status_code=303)
+        if form.errors or email is None or frequency is None or form.search.query is None:
+            return self._form_page(request, form, status_code=400)
+        # From here on the answer is the same whatever the address's state (new, pending, confirmed, or busy).
+        if self.per_address.hit(email_key(email)):
+            location = form.search.location
+            area = Area(location.point.lat, location.point.lon, form.search.radius_km) if location else None
+            base = self.base_url(request)
+            actions.sign_up(
+                database=self.database,
+                email=email,
+                language=language_of(request),
+                search=urlencode(saved_pairs(form.search)),
+                area=area,
+                frequency=frequency,
+                compose=lambda subscription, kind: self.compose_sign_up(subscription, kind, base_url=base),
+                sender_address=self.settings.mail_from,
+                now=self.clock(),
+            )
+        return RedirectResponse("/subscriptions/sent", status_code=303, background=BackgroundTask(self.deliver))
+
+    def sent(self, request: Request) -> Response:
+        context = {"confirm_days": self.settings.subscription_confirm_days}
+        return self.renderer.render(request, "subscription_sent.html", context)
+
+    # --- links from emails ------------------------------------------------------------------------------------------
+
+    async def _link(
+        self, request: Request, purpose: str
+    ) -> tuple[dict[str, str], StoredSubscription | None, Response | None]:
+        fields: dict[str, str] = {}
+        if request.method == "POST":
+            read = await self._fields(request)
+            fields = read[0] if read else {}
+            request.state.subscription_items = read[1] if read else []
+        token = request.query_params.get("token") or fields.get("token", "")
+        try:
+            public_id = self.signer.verify(f"subscription-{purpose}", token, now=self.clock())
+        except TokenExpired:
+            return fields, None, self._link_page(request, purpose, "expired", token, status_code=410)
+        except TokenInvalid:
+            return fields, None, self._link_page(request, purpose, "invalid", token, status_code=400)
+        subscription = actions.find(database=self.database, public_id=public_id)
+        if subscription is None:
+            return fields, None, self._link_page(request, purpose, "gone", token, status_code=410)
+        fields["token"] = token
+        return fields, subscription, None
+
+    def _link_page(
+        self, request: Request, purpose: str, state: str, token: str, *, status_code: int = 200, **context
+    ) -> Response:
+        csrf, _ = csrf_token(request)
+        values = {
+            "purpose": purpose,
+            "state": state,
+            "token": token,
+            "csrf_token": csrf,
+            "csrf_field": CSRF_FIELD,
+            "summary": [],
+            "manage_href": None,
+            **context,
+        }
+        response = self.renderer.render(request, "subscription_link.html", values, status_code=status_code)
+        return self.with_csrf_cookie(request, response)
+
+    async def confirm(self, request: Request) -> Response:
+        fields, subscription, refused = await self._link(request, "confirm")
+        if refused is not None:
+            return refused
+        assert subscription is not None
+        token = fields["token"]
+        summary = describe(parse_qsl(subscription.search), self.renderer.formatter(request))
+        manage_href = self.manage_url("", subscription)
+        if subscription.state == "confirmed":
+            return self._link_page(request, "confirm", "done", token, summary=summary, manage_href=manage_href)
+        if request.method == "POST":
+            if not csrf_ok(request, fields):
+                return self._link_page(
+                    request, "confirm", "confirm", token, status_code=403, summary=summary, expired_form=True
+                )
+            actions.confirm(database=self.database, subscription=subscription, now=self.clock())
+            return self._link_page(request, "confirm", "done", token, summary=summary, manage_href=manage_href)
+        return self._link_page(request, "confirm", "confirm", token, summary=summary)
+
+    async def unsubscribe(self, request: Request) -> Response:
+        fields, subscription, refused = await self._link(request, "unsubscribe")
+        if refused is not None:
+            # Deleted already (a second click, or a mail client's one-click POST before the person's): done is done.
+            if request.method == "GET" or refused.status_code != 410:
+                return refused
+            return self._link_page(request, "unsubscribe", "done", "")
+        assert subscription is not None
+        if request.method == "POST":
+            # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click" with no cookie; the signed token suffices.
+            actions.delete(database=self.database, subscription_id=subscription.id)
+            return self._link_page(request, "unsubscribe", "done", "")
+        summary = describe(parse_qsl(subscription.search), self.renderer.formatter(request))
+        return self._link_page(request, "unsubscribe", "confirm", fields["token"], summary=summary)
+
+    async def manage(self, request: Request) -> Response:
+        fields, subscription, refused = await self._link(request, "manage")
+        if refused is not None:
+            return refused
+        assert subscription is not None
+        token = fields["token"]
+        manage = {"token": token, "subscription": subscription, "saved": False}
+        if request.method == "GET":
+            search = self._parse(request, parse_qsl(subscription.search))
+            form = SubscribeForm(search, email=subscription.email, frequency=subscription.frequency)
+            return self._form_page(request, form, manage=manage)
+        items = getattr(request.state, "subscription_items", [])
+        if not csrf_ok(request, fields):
+            form = SubscribeForm(
+                self._parse(request, items), email=subscription.email, frequency=fields.get("frequency", "")
+            )
+            form.notice = Message(
+                N_("For your safety this form had expired, so nothing was changed. Please press the button again.")
+            )
+            return self._form_page(request, form, status_code=403, manage=manage)
+        if fields.get("action") == "delete":
+            actions.delete(database=self.database, subscription_id=subscription.id)
+            return self._link_page(request, "unsubscribe", "done", "")
+        form, _, frequency = self._read(request, {**fields, "email": subscription.email}, items)
+        if form.errors or frequency is None or form.search.query is None:
+            return self._form_page(request, form, status_code=400, manage=manage)
+        location = form.search.location
+        actions.change(
+            database=self.database,
+            subscription=subscription,
+            search=urlencode(saved_pairs(form.search)),
+            area=Area(location.point.lat, location.point.lon, form.search.radius_km) if location else None,
+            frequency=frequency,
+            language=language_of(request),
+        )
+        return self._form_page(request, form, manage={**manage, "saved": True})
+
+    # --- emails -----------------------------------------------------------------------------------------------------
+
+    def base_url(self, request: Request | None) -> str:
+        if self.settings.public_url:
+            return self.settings.public_url
+        return str(request.base_url).rstrip("/") if request is not None else self.default_base_url
+
+    def _long_lived(self, subscription: StoredSubscription) -> datetime:
+        return datetime.fromisoformat(subscription.created_at) + timedelta(days=365 * LINK_YEARS)
+
+    def manage_url(self, base_url: str, subscription: StoredSubscription) -> str:
+        token = self.signer.sign(
+            "subscription-manage", subscription.public_id, expires_at=self._long_lived(subscription)
+        )
+        return f"{base_url}/subscriptions/manage?token={token}"
+
+    def unsubscribe_url(self, base_url: str, subscription: StoredSubscription) -> str:
+        token = self.signer.sign(
+            "subscription-unsubscribe", subscription.public_id, expires_at=self._long_lived(subscription)
+        )
+        return f"{base_url}/subscriptions/unsubscribe?token={token}"
+
+    def _headers(self, unsubscribe: str) -> tuple[tuple[str, str], ...]:
+        # RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs to the link, no page needed.
+        return (("List-Unsubscribe", f"<{unsubscribe}>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+
+    def _common(self, subscription: StoredSubscription, base_url: str) -> dict:
+        fmt = self.emails.formatter(_language(subscription))
+        pairs = parse_qsl(subscription.search)
+        unsubscribe = self.unsubscribe_url(base_url, subscription)
+        return {
+            "summary": describe(pairs, fmt),
+            "search_url": f"{base_url}{url('/trials', pairs)}",
+            "manage_url": self.manage_url(base_url, subscription),
+            "unsubscribe_url": unsubscribe,
+        }, unsubscribe
+
+    def compose_sign_up(self, subscription: StoredSubscription, kind: str, *, base_url: str) -> OutgoingEmail:
+        common, unsubscribe = self._common(subscription, base_url)
+        expires = datetime.fromisoformat(subscription.created_at) + timedelta(
+            days=self.settings.subscription_confirm_days
+        )
+        token = self.signer.sign("subscription-confirm", subscription.public_id, expires_at=expires)
+        name = "subscription_confirm" if kind == "confirm" else "subscription_already"
+        email = self.emails.render(
+            name,
+            _language(subscription),
+            {
+                **common,
+                "confirm_url": f"{base_url}/subscriptions/confirm?token={token}",
+                "confirm_days": self.settings.subscription_confirm_days,
+            },
+            to=subscription.email,
+        )
+        return OutgoingEmail(email.to, email.subject, email.text, email.html, headers=self._headers(unsubscribe))
+
+    def compose_alert(
+        self, subscription: StoredSubscription, matches: list[WaitingMatch], *, base_url: str
+    ) -> OutgoingEmail:
+        common, unsubscribe = self._common(subscription, base_url)
+        pairs = [
+            (key, value)
+            for key, value in parse_qsl(subscription.search)
+            if key in ("location", "lat", "lon", "radius", "unit", "status")
+        ]
+        unit = dict(pairs).get("unit", "km")
+        trials = [
+            {
+                "nct_id": match.nct_id,
+                "title": match.brief_title,
+                "status": match.overall_status,
+                "distance_km": match.distance_km,
+                "url": f"{base_url}{url(f'/trials/{match.nct_id}', pairs)}",
+            }
+            for match in matches
+        ]
+        email = self.emails.render(
+            "subscription_alert",
+            _language(subscription),
+            {**common, "trials": trials, "unit": unit if unit in ("km", "mi") else "km"},
+            to=subscription.email,
+        )
+        return OutgoingEmail(email.to, email.subject, email.text, email.html, headers=self._headers(unsubscribe))
+
+    # --- the alert run and delivery ---------------------------------------------------------------------------------
+
+    def run(self, *, now: datetime | None = None, base_url: str | None = None) -> NotifyReport:
+        """Purge expired sign-ups, then match and queue alerts (links to `base_url`, else the public URL)."""
+        base = base_url or self.base_url(None)
+        moment = now or self.clock()
+        actions.purge_unconfirmed(
+            database=self.database, confirm_days=self.settings.subscription_confirm_days, now=moment
+        )
+        return run_alerts(
+            database=self.database,
+            compose=lambda subscription, matches: self.compose_alert(subscription, matches, base_url=base),
+            sender_address=self.settings.mail_from,
+            now=moment,
+        )
+
+    def deliver(self) -> None:
+        try:
+            deliver_due(database=self.database, sender=self.sender, now=self.clock())
+        except Exception as error:  # the scheduled job tries again; the person has their answer already
+            log.error("outbox delivery after a sign-up failed: %s", type(error).__name__)
+
+
+def _language(subscription: StoredSubscription) -> str:
+    return subscription.language if subscription.language in LANGUAGES else LANGUAGES[0]
+
+
+def describe(pairs, fmt: Formatter) -> list[str]:
+    """A saved search in words, one line per thing watched (for pages and emails; no gazetteer lookup)."""
+    values: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
+    for key, value in pairs:
+        values.setdefault(key, value)
+        lists.setdefault(key, []).append(value)
+    lines = []
+    if values.get("q"):
+        lines.append(fmt.gettext(N_("Words: %(words)s"), words=values["q"]))
+    if values.get("condition"):
+        lines.append(fmt.gettext(N_("Condition: %(condition)s"), condition=values["condition"]))
+    if values.get("intervention"):
+        lines.append(fmt.gettext(N_("Treatment: %(treatment)s"), treatment=values["intervention"]))
+    place = values.get("location") or (fmt.gettext(N_("your position")) if values.get("lat") else "")
+    if place:
+        unit = values.get("unit", "km") if values.get("unit") in ("km", "mi") else "km"
+        try:
+            radius = float((values.get("radius") or "50").replace(",", "."))
+        except ValueError:
+            radius = 50.0
+        km = radius * 1.609344 if unit == "mi" else radius
+        lines.append(
+            fmt.gettext(N_("Near %(place)s, within %(distance)s"), place=place, distance=fmt.distance(km, unit))
+        )
+    statuses = lists.get("status") or ["RECRUITING", "NOT_YET_RECRUITING"]
+    lines.append(
+        fmt.gettext(
+            N_("Status: %(statuses)s"), statuses=", ".join(fmt.label("status", code.upper()) for code in statuses)
+        )
+    )
+    if values.get("age"):
+        lines.append(fmt.gettext(N_("Age: %(age)s"), age=values["age"]))
+    if values.get("sex", "").lower() in ("female", "male"):
+        lines.append(fmt.gettext(N_("Sex: %(sex)s"), sex=fmt.label("sex", values["sex"].upper())))
+    if lists.get("phase"):
+        lines.append(
+            fmt.gettext(
+                N_("Phase: %(phases)s"), phases=", ".join(fmt.label("phase", code.upper()) for code in lists["phase"])
+            )
+        )
+    if lists.get("type"):
+        lines.append(
+            fmt.gettext(
+                N_("Study type: %(types)s"),
+                types=", ".join(fmt.label("study_type", code.upper()) for code in lists["type"]),
+            )
+        )
+    if values.get("healthy", "").lower() in ("yes", "true", "1", "on"):
+        lines.append(fmt.gettext(N_("Only trials that take healthy volunteers")))
+    return lines
+
+
+def alert_runner(settings: Settings, database: Database, *, sender: EmailSender | None = None) -> Subscriptions:
+    """The alert run outside the website (the `notify` command): the same emails, links and sender as `serve`."""
+    from trialfinder.notifications.senders import sender_from_settings
+    from trialfinder.settings import secret_key
+    from trialfinder.web.i18n import Catalogs
+
+    catalogs = Catalogs()
+    return Subscriptions(
+        renderer=Renderer(catalogs),
+        emails=EmailRenderer(catalogs),
+        database=database,
+        places=PlaceFinder(settings.cache_dir),
+        settings=settings,
+        signer=Signer(secret_key(settings)),
+        sender=sender or sender_from_settings(settings),
+    )

@@ -1,0 +1,106 @@
+"""`trialfinder notify` as an operator runs it after an import: alerts reach a real SMTP server, once."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+from conftest import FIXTURES
+from support.smtp_server import SmtpServer
+
+from trialfinder.actions import subscriptions as subscription_actions
+from trialfinder.domain.subscriptions import Area, Frequency
+from trialfinder.notifications.email import OutgoingEmail
+from trialfinder.storage.database import Database
+from trialfinder.storage.subscriptions import SubscriptionStore
+
+EMAIL = "reader@example.org"
+SENDER = "trialfinder <no-reply@trials.example>"
+
+
+def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        [sys.executable, "-m", "trialfinder", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+    assert "Traceback" not in done.stdout + done.stderr, done.stderr
+    return done
+
+
+@pytest.fixture
+def smtp():
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def env(tmp_path, database_url, smtp) -> dict[str, str]:
+    return {
+        **os.environ,
+        "TRIALFINDER_DATA_DIR": str(tmp_path / "data"),
+        "TRIALFINDER_CACHE_DIR": str(tmp_path / "cache"),
+        "TRIALFINDER_DATABASE_URL": database_url,
+        "TRIALFINDER_LOAD_STARTER_CATALOGUE": "false",
+        "TRIALFINDER_SMTP_HOST": "127.0.0.1",
+        "TRIALFINDER_SMTP_PORT": str(smtp.port),
+        "TRIALFINDER_SMTP_SECURITY": "none",
+        "TRIALFINDER_MAIL_FROM": SENDER,
+        "TRIALFINDER_PUBLIC_URL": "https://trials.example.org",
+        "TRIALFINDER_SECRET_KEY": "k" * 40,
+    }
+
+
+def new_trial(folder, nct: str):
+    data = json.loads((FIXTURES / "ctgov_v2" / "NCT06857773.json").read_text())
+    data["protocolSection"]["identificationModule"]["nctId"] = nct
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{nct}.json").write_text(json.dumps(data))
+    return folder
+
+
+def test_notify_after_an_import_sends_each_alert_once(env, smtp, tmp_path, database_url):
+    assert run("migrate", env=env).returncode == 0
+    database = Database(database_url)
+    outcome = subscription_actions.sign_up(
+        database=database,
+        email=EMAIL,
+        language="nl",
+        search="condition=liver+metastases&location=Amsterdam&radius=25",
+        area=Area(52.37403, 4.88969, 25.0),
+        frequency=Frequency.IMMEDIATE,
+        compose=lambda subscription, kind: OutgoingEmail(subscription.email, kind, kind, kind),
+        sender_address=SENDER,
+        now=datetime.now(UTC),
+    )
+    with database.connect() as conn:
+        subscription = SubscriptionStore(conn).by_id(outcome.subscription_id)
+    subscription_actions.confirm(database=database, subscription=subscription)
+    assert run("import", "--quiet", str(new_trial(tmp_path / "new", "NCT09300001")), env=env).returncode == 0
+
+    done = run("notify", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "1 new match(es), 1 alert(s) queued" in done.stdout
+    # The sign-up's own (test-made) email and the alert.
+    alert = smtp.wait_for(2)[-1].message
+    assert alert["Subject"] == "Een nieuwe studie past bij uw zoekopdracht"
+    assert alert["List-Unsubscribe"].startswith("<https://trials.example.org/subscriptions/unsubscribe?token=")
+    assert "NCT09300001" in alert.get_body(("plain",)).get_content()
+    assert EMAIL not in done.stdout + done.stderr
+
+    again = run("notify", env=env)
+    assert "0 new match(es), 0 alert(s) queued" in again.stdout
+    assert len(smtp.received) == 2
+    database.close()
+
+
+def test_notify_has_help():
+    done = run("notify", "--help", env=dict(os.environ))
+    assert "newly match their saved searches" in done.stdout
