@@ -1,0 +1,117 @@
+"""Referrals in the database (both engines): stored once per form, emails queued once, a referral stored by a
+process that stopped before queueing its emails is picked up, withdrawing and purging forget the person."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from trialfinder.actions import referrals as actions
+from trialfinder.actions.outbox import stamp
+from trialfinder.storage.outbox import Outbox
+from trialfinder.storage.referrals import NewReferral, ReferralStore
+from trialfinder.web.emails import EmailRenderer, compose_referral_emails
+from trialfinder.web.i18n import Catalogs
+
+SENDER = "trialfinder <no-reply@trials.example>"
+RENDERER = EmailRenderer(Catalogs())
+
+
+def new(public_id: str, *, created: datetime, submission: str | None = None) -> NewReferral:
+    return NewReferral(
+        public_id=public_id,
+        submission=submission or f"form-{public_id}",
+        nct_id="NCT06857773",
+        route="operator",
+        site_key="k1",
+        site_label="The Netherlands Cancer Institute",
+        team_email="referrals@operator.example",
+        team_language="nl",
+        person_language="en",
+        first_name="Anna",
+        last_name="de Vries",
+        email="Anna@Example.org",
+        phone="+31 20 123 4567",
+        contact_language="nl",
+        residence="Haarlem",
+        message="Hello",
+        created_at=stamp(created),
+    )
+
+
+def compose(referral):
+    return compose_referral_emails(
+        RENDERER,
+        referral,
+        trial=None,
+        site_place="Amsterdam, Netherlands",
+        trial_url="https://trials.example/trials/NCT06857773",
+        contacted_url="https://trials.example/referrals/contacted?token=a.1.b",
+        withdraw_url="https://trials.example/referrals/withdraw?token=c.2.d",
+        retention_days=180,
+    )
+
+
+def outbox_rows(database):
+    with database.connect() as conn:
+        return Outbox(conn).listing(states=("pending", "sent", "failed"))
+
+
+def test_the_same_form_is_stored_once(database):
+    now = datetime.now(UTC)
+    first, created = actions.submit_referral(database=database, referral=new("p1", created=now, submission="same"))
+    second, created_again = actions.submit_referral(database=database, referral=new("p2", created=now, submission="same"))
+    assert created and not created_again and second.id == first.id and second.public_id == "p1"
+
+
+def test_emails_are_queued_once(database):
+    stored, _ = actions.submit_referral(database=database, referral=new("p1", created=datetime.now(UTC)))
+    assert actions.queue_emails(database=database, referral=stored, compose=compose, sender_address=SENDER) == 2
+    with database.connect() as conn:
+        stored = ReferralStore(conn).get("p1")
+    assert actions.queue_emails(database=database, referral=stored, compose=compose, sender_address=SENDER) == 0
+    assert sorted(message.recipient for message in outbox_rows(database)) == [
+        "Anna@Example.org",
+        "referrals@operator.example",
+    ]
+
+
+def test_a_referral_stored_before_a_crash_gets_its_emails_later(database):
+    # The process stopped between storing the referral and queueing its emails: the job finds it.
+    stored, _ = actions.submit_referral(database=database, referral=new("p1", created=datetime.now(UTC)))
+    assert outbox_rows(database) == []
+    assert actions.queue_unqueued(database=database, compose=compose, sender_address=SENDER) == 0  # too fresh
+    later = datetime.now(UTC) + timedelta(minutes=2)
+    assert actions.queue_unqueued(database=database, compose=compose, sender_address=SENDER, now=later) == 2
+    assert actions.queue_unqueued(database=database, compose=compose, sender_address=SENDER, now=later) == 0
+    with database.connect() as conn:
+        assert ReferralStore(conn).by_id(stored.id).queued_at is not None
+
+
+def test_withdrawing_clears_the_person_and_unsent_messages(database):
+    stored, _ = actions.submit_referral(database=database, referral=new("p1", created=datetime.now(UTC)))
+    actions.queue_emails(database=database, referral=stored, compose=compose, sender_address=SENDER)
+    actions.withdraw(database=database, referral_id=stored.id)
+    with database.connect() as conn:
+        gone = ReferralStore(conn).get("p1")
+    assert gone.state == "withdrawn"
+    assert [gone.first_name, gone.last_name, gone.email, gone.phone, gone.residence, gone.message] == [None] * 6
+    assert outbox_rows(database) == []  # nothing was sent yet, so nothing is left to send
+
+
+def test_counting_requests_per_address_ignores_case(database):
+    now = datetime.now(UTC)
+    actions.submit_referral(database=database, referral=new("p1", created=now))
+    with database.connect() as conn:
+        assert ReferralStore(conn).count_for_email("anna@example.ORG", since=stamp(now - timedelta(days=1))) == 1
+        assert ReferralStore(conn).count_for_email("anna@example.org", since=stamp(now + timedelta(seconds=1))) == 0
+
+
+def test_purge_deletes_only_what_is_past_retention(database):
+    now = datetime.now(UTC)
+    old, _ = actions.submit_referral(database=database, referral=new("old", created=now - timedelta(days=200)))
+    actions.queue_emails(database=database, referral=old, compose=compose, sender_address=SENDER)
+    actions.submit_referral(database=database, referral=new("new", created=now - timedelta(days=1)))
+    assert actions.purge(database=database, retention_days=180, now=now) == 1
+    with database.connect() as conn:
+        assert [referral.public_id for referral in ReferralStore(conn).listing()] == ["new"]
+    assert outbox_rows(database) == []
