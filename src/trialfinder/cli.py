@@ -498,13 +498,80 @@ def referrals_command(obj: Context, state: str | None) -> None:
 @click.pass_obj
 @handle_errors
 def purge_command(obj: Context) -> None:
-    """Delete referrals older than the retention period (TRIALFINDER_REFERRAL_RETENTION_DAYS), with their emails.
+    """Delete referrals older than the retention period (TRIALFINDER_REFERRAL_RETENTION_DAYS), with their emails,
+    and private notes and share links unused for TRIALFINDER_NOTES_RETENTION_DAYS.
 
     `serve` does this on its own every few hours; this command is for a cron job or a one-off.
     """
+    from trialfinder.actions import notes as note_actions
     from trialfinder.actions.referrals import purge
 
     database = obj.open_catalogue(quiet=True)
     days = obj.settings.referral_retention_days
     deleted = purge(database=database, retention_days=days)
     click.echo(f"Deleted {deleted} referral{'s' if deleted != 1 else ''} older than {days} days.")
+    note_days = obj.settings.notes_retention_days
+    notes, links = note_actions.purge(database=database, retention_days=note_days)
+    click.echo(
+        f"Deleted {notes} note{'s' if notes != 1 else ''} and {links} share link{'s' if links != 1 else ''}"
+        f" unused for {note_days} days."
+    )
+
+
+@main.command("notify")
+@click.option("--no-send", is_flag=True, help="Queue the alerts in the outbox but do not send them now.")
+@click.pass_obj
+@handle_errors
+def notify_command(obj: Context, no_send: bool) -> None:
+    """Email subscribers about trials that newly match their saved searches: run it after an import or sync.
+
+    Matches the catalogue's changes since the last run against every confirmed subscription, queues each
+    subscriber's alert when it is due (at once, or as a daily or weekly digest), and sends what is due. Each
+    trial reaches a subscription once: running it twice sends nothing twice. Also deletes sign-ups never
+    confirmed within TRIALFINDER_SUBSCRIPTION_CONFIRM_DAYS. `serve` does the same every five minutes.
+    Links in the emails use TRIALFINDER_PUBLIC_URL.
+    """
+    from trialfinder.actions.outbox import deliver_due
+    from trialfinder.web.subscriptions import alert_runner
+
+    database = obj.open_catalogue(quiet=True)
+    runner = alert_runner(obj.settings, database)
+    report = runner.run()
+    click.echo(
+        f"Matched {report.changes:,} change(s) of {report.trials:,} trial(s) against {report.subscriptions:,}"
+        f" subscription(s): {report.matched:,} new match(es), {report.emails:,} alert(s) queued."
+    )
+    if not no_send:
+        delivery = deliver_due(database=database, sender=runner.sender)
+        click.echo(f"Sent {delivery.sent}, to retry later {delivery.retrying}, failed {delivery.failed} ({runner.sender.description}).")
+
+
+@main.command("overviews")
+@click.option("--model", "use_model", is_flag=True, help="Write them with the language model set in TRIALFINDER_OVERVIEW_MODEL_URL and _NAME (checked against each record; the built-in text where it fails).")
+@click.option("--trial", "nct_ids", multiple=True, metavar="NCT_ID", help="Only this trial (repeatable); default: the whole catalogue.")
+@click.option("--quiet", is_flag=True, help="Print only the summary line.")
+@click.pass_obj
+@handle_errors
+def overviews_command(obj: Context, use_model: bool, nct_ids: tuple[str, ...], quiet: bool) -> None:
+    """Write the plain-language overviews (English and Dutch) of trials whose record is new or changed.
+
+    Pages write a missing built-in overview on first view; this writes them ahead of time, and is how model-written
+    overviews are made (a model is never called while a page waits). Already current overviews are skipped.
+    """
+    from trialfinder.actions.overviews import write_overviews
+    from trialfinder.overview.language_model import ChatClient, LanguageModelGenerator, endpoint_from_settings
+
+    for value in nct_ids:
+        if not is_nct_id(value):
+            raise click.BadParameter(f"{value!r} is not an NCT id (NCT followed by eight digits)", param_hint="--trial")
+    database = obj.open_catalogue(quiet=quiet)
+    wanted = [nct_id(value) for value in nct_ids] or None
+    if use_model:
+        endpoint = endpoint_from_settings(obj.settings)
+        if endpoint is None:
+            raise click.UsageError("--model needs TRIALFINDER_OVERVIEW_MODEL_URL and TRIALFINDER_OVERVIEW_MODEL_NAME")
+        with ChatClient(endpoint) as client:
+            report = write_overviews(database=database, nct_ids=wanted, generator=LanguageModelGenerator(client))
+    else:
+        report = write_overviews(database=database, nct_ids=wanted)
+    click.echo(f"Overviews: {report.summary()}.")

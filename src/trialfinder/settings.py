@@ -42,6 +42,14 @@ class Settings:
     mail_dir: Path | None = None
     referral_inbox: str | None = None
     referral_retention_days: int = 180
+    notes_retention_days: int = 180  # notes and share links unused this long are deleted
+    # Plain-language overviews by a language model (optional; see docs/SETTINGS.md). No URL: the built-in generator.
+    overview_model_url: str | None = None
+    overview_model_name: str | None = None
+    overview_model_api_key: str | None = None
+    overview_model_timeout: int = 30
+    # Subscriptions (see docs/SETTINGS.md): days a sign-up has to be confirmed before it is deleted.
+    subscription_confirm_days: int = 7
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -75,6 +83,14 @@ class Settings:
             mail_dir=Path(get("MAIL_DIR")).expanduser() if get("MAIL_DIR") else data_dir / "mail",
             referral_inbox=get("REFERRAL_INBOX"),
             referral_retention_days=_integer(get("REFERRAL_RETENTION_DAYS"), "REFERRAL_RETENTION_DAYS", 180, 1, 3650),
+            notes_retention_days=_integer(get("NOTES_RETENTION_DAYS"), "NOTES_RETENTION_DAYS", 180, 1, 3650),
+            overview_model_url=(get("OVERVIEW_MODEL_URL") or "").rstrip("/") or None,
+            overview_model_name=get("OVERVIEW_MODEL_NAME"),
+            overview_model_api_key=get("OVERVIEW_MODEL_API_KEY"),
+            overview_model_timeout=_integer(get("OVERVIEW_MODEL_TIMEOUT"), "OVERVIEW_MODEL_TIMEOUT", 30, 1, 600),
+            subscription_confirm_days=_integer(
+                get("SUBSCRIPTION_CONFIRM_DAYS"), "SUBSCRIPTION_CONFIRM_DAYS", 7, 1, 60
+            ),
         )
 
 
@@ -100,6 +116,12 @@ SETTING_NAMES = (
     "MAIL_DIR",
     "REFERRAL_INBOX",
     "REFERRAL_RETENTION_DAYS",
+    "NOTES_RETENTION_DAYS",
+    "OVERVIEW_MODEL_URL",
+    "OVERVIEW_MODEL_NAME",
+    "OVERVIEW_MODEL_API_KEY",
+    "OVERVIEW_MODEL_TIMEOUT",
+    "SUBSCRIPTION_CONFIRM_DAYS",
 )
 
 

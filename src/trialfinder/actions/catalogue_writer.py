@@ -11,8 +11,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from trialfinder.domain.subscriptions import OPENING_STATUSES, ChangeKind
 from trialfinder.domain.trial import Trial
 from trialfinder.storage.bookkeeping import ImportCounts
+from trialfinder.storage.changes import ChangeLog, site_identity
 from trialfinder.storage.database import Connection
 from trialfinder.storage.trials import TrialRow, TrialStore
 
@@ -57,6 +59,17 @@ def write_batch(conn: Connection, rows: Sequence[TrialRow | Trial], *, now: str 
 
     store = TrialStore(conn)
     stored = store.versions(newest)
+    log = ChangeLog(conn)
+    # Only trials that will be replaced need their old status and open sites, to see what opened (see _changes).
+    replacing = [
+        nct
+        for nct, row in newest.items()
+        if nct in stored
+        and stored[nct].content_hash != row.content_hash
+        and stored[nct].last_update_key <= row.last_update_key
+    ]
+    before = log.previous_openings(replacing) if replacing else {}
+    changes: list[tuple] = []
     for row in newest.values():
         previous = stored.get(row.nct_id)
         if previous is not None and previous.content_hash == row.content_hash:
@@ -67,6 +80,27 @@ def write_batch(conn: Connection, rows: Sequence[TrialRow | Trial], *, now: str 
             outcomes["stale"] += 1  # a newer version landed meanwhile
         else:
             outcomes["added" if previous is None else "updated"] += 1
+            changes.extend(_changes(row, None if previous is None else before.get(row.nct_id)))
+    # In the trials' own transaction: a change is recorded exactly when its trial is written.
+    log.record(changes, stamp)
     return ImportCounts(
         added=outcomes["added"], updated=outcomes["updated"], unchanged=outcomes["unchanged"], stale=outcomes["stale"]
     )
+
+
+def _changes(row: TrialRow, before: tuple[str, set[tuple]] | None) -> list[tuple]:
+    """What in this write may be news to a subscriber (GLOSSARY.md, "catalogue change"): the trial is new, its
+    status became recruiting or not yet recruiting, or one of its sites became open (each such site, placed)."""
+    status = row.columns[2]
+    if before is None:
+        return [(row.nct_id, ChangeKind.NEW.value, status, None, None)]
+    old_status, old_open = before
+    if status in OPENING_STATUSES and old_status not in OPENING_STATUSES:
+        return [(row.nct_id, ChangeKind.RECRUITING.value, status, None, None)]
+    # sites rows: (position, facility, city, state, postal_code, country, status, lat, lon, approximate,
+    # trial_status, open_status)
+    return [
+        (row.nct_id, ChangeKind.SITE.value, site[11], site[7], site[8])
+        for site in row.sites
+        if site[11] in OPENING_STATUSES and site[7] is not None and site_identity(site) not in old_open
+    ]

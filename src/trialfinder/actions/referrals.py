@@ -76,10 +76,40 @@ def mark_contacted(*, database: Database, referral_id: int, now: datetime | None
     log.info("referral %s contacted", referral_id)
 
 
-def withdraw(*, database: Database, referral_id: int, now: datetime | None = None) -> None:
+def withdraw(
+    *,
+    database: Database,
+    referral_id: int,
+    notice: Callable[[StoredReferral], OutgoingEmail] | None = None,
+    sender_address: str = "",
+    now: datetime | None = None,
+) -> bool:
+    """Forget the person. When the study team already has their details, queue `notice` to the team (it carries no
+    personal data) asking them to delete those too; True when a notice was queued."""
+    moment = stamp(now or datetime.now(UTC))
     with database.connect() as conn, conn.transaction():
-        ReferralStore(conn).withdraw(referral_id, stamp(now or datetime.now(UTC)))
-    log.info("referral %s withdrawn", referral_id)
+        team_has_it = bool(
+            conn.scalar(
+                "SELECT 1 FROM outbox WHERE referral_id = ? AND kind = 'referral_team' AND state = 'sent'",
+                (referral_id,),
+            )
+        )
+        store = ReferralStore(conn)
+        store.withdraw(referral_id, moment)
+        referral = store.by_id(referral_id)
+        queued = False
+        if team_has_it and notice is not None and referral is not None:
+            email = notice(referral)
+            queued = Outbox(conn).add(
+                dedupe_key=f"referral:{referral_id}:withdrawn",
+                kind="referral_withdrawn",
+                recipient=email.to,
+                body=build_message(email, sender=sender_address).as_bytes().decode("ascii"),
+                now=moment,
+                referral_id=referral_id,
+            )
+    log.info("referral %s withdrawn notice=%s", referral_id, queued)
+    return queued
 
 
 def purge(*, database: Database, retention_days: int, now: datetime | None = None) -> int:

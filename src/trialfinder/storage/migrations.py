@@ -160,6 +160,117 @@ _OVERVIEW_TABLES = (
 )
 
 
+def _SUBSCRIPTION_TABLES(serial: str) -> tuple[str, ...]:  # noqa: N802 (a constant, spelled as one)
+    # `catalogue_changes`: what an import or sync changed that a subscriber may want to hear about, written in the
+    # trial's own transaction: a trial new to the catalogue, a trial whose status became recruiting or not yet
+    # recruiting, or a site that became open (with its coordinates and status). The alert run reads them after its
+    # cursor and deletes them once processed. `subscriptions` hold what a person typed (their address and saved
+    # search): see DEVELOPERS.md, "Personal data". A subscription's `search` is the search page's query string;
+    # the place it names is resolved once, at sign-up (`lat`, `lon`, `radius_km`). `from_change` is the last change
+    # before it was confirmed: nothing older is news to it. `subscription_matches` holds each (subscription, trial)
+    # pair once (its key), so that a trial is never alerted twice; `sent_at` is empty while it waits in a digest.
+    return (
+        # Ids only ever grow (SQLite: AUTOINCREMENT), even after processed changes are deleted: the alert run's cursor
+        # and each subscription's `from_change` are ids.
+        f"""CREATE TABLE catalogue_changes (
+            id {serial.replace("PRIMARY KEY", "PRIMARY KEY AUTOINCREMENT") if serial.startswith("INTEGER") else serial},
+            nct_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            status TEXT,
+            lat REAL,
+            lon REAL,
+            changed_at TEXT NOT NULL
+        )""",
+        f"""CREATE TABLE subscriptions (
+            id {serial},
+            public_id TEXT NOT NULL UNIQUE,
+            email TEXT NOT NULL,
+            email_key TEXT NOT NULL,
+            language TEXT NOT NULL,
+            search TEXT NOT NULL,
+            lat REAL,
+            lon REAL,
+            radius_km REAL,
+            frequency TEXT NOT NULL,
+            state TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            confirmed_at TEXT,
+            last_sent_at TEXT,
+            from_change BIGINT NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX subscriptions_email ON subscriptions (email_key)",
+        "CREATE INDEX subscriptions_state ON subscriptions (state, created_at)",
+        """CREATE TABLE subscription_matches (
+            subscription_id BIGINT NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+            nct_id TEXT NOT NULL,
+            distance_km REAL,
+            matched_at TEXT NOT NULL,
+            sent_at TEXT,
+            PRIMARY KEY (subscription_id, nct_id)
+        )""",
+        "CREATE INDEX subscription_matches_waiting ON subscription_matches (subscription_id) WHERE sent_at IS NULL",
+    )
+
+
+# Notes and share links (personal health data: see DEVELOPERS.md). Owners are known only by the SHA-256 of the
+# random key in their `notes_owner` cookie; note ids are random, never sequential. A share link is stored as the
+# SHA-256 of its token and an argon2id hash of its passcode; `share_link_notes` is the set of notes it shows,
+# fixed when it was made. `last_used_at` drives the retention purge.
+_NOTE_TABLES = (
+    """CREATE TABLE notes (
+        id TEXT PRIMARY KEY,
+        owner_hash TEXT NOT NULL,
+        nct_id TEXT NOT NULL,
+        section TEXT NOT NULL,
+        quote TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        suffix TEXT NOT NULL,
+        position INTEGER,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        last_used_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX notes_owner_trial ON notes (owner_hash, nct_id)",
+    "CREATE INDEX notes_last_used ON notes (last_used_at)",
+    """CREATE TABLE share_links (
+        id TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        owner_hash TEXT NOT NULL,
+        nct_id TEXT NOT NULL,
+        passcode_hash TEXT NOT NULL,
+        failed_attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT,
+        locked_at TEXT,
+        last_used_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX share_links_owner ON share_links (owner_hash, nct_id)",
+    "CREATE INDEX share_links_last_used ON share_links (last_used_at)",
+    """CREATE TABLE share_link_notes (
+        share_id TEXT NOT NULL REFERENCES share_links (id) ON DELETE CASCADE,
+        note_id TEXT NOT NULL REFERENCES notes (id) ON DELETE CASCADE,
+        PRIMARY KEY (share_id, note_id)
+    )""",
+    "CREATE INDEX share_link_notes_note ON share_link_notes (note_id)",
+    # Another device reaches the same notes through a one-time emailed link (`note_owner_links`, by the SHA-256 of
+    # its id): it gets a key of its own, listed in `note_devices` as belonging to the first key's owner.
+    """CREATE TABLE note_owner_links (
+        id_hash TEXT PRIMARY KEY,
+        owner_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+    )""",
+    """CREATE TABLE note_devices (
+        key_hash TEXT PRIMARY KEY,
+        owner_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX note_devices_owner ON note_devices (owner_hash)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -216,6 +327,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         "plain-language overviews",
         sqlite=_OVERVIEW_TABLES,
         postgresql=_OVERVIEW_TABLES,
+    ),
+    Migration(
+        5,
+        "notes and share links",
+        sqlite=_NOTE_TABLES,
+        postgresql=_NOTE_TABLES,
+    ),
+    # Version 5 belongs to another feature being built at the same time; 6 follows it whatever lands first.
+    Migration(
+        6,
+        "subscriptions and catalogue changes",
+        sqlite=_SUBSCRIPTION_TABLES("INTEGER PRIMARY KEY"),
+        postgresql=_SUBSCRIPTION_TABLES("BIGSERIAL PRIMARY KEY"),
     ),
 )
 

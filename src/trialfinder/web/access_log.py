@@ -4,9 +4,17 @@ typed (uvicorn's own access log, which would write it, is turned off by `trialfi
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 log = logging.getLogger("trialfinder.web.access")
+
+# A share link's path holds its secret token (web/notes.py): logs name the route, never the token.
+_SECRET_PATHS = re.compile(r"^/shared/[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    return _SECRET_PATHS.sub("/shared/<token>", path)
 
 
 class AccessLogMiddleware:
@@ -30,4 +38,4 @@ class AccessLogMiddleware:
             await self.app(scope, receive, recording_send)
         finally:
             elapsed = (time.perf_counter() - started) * 1000
-            log.info("%s %s %d %.0fms", scope.get("method", "?"), scope.get("path", "?"), status, elapsed)
+            log.info("%s %s %d %.0fms", scope.get("method", "?"), loggable_path(scope.get("path", "?")), status, elapsed)

@@ -12,22 +12,81 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from trialfinder.settings import Settings
+from trialfinder.notifications.email import EmailSender
+from trialfinder.notifications.senders import sender_from_settings
+from trialfinder.settings import Settings, secret_key
+from trialfinder.signing import Signer
 from trialfinder.storage.database import Database
 from trialfinder.web.access_log import AccessLogMiddleware
 from trialfinder.web.api import Api
+from trialfinder.web.contact import Contact
+from trialfinder.web.eligibility import Eligibility
+from trialfinder.web.emails import EmailRenderer
 from trialfinder.web.errors import ErrorPagesMiddleware, http_exception_handler
 from trialfinder.web.i18n import Catalogs, LanguageMiddleware
+from trialfinder.web.jobs import run_jobs
+from trialfinder.web.notes import Notes
 from trialfinder.web.pages import Pages
 from trialfinder.web.places import PlaceFinder
 from trialfinder.web.rendering import Renderer
 from trialfinder.web.security import SecurityHeadersMiddleware
+from trialfinder.web.subscriptions import Subscriptions
 
 
-def create_app(settings: Settings, database: Database) -> Starlette:
-    renderer = Renderer(Catalogs())
+def create_app(
+    settings: Settings,
+    database: Database,
+    *,
+    sender: EmailSender | None = None,
+    run_jobs_in_background: bool = False,
+    base_url: str | None = None,
+    clock=None,
+) -> Starlette:
+    """The website. `sender` replaces the settings' (tests pass one for a local SMTP server); with
+    `run_jobs_in_background` (as `serve` does) the outbox is delivered and old referrals purged on a schedule."""
+    catalogs = Catalogs()
+    renderer = Renderer(catalogs)
     places = PlaceFinder(settings.cache_dir)
-    pages = Pages(renderer=renderer, database=database, places=places)
+    contact = Contact(
+        renderer=renderer,
+        emails=EmailRenderer(catalogs),
+        database=database,
+        places=places,
+        settings=settings,
+        signer=Signer(secret_key(settings)),
+        sender=sender or sender_from_settings(settings),
+        default_base_url=base_url,
+    )
+    subscriptions = Subscriptions(
+        renderer=renderer,
+        emails=contact.emails,
+        database=database,
+        places=places,
+        settings=settings,
+        signer=contact.signer,
+        sender=contact.sender,
+        default_base_url=base_url,
+    )
+    notes = Notes(
+        renderer=renderer,
+        emails=contact.emails,
+        database=database,
+        settings=settings,
+        signer=contact.signer,
+        sender=contact.sender,
+        base_url=contact.base_url,
+        **({"clock": clock} if clock else {}),  # tests control time: share links expire after 7 days
+    )
+    eligibility = Eligibility(renderer=renderer, database=database)
+    pages = Pages(
+        renderer=renderer,
+        database=database,
+        places=places,
+        contact=contact,
+        eligibility=eligibility,
+        subscriptions=subscriptions,
+        notes=notes,
+    )
     api = Api(renderer=renderer, database=database, places=places)
     static = StaticFiles(directory=str(resources.files(__package__).joinpath("static")))
 
@@ -35,6 +94,31 @@ def create_app(settings: Settings, database: Database) -> Starlette:
         Route("/", pages.search),
         Route("/trials", pages.search),
         Route("/trials/{nct_id}", pages.trial),
+        Route("/trials/{nct_id}/eligibility", eligibility.page, methods=["GET", "POST"]),
+        Route("/api/trials/{nct_id}/eligibility", eligibility.api_assess, methods=["POST"]),
+        Route("/api/trials/{nct_id}/eligibility/questions", eligibility.api_questions),
+        Route("/trials/{nct_id}/contact", contact.page, methods=["GET"]),
+        Route("/trials/{nct_id}/notes", notes.page, methods=["GET"]),
+        Route("/trials/{nct_id}/notes", notes.add, methods=["POST"]),
+        Route("/trials/{nct_id}/notes/{note_id}", notes.edit_page, methods=["GET"]),
+        Route("/trials/{nct_id}/notes/{note_id}", notes.change, methods=["POST"]),
+        Route("/trials/{nct_id}/share", notes.share, methods=["POST"]),
+        Route("/trials/{nct_id}/share/{share_id}/revoke", notes.revoke, methods=["POST"]),
+        Route("/shared/{token}", notes.shared, methods=["GET", "POST"]),
+        Route("/notes", notes.mine, methods=["GET"]),
+        Route("/notes/email-link", notes.email_link, methods=["POST"]),
+        Route("/notes/restore", notes.restore, methods=["GET", "POST"]),
+        Route("/notes/delete", notes.delete_all, methods=["POST"]),
+        Route("/trials/{nct_id}/contact", contact.submit, methods=["POST"]),
+        Route("/trials/{nct_id}/contact/sent", contact.sent),
+        Route("/referrals/withdraw", contact.withdraw, methods=["GET", "POST"]),
+        Route("/referrals/contacted", contact.contacted, methods=["GET", "POST"]),
+        Route("/subscriptions/new", subscriptions.new, methods=["GET"]),
+        Route("/subscriptions", subscriptions.submit, methods=["POST"]),
+        Route("/subscriptions/sent", subscriptions.sent, methods=["GET"]),
+        Route("/subscriptions/confirm", subscriptions.confirm, methods=["GET", "POST"]),
+        Route("/subscriptions/manage", subscriptions.manage, methods=["GET", "POST"]),
+        Route("/subscriptions/unsubscribe", subscriptions.unsubscribe, methods=["GET", "POST"]),
         Route("/faq", pages.faq),
         Route("/api/trials", api.trials),
         Route("/api/trials/{nct_id}", api.trial),
@@ -54,11 +138,19 @@ def create_app(settings: Settings, database: Database) -> Starlette:
     async def lifespan(app: Starlette):
         # Load the gazetteer before the first request rather than during it (seconds when its cache is cold).
         await anyio.to_thread.run_sync(places.warm)
-        yield
+        if not run_jobs_in_background:
+            yield
+            return
+        async with anyio.create_task_group() as jobs:
+            jobs.start_soon(run_jobs, contact, subscriptions)
+            yield
+            jobs.cancel_scope.cancel()
 
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=middleware,
         exception_handlers={HTTPException: http_exception_handler(renderer)},
         lifespan=lifespan,
     )
+    app.state.subscriptions = subscriptions  # the alert run, for the command and tests
+    return app

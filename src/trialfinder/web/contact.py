@@ -43,7 +43,13 @@ from trialfinder.settings import Settings
 from trialfinder.signing import Signer, TokenExpired, TokenInvalid, random_id
 from trialfinder.storage.database import Database
 from trialfinder.storage.referrals import NewReferral, ReferralStore, StoredReferral
-from trialfinder.web.emails import LANGUAGE_NAMES, EmailRenderer, compose_referral_emails, team_language
+from trialfinder.web.emails import (
+    LANGUAGE_NAMES,
+    EmailRenderer,
+    compose_referral_emails,
+    compose_withdrawal_notice,
+    team_language,
+)
 from trialfinder.web.errors import not_found
 from trialfinder.web.forms import (
     CSRF_FIELD,
@@ -413,6 +419,11 @@ class Contact:
             sender_address=self.settings.mail_from,
         )
 
+    def withdrawal_notice(self, referral: StoredReferral, trial: Trial | None):
+        site = _site_by_key(trial, referral.site_key)
+        place = ", ".join(part for part in (site.city, site.country) if part) if site else ""
+        return compose_withdrawal_notice(self.emails, referral, trial=trial, site_place=place)
+
     def deliver(self) -> None:
         try:
             deliver_due(database=self.database, sender=self.sender)
@@ -470,7 +481,14 @@ class Contact:
             if not csrf_ok(request, fields):
                 return self._link_page(request, context | {"state": "confirm", "expired_form": True}, 403)
             if purpose == "withdraw":
-                referral_actions.withdraw(database=self.database, referral_id=referral.id, now=self.clock())
+                referral_actions.withdraw(
+                    database=self.database,
+                    referral_id=referral.id,
+                    notice=lambda item: self.withdrawal_notice(item, context["trial"]),
+                    sender_address=self.settings.mail_from,
+                    now=self.clock(),
+                )
+                self.deliver()
             else:
                 referral_actions.mark_contacted(database=self.database, referral_id=referral.id, now=self.clock())
             return self._link_page(request, context | {"state": "done"}, 200)

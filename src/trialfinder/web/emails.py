@@ -87,6 +87,31 @@ def contact_language_name(fmt: Formatter, value: str | None) -> str:
     return fmt.gettext(LANGUAGE_NAMES[value]) if value in LANGUAGE_NAMES else value
 
 
+def referral_reference(referral: StoredReferral) -> str:
+    """The number a study team and the operator use to speak of a referral (no personal data in it)."""
+    return f"TF-{referral.id}"
+
+
+def compose_withdrawal_notice(
+    renderer: EmailRenderer, referral: StoredReferral, *, trial: Trial | None, site_place: str
+) -> OutgoingEmail:
+    """Tells a study team that already has a person's details that the person withdrew (and the details must go)."""
+    fmt = renderer.formatter(referral.team_language)
+    return renderer.render(
+        "referral_withdrawn",
+        referral.team_language,
+        {
+            "nct_id": referral.nct_id,
+            "trial_title": trial.brief_title if trial is not None else referral.nct_id,
+            "site_label": referral.site_label,
+            "site_place": site_place,
+            "reference": referral_reference(referral),
+            "submitted": fmt.date(datetime.fromisoformat(referral.created_at).date().isoformat()),
+        },
+        to=referral.team_email,
+    )
+
+
 def compose_referral_emails(
     renderer: EmailRenderer,
     referral: StoredReferral,
@@ -112,6 +137,7 @@ def compose_referral_emails(
         "retention_days": retention_days,
     }
     team_fmt = renderer.formatter(referral.team_language)
+    common["reference"] = referral_reference(referral)
     team = renderer.render(
         "referral_team",
         referral.team_language,

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from trialfinder.web.access_log import loggable_path
 from trialfinder.web.i18n import N_, Message
 from trialfinder.web.rendering import Renderer
 
@@ -111,7 +112,7 @@ class ErrorPagesMiddleware:
                 "internal error %s on %s %s at %s",
                 type(error).__name__,
                 scope.get("method", "?"),
-                scope.get("path", "?"),
+                loggable_path(scope.get("path", "?")),
                 _origin(error),
             )
             if started:
@@ -123,7 +124,7 @@ class ErrorPagesMiddleware:
         try:
             response = error_page(self.renderer, request, 500)
         except Exception:  # the error page itself failed (a broken template): a plain one
-            log.error("the 500 page failed to render on %s", scope.get("path", "?"))
+            log.error("the 500 page failed to render on %s", loggable_path(scope.get("path", "?")))
             response = (
                 json_error(500, "internal error")
                 if is_api(request)

@@ -10,6 +10,7 @@ import time
 
 import anyio
 
+from trialfinder.actions import notes as note_actions
 from trialfinder.actions import referrals as referral_actions
 from trialfinder.actions.outbox import deliver_due
 
@@ -58,6 +59,10 @@ def _purge(contact) -> None:
         referral_actions.purge(database=contact.database, retention_days=contact.settings.referral_retention_days)
     except Exception as error:
         log.error("purge job failed: %s", type(error).__name__)
+    try:
+        note_actions.purge(database=contact.database, retention_days=contact.settings.notes_retention_days)
+    except Exception as error:
+        log.error("notes purge job failed: %s", type(error).__name__)
 
 
 def _notify(subscriptions) -> None:

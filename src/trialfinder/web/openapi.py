@@ -222,6 +222,72 @@ NEAR = {
 }
 
 
+NCT_ID = {
+    "name": "nct_id",
+    "in": "path",
+    "required": True,
+    "description": "The ClinicalTrials.gov number.",
+    "schema": {"type": "string", "pattern": r"^NCT\d{8}$"},
+    "example": "NCT06857773",
+}
+ELIGIBILITY_QUESTIONS = {
+    "type": "object",
+    "properties": {
+        "language": {"enum": ["en", "nl"]},
+        "questions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "kind": {"enum": ["yes_no", "date", "choice", "number", "lab"]},
+                    "text": {"type": "string"},
+                    "fields": {"type": "array", "items": {"type": "string"}},
+                    "criteria": {"type": "array", "items": {"type": "string"}},
+                    "source_texts": {"type": "array", "items": {"type": "string"}},
+                    "choices": {"type": "array", "items": {"type": "object"}},
+                    "units": {"type": "array", "items": {"type": "object"}},
+                    "ask_doctor": {"type": "boolean"},
+                },
+            },
+        },
+    },
+}
+ELIGIBILITY_REQUEST = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "answers": {
+            "type": "object",
+            "description": "Field name to answer, as the questions name them: `birth_date` (YYYY-MM-DD), `sex`, "
+            "`lab:<analyte>:value` / `:unit` / `:uln`, `lab_date`, `performance:ecog`, and yes/no/unknown for the "
+            "rest.",
+            "additionalProperties": {"type": ["string", "number"]},
+            "example": {"lab:hemoglobin:value": "5.2", "lab:hemoglobin:unit": "mmol/L", "lab_date": "2026-11-24"},
+        },
+        "fhir": {"type": "object", "description": "A FHIR R4 Bundle of one patient; bad resources are skipped and "
+                 "listed in `fhir_problems`."},
+        "today": {"type": "string", "format": "date", "description": "The day to assess on (default: today)."},
+        "language": {"enum": ["en", "nl"], "description": "The language of reasons and questions."},
+    },
+}
+ELIGIBILITY_RESULT = {
+    "type": "object",
+    "properties": {
+        "nct_id": {"type": "string"},
+        "assessed_on": {"type": "string", "format": "date"},
+        "verdict": {"enum": ["likely-eligible", "not-eligible", "needs-review"]},
+        "research_subject_status": {"enum": ["candidate", "ineligible", "potential-candidate"]},
+        "summary": {"type": "string"},
+        "because": {"type": "array", "items": {"type": "object"}},
+        "open_questions": {"type": "array", "items": {"type": "string"}},
+        "criteria": {"type": "array", "items": {"type": "object"}, "description": "Every criterion: its source "
+                     "text, check, verdict (met, not-met, unknown), effect and plain-language reason; nested."},
+        "fhir_problems": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -237,7 +303,7 @@ def document() -> dict[str, Any]:
             "title": "trialfinder API",
             "version": __version__,
             "description": "Search the clinical-trial catalogue of this trialfinder site; the twin of its pages. "
-            "Read-only; nothing asked is stored or logged.",
+            "Read-only, except that an eligibility assessment takes a POST body; nothing sent is stored or logged.",
         },
         "paths": {
             "/api/trials": {
@@ -277,6 +343,37 @@ def document() -> dict[str, Any]:
                         "200": _json({"$ref": "#/components/schemas/Trial"}, "The trial."),
                         "400": BAD_REQUEST,
                         "404": NOT_FOUND,
+                    },
+                }
+            },
+            "/api/trials/{nct_id}/eligibility/questions": {
+                "get": {
+                    "summary": "The questions a trial's criteria ask (the twin of its \"Could I take part?\" form)",
+                    "operationId": "eligibilityQuestions",
+                    "parameters": [NCT_ID, LANG],
+                    "responses": {
+                        "200": _json(ELIGIBILITY_QUESTIONS, "The questions, with the field names answers use."),
+                        "404": NOT_FOUND,
+                    },
+                }
+            },
+            "/api/trials/{nct_id}/eligibility": {
+                "post": {
+                    "summary": "Assess a person against a trial's criteria, criterion by criterion",
+                    "description": "Send answers (the questionnaire's field names and values), a FHIR R4 Bundle, or "
+                    "both (answers complete what the record lacks); a bare Bundle is accepted as the whole body. "
+                    "Nothing sent is stored or logged. A missing fact leaves its criterion unknown, never 'not met'.",
+                    "operationId": "assessEligibility",
+                    "parameters": [NCT_ID],
+                    "requestBody": {
+                        "required": False,
+                        "content": {"application/json": {"schema": ELIGIBILITY_REQUEST}},
+                    },
+                    "responses": {
+                        "200": _json(ELIGIBILITY_RESULT, "The verdict, with a FHIR ResearchSubject-style status."),
+                        "400": BAD_REQUEST,
+                        "404": NOT_FOUND,
+                        "413": BAD_REQUEST,
                     },
                 }
             },

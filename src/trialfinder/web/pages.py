@@ -9,6 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from trialfinder.actions.overviews import overview_for_page
 from trialfinder.domain.trial import Phase, RecruitmentStatus, StudyType
 from trialfinder.domain.values import is_nct_id, nct_id
 from trialfinder.queries.search import MAX_PAGE, MAX_TEXT, search
@@ -16,10 +17,13 @@ from trialfinder.queries.trials import find_trial
 from trialfinder.storage.database import Database
 from trialfinder.web import vocabulary
 from trialfinder.web.arms import arms_with_interventions
+from trialfinder.web.contact import Contact
 from trialfinder.web.criteria import criteria_sections
+from trialfinder.web.eligibility import Eligibility
 from trialfinder.web.errors import not_found
 from trialfinder.web.i18n import N_, Message
 from trialfinder.web.links import search_url, trial_url
+from trialfinder.web.overview import source_labels
 from trialfinder.web.pagination import pagination
 from trialfinder.web.params import DEFAULT_RADIUS, SearchForm, parse_search
 from trialfinder.web.places import PlaceFinder
@@ -51,10 +55,24 @@ FIELD_IDS = {
 
 
 class Pages:
-    def __init__(self, *, renderer: Renderer, database: Database, places: PlaceFinder):
+    def __init__(
+        self,
+        *,
+        renderer: Renderer,
+        database: Database,
+        places: PlaceFinder,
+        contact: Contact,
+        eligibility: Eligibility,
+        subscriptions=None,
+        notes=None,
+    ):
         self.renderer = renderer
         self.database = database
         self.places = places
+        self.contact = contact
+        self.eligibility = eligibility
+        self.subscriptions = subscriptions  # web.subscriptions.Subscriptions: the notification sign-up box
+        self.notes = notes  # web.notes.Notes: the private notes beside the text
 
     def parse(self, request: Request) -> SearchForm:
         return parse_search(request.query_params.multi_items(), find_place=self.places.for_language(language_of(request)))
@@ -92,7 +110,12 @@ class Pages:
             "max_text": MAX_TEXT,
             "default_radius": DEFAULT_RADIUS,
         }
-        return self.renderer.render(request, "search.html", context)
+        if self.subscriptions is None:
+            return self.renderer.render(request, "search.html", context)
+        context.update(self.subscriptions.search_box(request, form))
+        response = self.renderer.render(request, "search.html", context)
+        # The box holds this visitor's form token when shown: set its cookie, and keep the page out of shared caches.
+        return self.subscriptions.with_csrf_cookie(request, response) if context["subscribe"] else response
 
     def trial(self, request: Request) -> Response:
         raw = request.path_params["nct_id"]
@@ -115,6 +138,10 @@ class Pages:
         sites = listed_sites(trial, near=form.location.point if form.location else None, statuses=form.statuses)
         show_all = request.query_params.get("sites") == "all"
         contact_site = next((item for item in sites if item.is_open and item.site.contacts), None)
+        nearest_open = sites[0].site if form.location and sites and sites[0].is_open and sites[0].distance_km is not None else None
+        overview = overview_for_page(
+            database=self.database, nct_id=trial.nct_id, language=language_of(request), near=nearest_open
+        )
         context = {
             "trial": trial,
             "form": form,
@@ -128,9 +155,26 @@ class Pages:
             if show_all or len(sites) <= SITES_SHOWN
             else trial_url(trial.nct_id, [*pairs, ("sites", "all")]) + "#sites",
             "contact_site": contact_site,
+            "overview": overview,
+            **self.eligibility.section(trial),
+            "source_labels": source_labels,
+            **(self.subscriptions.trial_box(request, trial, form) if self.subscriptions else {"subscribe": None}),
+            **(self.notes.panel(request, trial) if self.notes else {"notes": None}),
+            **self.contact.form_for(
+                request,
+                trial,
+                home=form.location.point if form.location else None,
+                home_label=form.values.get("location") or None,
+            ),
         }
-        return self.renderer.render(request, "trial.html", context)
+        return self.contact.with_csrf_cookie(request, self.renderer.render(request, "trial.html", context))
 
     def faq(self, request: Request) -> Response:
         statuses = [status for status in RecruitmentStatus]
-        return self.renderer.render(request, "faq.html", {"current": "faq", "statuses": statuses})
+        context = {
+            "current": "faq",
+            "statuses": statuses,
+            "retention_days": self.contact.settings.referral_retention_days,
+            "notes_retention_days": self.contact.settings.notes_retention_days,
+        }
+        return self.renderer.render(request, "faq.html", context)

@@ -429,6 +429,14 @@ def test_the_person_withdraws_and_their_details_are_deleted(client, smtp, contac
     )
     with contact_catalogue.connect() as conn:
         assert all(message.body is None for message in Outbox(conn).listing(states=("sent", "pending", "failed")))
+    # The team already had the details: they are told to delete them, in a notice that repeats none of them.
+    notice = smtp.wait_for(3)[2]
+    assert notice.recipients == ("rwood1@seattlecca.org",)
+    assert notice.message["Subject"] == f"Referral TF-{stored.id} for trial {SERVIER} has been withdrawn"
+    body = text_of(notice.message)
+    assert "Please delete the details we sent you" in body and "Fred Hutchinson Cancer Research Center" in body
+    for private in ("Anna", "Vries", PERSON["email"], PERSON["phone"], "Seattle,", "pump"):
+        assert private not in body + html_of(notice.message)
     again = client.get(withdraw_url)
     assert "was withdrawn" in again.text
 

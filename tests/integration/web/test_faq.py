@@ -19,9 +19,12 @@ def test_the_faq_answers_the_questions_people_ask(client):
     assert "independent ethics committee" in page.by_id("safety").text()
     privacy = page.by_id("privacy")
     assert "It is not stored, and it is not linked to you." in privacy.text()
-    assert "The site sets two cookies: lang, only when you choose a language" in privacy.text()
+    assert "The site sets three cookies at most: lang, only when you choose a language" in privacy.text()
+    assert "notes_owner, only when you add a private note" in privacy.text()
+    assert "Notes and links nobody has used for 180 days are deleted" in privacy.text()
     assert "We delete them after 180 days, or at once when you use the withdraw link" in privacy.text()
     assert "never written to our logs" in privacy.text()
+    assert "Nothing is sent until you confirm through the link we email you" in privacy.text()
     statuses = page.by_id("statuses").text()
     assert "Not yet recruiting will start looking for participants soon" in statuses
 

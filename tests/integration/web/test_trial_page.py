@@ -24,7 +24,9 @@ def test_the_reference_trial_shows_every_section_of_the_listing_page(client):
     assert badges == ["Status: Recruiting", "Ages: 18 years and older", "Sex: All", "Phase: Phase 3"]
 
     overview = page.by_id("overview")
-    assert "as registered on ClinicalTrials.gov" in overview.find("p", cls="source-note").text()
+    notes = [note.text() for note in overview.find_all("p", cls="source-note")]
+    assert notes[0].startswith("Written automatically from the registry record")  # the plain-language overview
+    assert "as registered on ClinicalTrials.gov" in notes[1]  # then the study team's own summary
     assert "The goal of this randomized clinical trial is to investigate induction treatment" in overview.text()
     # The summary's Markdown bullets are a list.
     assert "Questionnaires for Quality of Life" in [li.text() for li in overview.find_all("li")]

@@ -99,3 +99,19 @@ def test_html_parts_escape_what_a_person_typed(renderer):
     html = emails[0][1].html
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Site &lt;b&gt;" in html
+
+
+@pytest.mark.parametrize("route_name, language", list(itertools.product(ROUTES, ("en", "nl"))))
+def test_the_withdrawal_notice_is_complete_and_holds_no_personal_details(renderer, route_name, language):
+    from trialfinder.web.emails import compose_withdrawal_notice
+
+    route, label, place = ROUTES[route_name]
+    withdrawn = referral(route, label, language, None)
+    email = compose_withdrawal_notice(renderer, withdrawn, trial=None, site_place=place)
+    assert email.to == "team@site.example" and email.reply_to is None
+    for part in (email.subject, email.text, email.html):
+        assert not LEFTOVERS.search(part)
+        for private in ("Anna", "Vries", "anna@example.org", "4567", "Utrecht", "Frisian"):
+            assert private not in part
+    assert "TF-7" in email.subject and "TF-7" in email.text
+    assert (label or place or {"en": "the study team", "nl": "het onderzoeksteam"}[language]) in email.text

@@ -61,3 +61,18 @@
     });
   });
 })();
+
+// "Print this summary" on the eligibility summary: a button only when a script can press print for you;
+// without it, the browser's own print does the same (the page has a print stylesheet).
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var buttons = document.querySelectorAll("[data-print]");
+    Array.prototype.forEach.call(buttons, function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        window.print();
+      });
+    });
+  });
+})();
