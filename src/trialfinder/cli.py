@@ -447,8 +447,12 @@ def outbox_command(obj: Context, retry: bool, retry_ids: tuple[int, ...], send_n
         count = requeue_failed(database=database, ids=() if retry else retry_ids)
         click.echo(f"Queued again: {count} message{'s' if count != 1 else ''}.", err=True)
     if retry or retry_ids or send_now:
+        from trialfinder.web.subscriptions import alert_runner
+
         sender = sender_from_settings(obj.settings)
-        report = deliver_due(database=database, sender=sender)
+        # Alerts are composed as they are sent, with the site's templates and links.
+        runner = alert_runner(obj.settings, database, sender=sender)
+        report = deliver_due(database=database, sender=sender, compose=runner.compose_outbox)
         click.echo(f"Sent {report.sent}, to retry later {report.retrying}, failed {report.failed} ({sender.description}).", err=True)
     with database.connect() as conn:
         outbox = Outbox(conn)
@@ -542,7 +546,7 @@ def notify_command(obj: Context, no_send: bool) -> None:
         f" subscription(s): {report.matched:,} new match(es), {report.emails:,} alert(s) queued."
     )
     if not no_send:
-        delivery = deliver_due(database=database, sender=runner.sender)
+        delivery = deliver_due(database=database, sender=runner.sender, compose=runner.compose_outbox)
         click.echo(f"Sent {delivery.sent}, to retry later {delivery.retrying}, failed {delivery.failed} ({runner.sender.description}).")
 
 

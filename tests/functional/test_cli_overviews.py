@@ -2,40 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 from conftest import FIXTURES
 from support.chat_server import ChatServer, good
+from support.cli import run_trialfinder as run
+from support.cli import user_env
 
 REFERENCE = "NCT06857773"
 
 
-def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    done = subprocess.run(
-        [sys.executable, "-m", "trialfinder", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
-    assert "Traceback" not in done.stdout + done.stderr, done.stderr
-    return done
-
-
 @pytest.fixture
 def env(tmp_path, database_url) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "TRIALFINDER_DATA_DIR": str(tmp_path / "data"),
-        "TRIALFINDER_CACHE_DIR": str(tmp_path / "cache"),
-        "TRIALFINDER_DATABASE_URL": database_url,
-        "TRIALFINDER_LOAD_STARTER_CATALOGUE": "false",
-        "TRIALFINDER_IMPORT_WORKERS": "0",
-    }
+    env = user_env(tmp_path, database_url, import_workers="0")
     assert run("import", "--quiet", str(FIXTURES / "ctgov_v2"), env=env).returncode == 0
     return env
 

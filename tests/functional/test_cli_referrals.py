@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from support.cli import run_trialfinder as run
+from support.cli import user_env
 from support.smtp_server import SmtpServer
 
 from trialfinder.actions.outbox import stamp
@@ -18,19 +17,6 @@ from trialfinder.storage.referrals import NewReferral, ReferralStore
 SENDER = "trialfinder <no-reply@trials.example>"
 
 
-def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    done = subprocess.run(
-        [sys.executable, "-m", "trialfinder", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
-    assert "Traceback" not in done.stdout + done.stderr, done.stderr
-    return done
-
-
 @pytest.fixture
 def smtp():
     with SmtpServer() as server:
@@ -39,17 +25,9 @@ def smtp():
 
 @pytest.fixture
 def env(tmp_path, database_url, smtp) -> dict[str, str]:
-    return {
-        **os.environ,
-        "TRIALFINDER_DATA_DIR": str(tmp_path / "data"),
-        "TRIALFINDER_CACHE_DIR": str(tmp_path / "cache"),
-        "TRIALFINDER_DATABASE_URL": database_url,
-        "TRIALFINDER_LOAD_STARTER_CATALOGUE": "false",
-        "TRIALFINDER_SMTP_HOST": "127.0.0.1",
-        "TRIALFINDER_SMTP_PORT": str(smtp.port),
-        "TRIALFINDER_SMTP_SECURITY": "none",
-        "TRIALFINDER_MAIL_FROM": SENDER,
-    }
+    return user_env(
+        tmp_path, database_url, smtp_host="127.0.0.1", smtp_port=str(smtp.port), smtp_security="none", mail_from=SENDER
+    )
 
 
 def add_referral(database, public_id: str, created: datetime, email: str = "anna@example.org") -> int:

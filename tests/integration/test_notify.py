@@ -100,18 +100,23 @@ def subscribe(
 
 
 def alert(database, now=NOW):
-    return run_alerts(database=database, compose=compose, sender_address="trialfinder <no-reply@example.org>", now=now)
+    return run_alerts(database=database, now=now)
 
 
 def alerts(database) -> list[str]:
-    """The NCT ids in each queued alert's text, in order."""
-    with database.connect() as conn:
-        rows = conn.fetchall("SELECT body FROM outbox WHERE kind = 'subscription_alert' ORDER BY id")
-    from email import message_from_string, policy
+    """The NCT ids in each queued alert's text, in order, composed as delivery composes them."""
+    from email import message_from_bytes, policy
 
-    return [
-        message_from_string(row[0], policy=policy.default).get_body(("plain",)).get_content().strip() for row in rows
-    ]
+    from trialfinder.actions.notify import compose_alert
+    from trialfinder.storage.outbox import Outbox
+
+    with database.connect() as conn:
+        queued = [m for m in Outbox(conn).listing(states=("pending",)) if m.kind == "subscription_alert"]
+    texts = []
+    for message in queued:
+        raw = compose_alert(message, database=database, compose=compose, sender_address="x <x@example.org>")
+        texts.append(message_from_bytes(raw, policy=policy.default).get_body(("plain",)).get_content().strip())
+    return texts
 
 
 def test_the_writer_records_new_trials_new_recruitment_and_newly_open_sites(database, load):
@@ -241,7 +246,7 @@ def test_deleting_a_subscription_removes_its_matches_and_waiting_emails(database
 def test_processed_changes_are_deleted_and_the_cursor_moves(database, load):
     subscribe(database, "condition=colorectal")
     load(*(record(f"NCT0910{index:04d}") for index in range(200, 230)))
-    report = run_alerts(database=database, compose=compose, sender_address="x <x@example.org>", now=NOW, batch_trials=7)
+    report = run_alerts(database=database, now=NOW, batch_trials=7)
     assert (report.changes, report.matched, report.emails) == (30, 30, 1)
     with database.connect() as conn:
         assert conn.scalar("SELECT COUNT(*) FROM catalogue_changes") == 0

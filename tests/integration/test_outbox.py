@@ -3,6 +3,7 @@ is down, a permanent refusal kept for the operator, nothing queued twice."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -129,3 +130,58 @@ def test_a_server_without_tls_is_a_temporary_or_permanent_failure_not_a_crash(da
         report = deliver_due(database=database, sender=sender, now=NOW)
         assert report.sent == 0 and report.retrying + report.failed == 1
         assert smtp.received == []
+
+
+def test_a_message_composed_at_delivery_waits_for_a_composer_then_goes_once(database):
+    with database.connect() as conn, conn.transaction():
+        Outbox(conn).add(
+            dedupe_key="alert-1",
+            kind="subscription_alert",
+            recipient="one@example.org",
+            body=None,
+            payload='{"what": "first"}',
+            now=stamp(NOW),
+        )
+        Outbox(conn).add(
+            dedupe_key="alert-2",
+            kind="subscription_alert",
+            recipient="two@example.org",
+            body=None,
+            payload='{"what": "gone"}',
+            now=stamp(NOW),
+        )
+        Outbox(conn).add(
+            dedupe_key="alert-3",
+            kind="subscription_alert",
+            recipient="three@example.org",
+            body=None,
+            payload='{"what": "broken"}',
+            now=stamp(NOW),
+        )
+
+    def compose(message):
+        what = json.loads(message.payload)["what"]
+        if what == "gone":
+            return None  # e.g. the subscription was deleted after the alert was queued
+        if what == "broken":
+            raise KeyError("template")
+        email = OutgoingEmail(to=message.recipient, subject=f"Alert {what}", text="t", html="<p>h</p>")
+        return build_message(email, sender=SENDER).as_bytes()
+
+    with SmtpServer() as smtp:
+        # A caller that cannot compose (the contact form's quick delivery) leaves them alone.
+        assert deliver_due(database=database, sender=smtp_sender(smtp.port), now=NOW).sent == 0
+        assert states(database) == {"pending": 3}
+        report = deliver_due(database=database, sender=smtp_sender(smtp.port), compose=compose, now=NOW)
+        assert (report.sent, report.failed) == (1, 1)
+        [received] = smtp.wait_for(1)
+        assert received.recipients == ("one@example.org",) and received.message["Subject"] == "Alert first"
+        assert deliver_due(database=database, sender=smtp_sender(smtp.port), compose=compose, now=NOW).sent == 0
+    with database.connect() as conn:
+        failed = Outbox(conn).listing(states=("failed",))
+        sent = Outbox(conn).listing(states=("sent",))
+    assert [m.recipient for m in failed] == ["three@example.org"] and failed[
+        0
+    ].last_error == "could not be composed: KeyError"
+    assert sorted(m.recipient for m in sent) == ["one@example.org", "two@example.org"]
+    assert all(m.payload is None and m.body is None for m in sent)

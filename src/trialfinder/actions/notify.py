@@ -15,6 +15,7 @@ Log lines carry counts only.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from trialfinder.queries.search import DEFAULT_STATUSES, words
 from trialfinder.storage.bookkeeping import KeyValues
 from trialfinder.storage.changes import CURSOR_KEY, ChangeLog, candidates, text_matches
 from trialfinder.storage.database import Database
-from trialfinder.storage.outbox import Outbox
+from trialfinder.storage.outbox import Outbox, OutboxMessage
 from trialfinder.storage.search import TextFilter
 from trialfinder.storage.subscriptions import StoredSubscription, SubscriptionStore, WaitingMatch, outbox_key_prefix
 
@@ -38,6 +39,7 @@ log = logging.getLogger("trialfinder.notify")
 
 BATCH_TRIALS = 2_000  # changed trials matched at once: memory stays flat after a large import
 SEND_BATCH = 200  # alerts queued per transaction
+ALERT_KIND = "subscription_alert"
 MAX_TRIALS_PER_EMAIL = 50  # more wait for the next email
 
 # Composes a subscription's alert listing its waiting matches.
@@ -90,8 +92,6 @@ def watch_of(subscription: StoredSubscription) -> Watch:
 def run_alerts(
     *,
     database: Database,
-    compose: AlertComposer,
-    sender_address: str,
     now: datetime | None = None,
     batch_trials: int = BATCH_TRIALS,
 ) -> NotifyReport:
@@ -123,7 +123,7 @@ def run_alerts(
                 ChangeLog(conn).delete_through(last)
             changes_seen += len(changes)
     matching = time.perf_counter() - started
-    emails = send_due(database=database, compose=compose, sender_address=sender_address, now=moment)
+    emails = send_due(database=database, now=moment)
     report = NotifyReport(
         changes=changes_seen,
         trials=trials_seen,
@@ -144,8 +144,12 @@ def run_alerts(
     return report
 
 
-def send_due(*, database: Database, compose: AlertComposer, sender_address: str, now: datetime) -> int:
-    """Queue one alert for each confirmed subscription whose waiting matches are due; the number queued."""
+def send_due(*, database: Database, now: datetime) -> int:
+    """Queue one alert for each confirmed subscription whose waiting matches are due; the number queued.
+
+    An alert is queued as what it is about (its subscription and trials), composed when it is sent
+    (`compose_alert`): so the run stays quick however many alerts it makes, and an alert says what is true when
+    it leaves."""
     queued = 0
     with database.connect() as conn:
         store = SubscriptionStore(conn)
@@ -163,27 +167,41 @@ def send_due(*, database: Database, compose: AlertComposer, sender_address: str,
             if not due:
                 continue
             waiting = store.waiting([item.id for item in due])
-            messages = []
-            for subscription in due:
-                matches = waiting.get(subscription.id, [])[:MAX_TRIALS_PER_EMAIL]
-                if not matches:
-                    continue
-                email = compose(subscription, matches)
-                body = build_message(email, sender=sender_address).as_bytes().decode("ascii")
-                messages.append((subscription, matches, body))
             with conn.transaction():
                 outbox = Outbox(conn)
-                for subscription, matches, body in messages:
+                for subscription in due:
+                    matches = waiting.get(subscription.id, [])[:MAX_TRIALS_PER_EMAIL]
+                    if not matches:
+                        continue
                     nct_ids = [match.nct_id for match in matches]
+                    payload = {"subscription": subscription.id, "trials": [[m.nct_id, m.distance_km] for m in matches]}
                     queued += outbox.add(
                         dedupe_key=f"{outbox_key_prefix(subscription.id)}alert:{digest_key(nct_ids)}",
-                        kind="subscription_alert",
+                        kind=ALERT_KIND,
                         recipient=subscription.email,
-                        body=body,
+                        body=None,
+                        payload=json.dumps(payload, separators=(",", ":")),
                         now=stamp(now),
                     )
                     store.mark_sent(subscription.id, nct_ids, now=stamp(now))
     return queued
+
+
+def compose_alert(
+    message: OutboxMessage, *, database: Database, compose: AlertComposer, sender_address: str
+) -> bytes | None:
+    """The bytes of a queued alert, composed from its payload as the catalogue stands now; None when its
+    subscription is gone (deleted or unsubscribed after the alert was queued)."""
+    payload = json.loads(message.payload or "{}")
+    with database.connect() as conn:
+        store = SubscriptionStore(conn)
+        subscription = store.by_id(int(payload["subscription"]))
+        if subscription is None or subscription.state != "confirmed":
+            return None
+        matches = store.matches_for(subscription.id, [(nct, distance) for nct, distance in payload["trials"]])
+    if not matches:
+        return None
+    return build_message(compose(subscription, matches), sender=sender_address).as_bytes()
 
 
 def _moment(text: str | None) -> datetime | None:

@@ -9,12 +9,13 @@ message twice, never lose one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from trialfinder.notifications.email import EmailSender, PermanentFailure, TemporaryFailure
 from trialfinder.storage.database import Database
-from trialfinder.storage.outbox import Outbox
+from trialfinder.storage.outbox import Outbox, OutboxMessage
 
 log = logging.getLogger("trialfinder.outbox")
 
@@ -40,20 +41,47 @@ class DeliveryReport:
     failed: int = 0
 
 
+# Composes a message queued with a payload instead of a body (an alert): its RFC 5322 bytes, or None when there is
+# nothing to send any more (the subscription was deleted meanwhile).
+Composer = Callable[[OutboxMessage], bytes | None]
+
+
 def deliver_due(
-    *, database: Database, sender: EmailSender, now: datetime | None = None, limit: int = 200
+    *,
+    database: Database,
+    sender: EmailSender,
+    compose: Composer | None = None,
+    now: datetime | None = None,
+    limit: int = 200,
 ) -> DeliveryReport:
+    """Send what is due. Messages queued with a payload are composed now by `compose`; without one they wait for
+    a caller that has it (the scheduled job and the commands do)."""
     now = now or datetime.now(UTC)
     sent = retrying = failed = 0
     with database.connect() as conn:
         outbox = Outbox(conn)
-        for message_id in outbox.due_ids(now=stamp(now), limit=limit):
+        for message_id in outbox.due_ids(now=stamp(now), limit=limit, deferred=compose is not None):
             with conn.transaction():
                 message = outbox.claim(message_id, now=stamp(now), lease_until=stamp(now + LEASE))
-            if message is None or message.body is None:
+            if message is None:
+                continue
+            raw = message.body.encode("utf-8") if message.body is not None else None
+            if raw is None and message.deferred and compose is not None:
+                try:
+                    raw = compose(message)
+                except Exception as error:  # a template or record problem: kept for the operator, never retried blind
+                    with conn.transaction():
+                        outbox.mark_failed(message.id, error=f"could not be composed: {type(error).__name__}")
+                    failed += 1
+                    continue
+                if raw is None:
+                    with conn.transaction():
+                        outbox.mark_sent(message.id, now=stamp(now))  # nothing left to say: done, not failed
+                    continue
+            if raw is None:
                 continue
             try:
-                sender.send(message.body.encode("utf-8"), recipient=message.recipient)
+                sender.send(raw, recipient=message.recipient)
             except PermanentFailure as error:
                 with conn.transaction():
                     outbox.mark_failed(message.id, error=str(error))

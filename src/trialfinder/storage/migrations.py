@@ -341,6 +341,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         sqlite=_SUBSCRIPTION_TABLES("INTEGER PRIMARY KEY"),
         postgresql=_SUBSCRIPTION_TABLES("BIGSERIAL PRIMARY KEY"),
     ),
+    Migration(
+        7,
+        "outbox: messages composed when they are sent",
+        # A message may hold, instead of its body, what it is about (`payload`, JSON without personal data) and be
+        # composed at delivery: an alert run queues thousands of alerts in seconds, and each is written once, as sent.
+        sqlite=("ALTER TABLE outbox ADD COLUMN payload TEXT",),
+        postgresql=("ALTER TABLE outbox ADD COLUMN payload TEXT",),
+    ),
 )
 
 

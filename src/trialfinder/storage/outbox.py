@@ -26,9 +26,16 @@ class OutboxMessage:
     created_at: str
     sent_at: str | None
     referral_id: int | None
+    payload: str | None = None  # what a message composed at delivery is about (JSON); its body is then None
+
+    @property
+    def deferred(self) -> bool:
+        return self.body is None and self.payload is not None
 
 
-_COLUMNS = "id, kind, recipient, body, state, attempts, next_attempt_at, last_error, created_at, sent_at, referral_id"
+_COLUMNS = (
+    "id, kind, recipient, body, state, attempts, next_attempt_at, last_error, created_at, sent_at, referral_id, payload"
+)
 
 
 class Outbox:
@@ -36,20 +43,34 @@ class Outbox:
         self.conn = conn
 
     def add(
-        self, *, dedupe_key: str, kind: str, recipient: str, body: str, now: str, referral_id: int | None = None
+        self,
+        *,
+        dedupe_key: str,
+        kind: str,
+        recipient: str,
+        body: str | None,
+        now: str,
+        referral_id: int | None = None,
+        payload: str | None = None,
     ) -> bool:
-        """Queue a message; False when one with this key was queued before (nothing is sent twice)."""
+        """Queue a message (its body, or a payload to compose it from when it is sent); False when one with this
+        key was queued before (nothing is sent twice)."""
+        if body is None and payload is None:
+            raise ValueError("a message needs a body or a payload")
         cursor = self.conn.execute(
-            "INSERT INTO outbox (dedupe_key, referral_id, kind, recipient, body, state, next_attempt_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
-            (dedupe_key, referral_id, kind, recipient, body, now, now),
+            "INSERT INTO outbox (dedupe_key, referral_id, kind, recipient, body, payload, state, next_attempt_at,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+            (dedupe_key, referral_id, kind, recipient, body, payload, now, now),
         )
         return cursor.rowcount == 1
 
-    def due_ids(self, *, now: str, limit: int) -> list[int]:
+    def due_ids(self, *, now: str, limit: int, deferred: bool = True) -> list[int]:
+        """Messages due now; with `deferred=False`, only those with a body (a sender that cannot compose)."""
         rows = self.conn.fetchall(
             "SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"
-            " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT ?",
+            " AND (lease_until IS NULL OR lease_until <= ?)"
+            + ("" if deferred else " AND body IS NOT NULL")
+            + " ORDER BY next_attempt_at, id LIMIT ?",
             (now, now, limit),
         )
         return [row[0] for row in rows]
@@ -69,7 +90,8 @@ class Outbox:
 
     def mark_sent(self, message_id: int, *, now: str) -> None:
         self.conn.execute(
-            "UPDATE outbox SET state = 'sent', body = NULL, sent_at = ?, lease_until = NULL, attempts = attempts + 1,"
+            "UPDATE outbox SET state = 'sent', body = NULL, payload = NULL, sent_at = ?, lease_until = NULL,"
+            " attempts = attempts + 1,"
             " last_error = NULL WHERE id = ?",
             (now, message_id),
         )
@@ -92,7 +114,7 @@ class Outbox:
         """Queue failed messages again (all, or those with the given ids), to be sent at once."""
         sql = (
             "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, lease_until = NULL"
-            " WHERE state = 'failed' AND body IS NOT NULL"
+            " WHERE state = 'failed' AND (body IS NOT NULL OR payload IS NOT NULL)"
         )
         params: list = [now]
         if ids:

@@ -172,6 +172,19 @@ class SubscriptionStore:
                 found.setdefault(int(subscription_id), []).append(WaitingMatch(nct, distance, title, status))
         return found
 
+    def matches_for(self, subscription_id: int, trials: list[tuple[str, float | None]]) -> list[WaitingMatch]:
+        """An alert's trials as they stand now (title, status), in the alert's order; trials no longer in the
+        catalogue are left out."""
+        if not trials:
+            return []
+        names = [nct for nct, _ in trials]
+        rows = self.conn.fetchall(
+            f"SELECT nct_id, brief_title, overall_status FROM trials WHERE nct_id IN ({', '.join('?' * len(names))})",
+            names,
+        )
+        known = {nct: (title, status) for nct, title, status in rows}
+        return [WaitingMatch(nct, distance, *known[nct]) for nct, distance in trials if nct in known]
+
     def mark_sent(self, subscription_id: int, nct_ids: list[str], *, now: str) -> None:
         self.conn.execute(
             f"UPDATE subscription_matches SET sent_at = ? WHERE subscription_id = ? AND nct_id IN ({', '.join('?' * len(nct_ids))})",

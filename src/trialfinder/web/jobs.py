@@ -23,7 +23,7 @@ NOTIFY_EVERY = 300.0  # alerts: an import or sync is news within five minutes
 
 async def run_jobs(
     contact,
-    subscriptions=None,
+    subscriptions,
     *,
     delivery_every: float = DELIVERY_EVERY,
     purge_every: float = PURGE_EVERY,
@@ -32,8 +32,8 @@ async def run_jobs(
     last_purge = float("-inf")
     last_notify = float("-inf")
     while True:
-        await anyio.to_thread.run_sync(_deliver, contact)
-        if subscriptions is not None and time.monotonic() - last_notify >= notify_every:
+        await anyio.to_thread.run_sync(_deliver, contact, subscriptions)
+        if time.monotonic() - last_notify >= notify_every:
             last_notify = time.monotonic()
             await anyio.to_thread.run_sync(_notify, subscriptions)
         if time.monotonic() - last_purge >= purge_every:
@@ -42,14 +42,15 @@ async def run_jobs(
         await anyio.sleep(delivery_every)
 
 
-def _deliver(contact) -> None:
+def _deliver(contact, subscriptions) -> None:
     try:
         referral_actions.queue_unqueued(
             database=contact.database,
             compose=lambda referral: contact.compose(referral, base_url=contact.base_url(None)),
             sender_address=contact.settings.mail_from,
         )
-        deliver_due(database=contact.database, sender=contact.sender)
+        # Alerts are queued as what they are about and composed here, as they leave.
+        deliver_due(database=contact.database, sender=contact.sender, compose=subscriptions.compose_outbox)
     except Exception as error:
         log.error("outbox job failed: %s", type(error).__name__)
 
@@ -69,6 +70,8 @@ def _notify(subscriptions) -> None:
     try:
         report = subscriptions.run()
         if report.emails:
-            deliver_due(database=subscriptions.database, sender=subscriptions.sender)
+            deliver_due(
+                database=subscriptions.database, sender=subscriptions.sender, compose=subscriptions.compose_outbox
+            )
     except Exception as error:
         log.error("notify job failed: %s", type(error).__name__)

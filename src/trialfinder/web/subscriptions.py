@@ -24,7 +24,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from trialfinder.actions import subscriptions as actions
-from trialfinder.actions.notify import NotifyReport, run_alerts
+from trialfinder.actions.notify import ALERT_KIND, NotifyReport, run_alerts
+from trialfinder.actions.notify import compose_alert as compose_queued_alert
 from trialfinder.actions.outbox import deliver_due
 from trialfinder.domain.subscriptions import Area, Frequency, normalise_email
 from trialfinder.domain.trial import Phase, StudyType, Trial
@@ -32,6 +33,7 @@ from trialfinder.notifications.email import EmailSender, OutgoingEmail
 from trialfinder.settings import Settings
 from trialfinder.signing import Signer, TokenExpired, TokenInvalid
 from trialfinder.storage.database import Database
+from trialfinder.storage.outbox import OutboxMessage
 from trialfinder.storage.subscriptions import StoredSubscription, WaitingMatch
 from trialfinder.web import vocabulary
 from trialfinder.web.emails import EmailRenderer
@@ -493,23 +495,29 @@ class Subscriptions:
 
     # --- the alert run and delivery ---------------------------------------------------------------------------------
 
-    def run(self, *, now: datetime | None = None, base_url: str | None = None) -> NotifyReport:
-        """Purge expired sign-ups, then match and queue alerts (links to `base_url`, else the public URL)."""
-        base = base_url or self.base_url(None)
+    def run(self, *, now: datetime | None = None) -> NotifyReport:
+        """Purge expired sign-ups, then match and queue alerts (composed when they are sent: `compose_outbox`)."""
         moment = now or self.clock()
         actions.purge_unconfirmed(
             database=self.database, confirm_days=self.settings.subscription_confirm_days, now=moment
         )
-        return run_alerts(
+        return run_alerts(database=self.database, now=moment)
+
+    def compose_outbox(self, message: OutboxMessage, *, base_url: str | None = None) -> bytes | None:
+        """Compose a queued alert when it is sent (`deliver_due`'s `compose`); None when it has nothing to say."""
+        if message.kind != ALERT_KIND:
+            return None
+        base = base_url or self.base_url(None)
+        return compose_queued_alert(
+            message,
             database=self.database,
             compose=lambda subscription, matches: self.compose_alert(subscription, matches, base_url=base),
             sender_address=self.settings.mail_from,
-            now=moment,
         )
 
     def deliver(self) -> None:
         try:
-            deliver_due(database=self.database, sender=self.sender, now=self.clock())
+            deliver_due(database=self.database, sender=self.sender, compose=self.compose_outbox, now=self.clock())
         except Exception as error:  # the scheduled job tries again; the person has their answer already
             log.error("outbox delivery after a sign-up failed: %s", type(error).__name__)
 

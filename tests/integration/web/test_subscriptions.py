@@ -85,8 +85,12 @@ def confirm(client, message):
 
 def run_and_deliver(client, smtp_port=None):
     subscriptions = client.app.state.subscriptions
-    report = subscriptions.run(base_url="http://testserver")
-    deliver_due(database=subscriptions.database, sender=subscriptions.sender)
+    report = subscriptions.run()
+    deliver_due(
+        database=subscriptions.database,
+        sender=subscriptions.sender,
+        compose=lambda message: subscriptions.compose_outbox(message, base_url="http://testserver"),
+    )
     return report
 
 
