@@ -54,6 +54,7 @@ from trialfinder.web.errors import not_found
 from trialfinder.web.forms import (
     CSRF_FIELD,
     HONEYPOT_FIELD,
+    FieldErrors,
     FormTooLarge,
     FormUnreadable,
     RateLimiter,
@@ -123,7 +124,7 @@ LIMITS = {
 
 
 @dataclass
-class ContactForm:
+class ContactForm(FieldErrors):
     """The form as shown: the values typed (kept on every error), the errors, the site the request would go to."""
 
     values: dict[str, str]
@@ -131,13 +132,6 @@ class ContactForm:
     notice: Message | None = None  # a message for the whole form (rate limit, expired form)
     sites: list[RoutableSite] = field(default_factory=list)
     preview: Route | None = None
-
-    @property
-    def error_fields(self) -> tuple[str, ...]:
-        return tuple(error.field for error in self.errors)
-
-    def error(self, name: str) -> FieldError | None:
-        return next((error for error in self.errors if error.field == name), None)
 
 
 class Contact:

@@ -28,6 +28,21 @@ CSRF_FIELD = "csrf_token"
 HONEYPOT_FIELD = "website"  # hidden from people (CSS and aria-hidden); a bot that fills every field fills it
 
 
+class FieldErrors:
+    """What the templates ask of any form shown back with mistakes (`ui.field_error`, `ui.described`): its errors
+    (each with a `field` and a `message`), by field."""
+
+    __slots__ = ()
+    errors: tuple | list
+
+    @property
+    def error_fields(self) -> tuple[str, ...]:
+        return tuple(error.field for error in self.errors)
+
+    def error(self, name: str):
+        return next((error for error in self.errors if error.field == name), None)
+
+
 class FormTooLarge(Exception):
     pass
 

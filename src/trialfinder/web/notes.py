@@ -55,6 +55,7 @@ from trialfinder.web.emails import EmailRenderer
 from trialfinder.web.errors import not_found
 from trialfinder.web.forms import (
     CSRF_FIELD,
+    FieldErrors,
     FormTooLarge,
     FormUnreadable,
     RateLimiter,
@@ -105,17 +106,10 @@ NOTICES = {
 
 
 @dataclass
-class NoteForm:
+class NoteForm(FieldErrors):
     values: dict[str, str]
     errors: tuple[FieldError, ...] = ()
     notice: Message | None = None
-
-    @property
-    def error_fields(self) -> tuple[str, ...]:
-        return tuple(error.field for error in self.errors)
-
-    def error(self, name: str) -> FieldError | None:
-        return next((error for error in self.errors if error.field == name), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,7 @@ from trialfinder.web.forms import (
     CSRF_FIELD,
     HONEYPOT_FIELD,
     MAX_FORM_BYTES,
+    FieldErrors,
     RateLimiter,
     client_key,
     csrf_ok,
@@ -89,7 +90,7 @@ FIELD_IDS = {
 
 
 @dataclass
-class SubscribeForm:
+class SubscribeForm(FieldErrors):
     """The sign-up form as shown: the search it watches (a SearchForm), the address and frequency, the errors."""
 
     search: SearchForm
@@ -97,13 +98,6 @@ class SubscribeForm:
     frequency: str = Frequency.IMMEDIATE.value
     errors: list[FieldError] = field(default_factory=list)
     notice: Message | None = None
-
-    @property
-    def error_fields(self) -> tuple[str, ...]:
-        return tuple(error.field for error in self.errors)
-
-    def error(self, name: str) -> FieldError | None:
-        return next((error for error in self.errors if error.field == name), None)
 
 
 def saved_pairs(form: SearchForm) -> list[tuple[str, str]]:
