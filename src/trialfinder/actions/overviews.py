@@ -102,10 +102,10 @@ def overview_for_page(*, database: Database, nct_id: str, language: str, near: S
     else the built-in one, written now and stored. None when the trial is not in the catalogue. Never calls a
     model, so the page never waits for one."""
     with database.connect() as conn:
-        row = conn.fetchone("SELECT content_hash FROM trials WHERE nct_id = ?", (nct_id,))
-        if row is None:
+        stored = TrialStore(conn).versions([nct_id]).get(nct_id)
+        if stored is None:
             return None
-        version = row[0]
+        version = stored.content_hash
         store = OverviewStore(conn)
         overview = store.best(nct_id, language=language, record_version=version, builtin_version=builtin_version())
         if overview is None:
@@ -127,22 +127,18 @@ def _batches(
         for start in range(0, len(ids), size):
             chunk = ids[start : start + size]
             with database.connect() as conn:
-                rows = conn.fetchall(
-                    f"SELECT nct_id, content_hash FROM trials WHERE nct_id IN ({', '.join('?' * len(chunk))})", chunk
-                )
-            report.missing += len(chunk) - len(rows)
-            if rows:
-                yield {row[0]: row[1] for row in rows}
+                found = TrialStore(conn).versions(chunk)
+            report.missing += len(chunk) - len(found)
+            if found:
+                yield {nct: version.content_hash for nct, version in found.items()}
         return
     last = ""
     while True:
         with database.connect() as conn:
-            rows = conn.fetchall(
-                "SELECT nct_id, content_hash FROM trials WHERE nct_id > ? ORDER BY nct_id LIMIT ?", (last, size)
-            )
+            rows = TrialStore(conn).content_hashes_after(last, size)
         if not rows:
             return
-        yield {row[0]: row[1] for row in rows}
+        yield dict(rows)
         last = rows[-1][0]
 
 

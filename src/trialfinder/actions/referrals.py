@@ -88,12 +88,7 @@ def withdraw(
     personal data) asking them to delete those too; True when a notice was queued."""
     moment = stamp(now or datetime.now(UTC))
     with database.connect() as conn, conn.transaction():
-        team_has_it = bool(
-            conn.scalar(
-                "SELECT 1 FROM outbox WHERE referral_id = ? AND kind = 'referral_team' AND state = 'sent'",
-                (referral_id,),
-            )
-        )
+        team_has_it = Outbox(conn).was_sent(referral_id=referral_id, kind="referral_team")
         store = ReferralStore(conn)
         store.withdraw(referral_id, moment)
         referral = store.by_id(referral_id)

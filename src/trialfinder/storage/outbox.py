@@ -129,6 +129,13 @@ class Outbox:
         )
         return [OutboxMessage(*row) for row in rows]
 
+    def was_sent(self, *, referral_id: int, kind: str) -> bool:
+        return bool(
+            self.conn.scalar(
+                "SELECT 1 FROM outbox WHERE referral_id = ? AND kind = ? AND state = 'sent'", (referral_id, kind)
+            )
+        )
+
     def counts(self) -> dict[str, int]:
         rows = self.conn.fetchall("SELECT state, COUNT(*) FROM outbox GROUP BY state")
         return {state: int(count) for state, count in rows}

@@ -170,6 +170,13 @@ class TrialStore:
             found.update({row[0]: StoredVersion(row[1], row[2]) for row in rows})
         return found
 
+    def content_hashes_after(self, after: str, limit: int) -> list[tuple[str, str]]:
+        """(NCT id, content hash) of the trials after `after` in NCT id order: the catalogue a page at a time."""
+        rows = self.conn.fetchall(
+            "SELECT nct_id, content_hash FROM trials WHERE nct_id > ? ORDER BY nct_id LIMIT ?", (after, limit)
+        )
+        return [(row[0], row[1]) for row in rows]
+
     def save(self, row: TrialRow, now: str, *, is_new: bool = False) -> bool:
         """Insert or replace a trial with its sites and search text. False when a newer version is stored.
 
