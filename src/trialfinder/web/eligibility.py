@@ -120,7 +120,7 @@ class Eligibility:
         except eligibility.InvalidAnswers as invalid:
             return self._questions(request, trial, answers, errors=invalid.errors, status_code=400)
         assessment = eligibility.assess(tree, facts, today=today, language=language)
-        kept = {key: value for key, value in answers.items() if key not in ("action", "csrf_token") and value}
+        kept = given_answers(answers)
         context = {
             "trial": trial,
             "assessment": assessment,
@@ -129,7 +129,7 @@ class Eligibility:
             "effect_labels": EFFECT_LABELS,
             "inclusion": [r for r in assessment.results if r.section.value == "inclusion"],
             "exclusion": [r for r in assessment.results if r.section.value == "exclusion"],
-            "answered": sum(1 for value in kept.values() if value.lower() != "unknown"),
+            "answered": sum(1 for key in kept if not key.endswith((":unit", ":uln"))),
         }
         return self.renderer.render(request, "eligibility_result.html", context, headers=NO_STORE)
 
@@ -187,6 +187,21 @@ class Eligibility:
             return json_error(400, invalid.errors[field], f"answers.{field}")
         assessment = eligibility.assess(tree, facts.merged(from_answers), today=today, language=language)
         return JSONResponse({**assessment.to_json(), "fhir_problems": list(problems)}, headers=NO_STORE)
+
+
+def given_answers(answers: dict[str, str]) -> dict[str, str]:
+    """The answers a person actually gave: not "I don't know", and a lab's unit or upper limit only with its value
+    (the form always posts a unit choice)."""
+    given = {
+        key: value
+        for key, value in answers.items()
+        if key not in ("action", "csrf_token") and value and value.lower() != "unknown"
+    }
+    for key in list(given):
+        if key.startswith("lab:") and key.endswith((":unit", ":uln")):
+            if not given.get(key.rsplit(":", 1)[0] + ":value"):
+                del given[key]
+    return given
 
 
 def _free_text(criterion) -> bool:

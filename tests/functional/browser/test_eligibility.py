@@ -14,6 +14,7 @@ except ImportError:  # the `browser` fixture skips (or fails under CI=true) with
 pytestmark = pytest.mark.browser
 
 REFERENCE = "NCT06857773"
+OTHER = "NCT03745326"  # another colorectal trial in the fixtures: it asks for a date of birth too
 
 
 def test_a_person_answers_and_sees_why_criterion_by_criterion(page, check_accessibility):
@@ -45,3 +46,22 @@ def test_a_person_answers_and_sees_why_criterion_by_criterion(page, check_access
     expect(
         page.get_by_role("group", name="What was your most recent haemoglobin (Hb) result?").get_by_label("Result")
     ).to_have_value("5.2")
+
+
+def test_answers_kept_in_this_browser_only_when_asked_fill_another_trials_questions(page):
+    page.goto(f"/trials/{REFERENCE}/eligibility")
+    expect(page.get_by_role("button", name="Fill in the answers saved in this browser")).to_be_hidden()
+    page.get_by_label("What is your date of birth?").fill("1961-07-13")
+    page.get_by_role("button", name="Show what my answers mean").click()
+    page.get_by_role("button", name="Remember my answers in this browser").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved in this browser only")
+    assert (
+        page.evaluate("() => localStorage.getItem('trialfinder.eligibility-answers')") == '{"birth_date":"1961-07-13"}'
+    )
+
+    # Another trial's questions, filled in from them; the server never had them to store.
+    page.goto(f"/trials/{OTHER}/eligibility")
+    page.get_by_role("button", name="Fill in the answers saved in this browser").click()
+    expect(page.get_by_label("What is your date of birth?")).to_have_value("1961-07-13")
+    page.get_by_role("button", name="Forget the saved answers").click()
+    assert page.evaluate("() => localStorage.getItem('trialfinder.eligibility-answers')") is None

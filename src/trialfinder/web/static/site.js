@@ -76,3 +76,63 @@
     });
   });
 })();
+
+// "Could I take part?": answers are never stored on the server. A person who asks can keep them in this browser
+// (localStorage) and fill in another trial's questions from them; "forget" removes them.
+(function () {
+  "use strict";
+  var KEY = "trialfinder.eligibility-answers";
+
+  function stored() {
+    try {
+      return JSON.parse(window.localStorage.getItem(KEY) || "null");
+    } catch (error) {
+      return null;
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var save = document.querySelector("[data-save-answers]");
+    if (save && window.localStorage) {
+      save.hidden = false;
+      save.addEventListener("click", function () {
+        var answers = {};
+        var form = save.parentNode.querySelector("form");
+        Array.prototype.forEach.call(form.querySelectorAll("input[type=hidden]"), function (input) {
+          answers[input.name] = input.value;
+        });
+        window.localStorage.setItem(KEY, JSON.stringify(answers));
+        var note = document.querySelector("[data-saved-note]");
+        if (note) {
+          note.hidden = false;
+        }
+      });
+    }
+
+    var box = document.querySelector("[data-load-answers-box]");
+    var answers = stored();
+    if (!box || !answers) {
+      return;
+    }
+    box.hidden = false;
+    box.querySelector("[data-load-answers]").addEventListener("click", function () {
+      var form = document.querySelector("form.questionnaire");
+      Object.keys(answers).forEach(function (name) {
+        Array.prototype.forEach.call(form.elements, function (field) {
+          if (field.name !== name) {
+            return;
+          }
+          if (field.type === "radio") {
+            field.checked = field.value === answers[name];
+          } else {
+            field.value = answers[name];
+          }
+        });
+      });
+    });
+    box.querySelector("[data-forget-answers]").addEventListener("click", function () {
+      window.localStorage.removeItem(KEY);
+      box.hidden = true;
+    });
+  });
+})();
