@@ -32,6 +32,7 @@ from trialfinder.web.rendering import Renderer, language_of
 
 MAX_API_BODY = 2 * 1024 * 1024  # a patient's FHIR Bundle with labs and history fits easily
 NO_STORE = {"cache-control": "private, no-store"}
+MAX_ANSWER_FIELDS = 2_000
 
 # How a criterion's outcome reads on the page, by its effect.
 EFFECT_LABELS = {
@@ -75,7 +76,8 @@ class Eligibility:
         answers: dict[str, str] = {}
         if request.method == "POST":
             try:
-                answers = await read_form(request)
+                # A trial with many criteria asks many questions, a lab three fields each.
+                answers = await read_form(request, max_fields=MAX_ANSWER_FIELDS)
             except FormTooLarge:
                 return self._questions(
                     request,

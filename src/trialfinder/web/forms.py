@@ -51,7 +51,7 @@ class FormUnreadable(Exception):
     pass
 
 
-async def read_form(request: Request, *, limit: int = MAX_FORM_BYTES) -> dict[str, str]:
+async def read_form(request: Request, *, limit: int = MAX_FORM_BYTES, max_fields: int = 100) -> dict[str, str]:
     """The posted fields (first value of each), or FormTooLarge / FormUnreadable."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -65,7 +65,7 @@ async def read_form(request: Request, *, limit: int = MAX_FORM_BYTES) -> dict[st
         if len(body) > limit:
             raise FormTooLarge
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=100)
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=max_fields)
     except (UnicodeDecodeError, ValueError):
         raise FormUnreadable from None
     fields: dict[str, str] = {}

@@ -156,3 +156,11 @@ def test_the_api_explains_bad_requests(client):
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "answers.lab:hemoglobin:value"
     assert client.post(url, json={"today": "yesterday"}).json()["error"]["field"] == "today"
     assert client.post("/api/trials/NCT00000000/eligibility", json={}).status_code == 404
+
+
+def test_a_long_questionnaire_is_read_whole(client):
+    # Some trials ask well over a hundred questions (NCT00000826 in the starter catalogue: 133 fields).
+    many = {f"inc-{number}": "unknown" for number in range(300)}
+    response, page = results_page(client, {**many, **HB_LOW})
+    assert response.status_code == 200
+    assert "Does not fit" in criterion(page, "Hb ≥ 5.5 mmol/L").text()
