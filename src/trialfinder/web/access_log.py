@@ -38,4 +38,6 @@ class AccessLogMiddleware:
             await self.app(scope, receive, recording_send)
         finally:
             elapsed = (time.perf_counter() - started) * 1000
-            log.info("%s %s %d %.0fms", scope.get("method", "?"), loggable_path(scope.get("path", "?")), status, elapsed)
+            log.info(
+                "%s %s %d %.0fms", scope.get("method", "?"), loggable_path(scope.get("path", "?")), status, elapsed
+            )

@@ -30,6 +30,7 @@ from trialfinder.web.pages import Pages
 from trialfinder.web.places import PlaceFinder
 from trialfinder.web.rendering import Renderer
 from trialfinder.web.security import SecurityHeadersMiddleware
+from trialfinder.web.services import Services
 from trialfinder.web.subscriptions import Subscriptions
 
 
@@ -47,7 +48,7 @@ def create_app(
     catalogs = Catalogs()
     renderer = Renderer(catalogs)
     places = PlaceFinder(settings.cache_dir)
-    contact = Contact(
+    services = Services(
         renderer=renderer,
         emails=EmailRenderer(catalogs),
         database=database,
@@ -55,28 +56,12 @@ def create_app(
         settings=settings,
         signer=Signer(secret_key(settings)),
         sender=sender or sender_from_settings(settings),
-        default_base_url=base_url,
+        **({"clock": clock} if clock else {}),  # tests control time: links expire
+        **({"default_base_url": base_url} if base_url else {}),
     )
-    subscriptions = Subscriptions(
-        renderer=renderer,
-        emails=contact.emails,
-        database=database,
-        places=places,
-        settings=settings,
-        signer=contact.signer,
-        sender=contact.sender,
-        default_base_url=base_url,
-    )
-    notes = Notes(
-        renderer=renderer,
-        emails=contact.emails,
-        database=database,
-        settings=settings,
-        signer=contact.signer,
-        sender=contact.sender,
-        base_url=contact.base_url,
-        **({"clock": clock} if clock else {}),  # tests control time: share links expire after 7 days
-    )
+    contact = Contact(services)
+    subscriptions = Subscriptions(services)
+    notes = Notes(services)
     eligibility = Eligibility(renderer=renderer, database=database)
     pages = Pages(
         renderer=renderer,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -37,15 +37,11 @@ from trialfinder.domain.referral import (
 )
 from trialfinder.domain.trial import Trial
 from trialfinder.domain.values import GeoPoint, is_nct_id, nct_id
-from trialfinder.notifications.email import EmailSender
 from trialfinder.queries.trials import find_trial
-from trialfinder.settings import Settings
-from trialfinder.signing import Signer, TokenExpired, TokenInvalid, random_id
-from trialfinder.storage.database import Database
+from trialfinder.signing import TokenExpired, TokenInvalid, random_id
 from trialfinder.storage.referrals import NewReferral, ReferralStore, StoredReferral
 from trialfinder.web.emails import (
     LANGUAGE_NAMES,
-    EmailRenderer,
     compose_referral_emails,
     compose_withdrawal_notice,
     team_language,
@@ -66,8 +62,8 @@ from trialfinder.web.forms import (
 )
 from trialfinder.web.i18n import N_, Message
 from trialfinder.web.params import FieldError
-from trialfinder.web.places import PlaceFinder
-from trialfinder.web.rendering import Renderer, language_of
+from trialfinder.web.rendering import language_of
+from trialfinder.web.services import FormHandler, Services
 
 log = logging.getLogger("trialfinder.web.contact")
 
@@ -134,29 +130,9 @@ class ContactForm(FieldErrors):
     preview: Route | None = None
 
 
-class Contact:
-    def __init__(
-        self,
-        *,
-        renderer: Renderer,
-        emails: EmailRenderer,
-        database: Database,
-        places: PlaceFinder,
-        settings: Settings,
-        signer: Signer,
-        sender: EmailSender,
-        clock=lambda: datetime.now(UTC),
-        default_base_url: str | None = None,
-    ):
-        self.default_base_url = default_base_url or "http://127.0.0.1:8000"
-        self.renderer = renderer
-        self.emails = emails
-        self.database = database
-        self.places = places
-        self.settings = settings
-        self.signer = signer
-        self.sender = sender
-        self.clock = clock
+class Contact(FormHandler):
+    def __init__(self, services: Services):
+        super().__init__(services)
         # Per client address: a few requests are plenty for a person; a script hits the limit at once.
         self.per_client = RateLimiter(limit=10, window=600)
         self.sends_per_client = RateLimiter(limit=5, window=3600)
@@ -383,11 +359,6 @@ class Contact:
         return RedirectResponse(f"/trials/{trial.nct_id}/contact/sent?ref={referral.public_id}", status_code=303)
 
     # --- emails ----------------------------------------------------------------------------------------------------
-
-    def base_url(self, request: Request | None) -> str:
-        if self.settings.public_url:
-            return self.settings.public_url
-        return str(request.base_url).rstrip("/") if request is not None else self.default_base_url
 
     def compose(self, referral: StoredReferral, *, base_url: str):
         trial = find_trial(database=self.database, nct_id=referral.nct_id)

@@ -19,9 +19,8 @@ a note, a quote, a key, a token, a passcode or an email address.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -45,13 +44,9 @@ from trialfinder.domain.notes import (
 from trialfinder.domain.referral import check_contact_fields
 from trialfinder.domain.trial import Trial
 from trialfinder.domain.values import is_nct_id, nct_id
-from trialfinder.notifications.email import EmailSender
 from trialfinder.queries.trials import find_trial
-from trialfinder.settings import Settings
-from trialfinder.signing import Signer, TokenError, TokenExpired
-from trialfinder.storage.database import Database
+from trialfinder.signing import TokenError, TokenExpired
 from trialfinder.storage.notes import NoteStore, StoredNote, StoredShareLink
-from trialfinder.web.emails import EmailRenderer
 from trialfinder.web.errors import not_found
 from trialfinder.web.forms import (
     CSRF_FIELD,
@@ -68,7 +63,8 @@ from trialfinder.web.forms import (
 )
 from trialfinder.web.i18n import N_, Message
 from trialfinder.web.params import FieldError
-from trialfinder.web.rendering import Renderer, language_of
+from trialfinder.web.rendering import language_of
+from trialfinder.web.services import FormHandler, Services
 
 log = logging.getLogger("trialfinder.web.notes")
 
@@ -196,27 +192,9 @@ def marked_sections(texts: dict[str, str], views: list[NoteView]) -> list[Sectio
     return sections
 
 
-class Notes:
-    def __init__(
-        self,
-        *,
-        renderer: Renderer,
-        emails: EmailRenderer,
-        database: Database,
-        settings: Settings,
-        signer: Signer,
-        sender: EmailSender,
-        base_url: Callable[[Request | None], str],
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ):
-        self.renderer = renderer
-        self.emails = emails
-        self.database = database
-        self.settings = settings
-        self.signer = signer
-        self.sender = sender
-        self.base_url = base_url
-        self.clock = clock
+class Notes(FormHandler):
+    def __init__(self, services: Services):
+        super().__init__(services)
         self.writes_per_client = RateLimiter(limit=120, window=600)
         self.passcodes_per_client = RateLimiter(limit=10, window=600)
         self.emails_per_client = RateLimiter(limit=3, window=3600)

@@ -265,8 +265,10 @@ ELIGIBILITY_REQUEST = {
             "additionalProperties": {"type": ["string", "number"]},
             "example": {"lab:hemoglobin:value": "5.2", "lab:hemoglobin:unit": "mmol/L", "lab_date": "2026-11-24"},
         },
-        "fhir": {"type": "object", "description": "A FHIR R4 Bundle of one patient; bad resources are skipped and "
-                 "listed in `fhir_problems`."},
+        "fhir": {
+            "type": "object",
+            "description": "A FHIR R4 Bundle of one patient; bad resources are skipped and listed in `fhir_problems`.",
+        },
         "today": {"type": "string", "format": "date", "description": "The day to assess on (default: today)."},
         "language": {"enum": ["en", "nl"], "description": "The language of reasons and questions."},
     },
@@ -281,8 +283,12 @@ ELIGIBILITY_RESULT = {
         "summary": {"type": "string"},
         "because": {"type": "array", "items": {"type": "object"}},
         "open_questions": {"type": "array", "items": {"type": "string"}},
-        "criteria": {"type": "array", "items": {"type": "object"}, "description": "Every criterion: its source "
-                     "text, check, verdict (met, not-met, unknown), effect and plain-language reason; nested."},
+        "criteria": {
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "Every criterion: its source "
+            "text, check, verdict (met, not-met, unknown), effect and plain-language reason; nested.",
+        },
         "fhir_problems": {"type": "array", "items": {"type": "string"}},
     },
 }
@@ -348,7 +354,7 @@ def document() -> dict[str, Any]:
             },
             "/api/trials/{nct_id}/eligibility/questions": {
                 "get": {
-                    "summary": "The questions a trial's criteria ask (the twin of its \"Could I take part?\" form)",
+                    "summary": 'The questions a trial\'s criteria ask (the twin of its "Could I take part?" form)',
                     "operationId": "eligibilityQuestions",
                     "parameters": [NCT_ID, LANG],
                     "responses": {

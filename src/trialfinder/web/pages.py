@@ -75,7 +75,9 @@ class Pages:
         self.notes = notes  # web.notes.Notes: the private notes beside the text
 
     def parse(self, request: Request) -> SearchForm:
-        return parse_search(request.query_params.multi_items(), find_place=self.places.for_language(language_of(request)))
+        return parse_search(
+            request.query_params.multi_items(), find_place=self.places.for_language(language_of(request))
+        )
 
     def search(self, request: Request) -> Response:
         form = self.parse(request)
@@ -138,7 +140,9 @@ class Pages:
         sites = listed_sites(trial, near=form.location.point if form.location else None, statuses=form.statuses)
         show_all = request.query_params.get("sites") == "all"
         contact_site = next((item for item in sites if item.is_open and item.site.contacts), None)
-        nearest_open = sites[0].site if form.location and sites and sites[0].is_open and sites[0].distance_km is not None else None
+        nearest_open = (
+            sites[0].site if form.location and sites and sites[0].is_open and sites[0].distance_km is not None else None
+        )
         overview = overview_for_page(
             database=self.database, nct_id=trial.nct_id, language=language_of(request), near=nearest_open
         )

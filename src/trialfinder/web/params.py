@@ -317,7 +317,9 @@ def _location(values: dict[str, str], fail: Callable, find_place: Callable[[str]
         if not candidates:
             fail(
                 "location",
-                N_("We could not find this place. Try a city, such as “Amsterdam” or “Boston, MA”, or a postal code, such as “1066 CX” or “02115”."),
+                N_(
+                    "We could not find this place. Try a city, such as “Amsterdam” or “Boston, MA”, or a postal code, such as “1066 CX” or “02115”."
+                ),
             )
             return None
         return Location(candidates[0].point, "typed", candidates[0])

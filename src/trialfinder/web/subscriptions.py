@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.background import BackgroundTask
@@ -55,6 +55,7 @@ from trialfinder.web.links import url
 from trialfinder.web.params import MULTI_FIELDS, SINGLE_FIELDS, FieldError, SearchForm, parse_search
 from trialfinder.web.places import PlaceFinder
 from trialfinder.web.rendering import Renderer, language_of
+from trialfinder.web.services import FormHandler, Services
 
 log = logging.getLogger("trialfinder.web.subscriptions")
 
@@ -105,29 +106,9 @@ def saved_pairs(form: SearchForm) -> list[tuple[str, str]]:
     return [(key, value) for key, value in form.pairs() if key not in ("sort", "page")]
 
 
-class Subscriptions:
-    def __init__(
-        self,
-        *,
-        renderer: Renderer,
-        emails: EmailRenderer,
-        database: Database,
-        places: PlaceFinder,
-        settings: Settings,
-        signer: Signer,
-        sender: EmailSender,
-        clock=lambda: datetime.now(UTC),
-        default_base_url: str | None = None,
-    ):
-        self.renderer = renderer
-        self.emails = emails
-        self.database = database
-        self.places = places
-        self.settings = settings
-        self.signer = signer
-        self.sender = sender
-        self.clock = clock
-        self.default_base_url = default_base_url or "http://127.0.0.1:8000"
+class Subscriptions(FormHandler):
+    def __init__(self, services: Services):
+        super().__init__(services)
         # A person signs up a few times at most; a flood from one client, or at one address, is refused.
         self.per_client = RateLimiter(limit=10, window=600)
         self.per_address = RateLimiter(limit=3, window=24 * 3600)
@@ -405,11 +386,6 @@ class Subscriptions:
 
     # --- emails -----------------------------------------------------------------------------------------------------
 
-    def base_url(self, request: Request | None) -> str:
-        if self.settings.public_url:
-            return self.settings.public_url
-        return str(request.base_url).rstrip("/") if request is not None else self.default_base_url
-
     def _long_lived(self, subscription: StoredSubscription) -> datetime:
         return datetime.fromisoformat(subscription.created_at) + timedelta(days=365 * LINK_YEARS)
 
@@ -581,11 +557,13 @@ def alert_runner(settings: Settings, database: Database, *, sender: EmailSender 
 
     catalogs = Catalogs()
     return Subscriptions(
-        renderer=Renderer(catalogs),
-        emails=EmailRenderer(catalogs),
-        database=database,
-        places=PlaceFinder(settings.cache_dir),
-        settings=settings,
-        signer=Signer(secret_key(settings)),
-        sender=sender or sender_from_settings(settings),
+        Services(
+            renderer=Renderer(catalogs),
+            emails=EmailRenderer(catalogs),
+            database=database,
+            places=PlaceFinder(settings.cache_dir),
+            settings=settings,
+            signer=Signer(secret_key(settings)),
+            sender=sender or sender_from_settings(settings),
+        )
     )
