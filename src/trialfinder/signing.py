@@ -61,10 +61,6 @@ class Signer:
         return payload
 
 
-def new_secret_key() -> bytes:
-    return secrets.token_bytes(32)
-
-
 def random_id(nbytes: int = 16) -> str:
     """An unguessable URL-safe id (128 bits by default)."""
     return secrets.token_urlsafe(nbytes)

@@ -279,10 +279,10 @@ class _Evaluator:
     def check(self, check: Check, section: Section) -> _Finding:
         if isinstance(check, AllOf):
             parts = [self.check(part, section) for part in check.parts]
-            return _combine(all_of(p.verdict for p in parts), parts, prefer=(NOT_MET, UNKNOWN))
+            return _combine(all_of(p.verdict for p in parts), parts)
         if isinstance(check, AnyOf):
             options = [self.check(option, section) for option in _measured(check.options, self.facts)]
-            return _combine(any_of(o.verdict for o in options), options, prefer=(MET, UNKNOWN))
+            return _combine(any_of(o.verdict for o in options), options)
         if isinstance(check, Not):
             inner = self.check(check.check, section)
             return _Finding(v_not(inner.verdict), inner.reasons, inner.flags)
@@ -718,7 +718,7 @@ def _measured(options: tuple[Check, ...], facts: PatientFacts) -> tuple[Check, .
     return measured or options
 
 
-def _combine(verdict: Verdict, parts: list[_Finding], prefer: tuple[Verdict, ...]) -> _Finding:
+def _combine(verdict: Verdict, parts: list[_Finding]) -> _Finding:
     """The reasons worth showing: those of the parts that decided the verdict."""
     deciding = [p for p in parts if p.verdict is verdict] or parts
     reasons = tuple(dict.fromkeys(r for p in deciding for r in p.reasons))

@@ -33,6 +33,7 @@ from trialfinder.domain.referral import (
     contact_request,
     routable_sites,
     route_for,
+    site_key,
     trial_accepts_referrals,
 )
 from trialfinder.domain.trial import Trial
@@ -479,6 +480,4 @@ def errors_for(errors: list[FieldError], name: str) -> bool:
 def _site_by_key(trial: Trial | None, key: str | None):
     if trial is None or key is None:
         return None
-    from trialfinder.domain.referral import site_key
-
     return next((site for site in trial.sites if site_key(site) == key), None)

@@ -40,6 +40,7 @@ from trialfinder.queries.search import (
     SearchQuery,
     Sort,
 )
+from trialfinder.web.forms import FieldErrors
 from trialfinder.web.i18n import N_, Message
 
 TEXT_FIELDS = ("q", "condition", "intervention")
@@ -104,7 +105,7 @@ class Location:
 
 
 @dataclass(frozen=True)
-class SearchForm:
+class SearchForm(FieldErrors):
     """What was asked for: the values to show back in the form, and the query they make (None when any is wrong)."""
 
     values: dict[str, str]
@@ -115,13 +116,6 @@ class SearchForm:
     statuses: tuple[RecruitmentStatus, ...] = DEFAULT_STATUSES
     unit: str = DEFAULT_UNIT
     radius_km: float = DEFAULT_RADIUS
-
-    @property
-    def error_fields(self) -> tuple[str, ...]:
-        return tuple(error.field for error in self.errors)
-
-    def error(self, name: str) -> FieldError | None:
-        return next((error for error in self.errors if error.field == name), None)
 
     @property
     def is_empty(self) -> bool:
