@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from trialfinder.notifications.email import EmailSender, PermanentFailure, TemporaryFailure
-from trialfinder.storage.database import Database
+from trialfinder.storage.database import Database, stamp
 from trialfinder.storage.outbox import Outbox, OutboxMessage
 
 log = logging.getLogger("trialfinder.outbox")
@@ -28,10 +28,6 @@ LONGEST_WAIT = timedelta(hours=1)
 def backoff(attempts: int) -> timedelta:
     """The wait after the `attempts`-th failed try: 1, 2, 4, ... minutes, at most an hour."""
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
-
-
-def stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,11 +13,17 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 Dialect = Literal["sqlite", "postgresql"]
+
+
+def stamp(moment: datetime) -> str:
+    """A moment as stored: ISO 8601 in UTC to the second, so that text order is time order on both engines."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 class DatabaseError(Exception):
@@ -41,7 +47,10 @@ class DatabaseUrl:
                 return cls("sqlite", url, None)
             return cls("sqlite", url, Path(raw[1:] if raw.startswith("/") else raw))
         if scheme in ("postgresql", "postgres"):
-            return cls("postgresql", url.replace("postgres://", "postgresql://", 1).replace("postgresql+psycopg://", "postgresql://", 1))
+            return cls(
+                "postgresql",
+                url.replace("postgres://", "postgresql://", 1).replace("postgresql+psycopg://", "postgresql://", 1),
+            )
         raise DatabaseError(f"unsupported database URL scheme {parts.scheme!r}: use sqlite:/// or postgresql://")
 
     def redacted(self) -> str:

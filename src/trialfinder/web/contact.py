@@ -38,9 +38,10 @@ from trialfinder.domain.referral import (
 )
 from trialfinder.domain.trial import Trial
 from trialfinder.domain.values import GeoPoint, is_nct_id, nct_id
+from trialfinder.queries.referrals import find_referral, requests_from
 from trialfinder.queries.trials import find_trial
 from trialfinder.signing import TokenExpired, TokenInvalid, random_id
-from trialfinder.storage.referrals import NewReferral, ReferralStore, StoredReferral
+from trialfinder.storage.referrals import NewReferral, StoredReferral
 from trialfinder.web.emails import (
     LANGUAGE_NAMES,
     compose_referral_emails,
@@ -347,14 +348,11 @@ class Contact(FormHandler):
         return errors
 
     def _existing(self, submission: str) -> StoredReferral | None:
-        with self.database.connect() as conn:
-            return ReferralStore(conn).by_submission(submission)
+        return find_referral(database=self.database, submission=submission)
 
     def _email_busy(self, email: str) -> bool:
         """Three requests from one address a day is plenty; more look like abuse of someone else's address."""
-        since = stamp(self.clock() - timedelta(days=1))
-        with self.database.connect() as conn:
-            return ReferralStore(conn).count_for_email(email, since=since) >= 3
+        return requests_from(database=self.database, email=email, since=self.clock() - timedelta(days=1)) >= 3
 
     def _sent_redirect(self, trial: Trial, referral: StoredReferral) -> RedirectResponse:
         return RedirectResponse(f"/trials/{trial.nct_id}/contact/sent?ref={referral.public_id}", status_code=303)
@@ -403,8 +401,7 @@ class Contact(FormHandler):
         public_id = request.query_params.get("ref", "")
         referral = None
         if trial is not None and 10 <= len(public_id) <= 64:
-            with self.database.connect() as conn:
-                referral = ReferralStore(conn).get(public_id)
+            referral = find_referral(database=self.database, public_id=public_id)
         if trial is None or referral is None or referral.nct_id != trial.nct_id:
             return not_found(self.renderer, request)
         site = _site_by_key(trial, referral.site_key)
@@ -436,8 +433,7 @@ class Contact(FormHandler):
             return self._link_page(request, context | {"state": "expired"}, 410)
         except TokenInvalid:
             return self._link_page(request, context | {"state": "invalid"}, 400)
-        with self.database.connect() as conn:
-            referral = ReferralStore(conn).get(public_id)
+        referral = find_referral(database=self.database, public_id=public_id)
         if referral is None:  # purged after the retention period
             return self._link_page(request, context | {"state": "gone"}, 410)
         context.update(referral=referral, trial=find_trial(database=self.database, nct_id=referral.nct_id))
