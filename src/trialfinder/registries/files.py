@@ -18,6 +18,8 @@ from pathlib import Path
 
 import msgspec
 
+from trialfinder.registries.json_split import split_array
+
 V2 = "ctgov-v2"
 XML = "ctgov-xml"
 
@@ -209,6 +211,16 @@ def split_records(record: RawRecord) -> Iterator[RawRecord]:
         decoded = msgspec.json.decode(record.data)
     except msgspec.DecodeError:
         yield record  # the mapping reports the JSON error with the file name
+        return
+    except RecursionError:
+        # One study nested too deeply fails the whole page's decoding: take the page apart without decoding it, so
+        # that each study is decoded (or refused, with its own name) on its own.
+        split = split_array(record.data, None if stripped.startswith(b"[") else "studies")
+        if split is None:
+            yield record  # the mapping reports it with the file name
+            return
+        for index, item in enumerate(split.items):
+            yield RawRecord(f"{record.name}#{index}", V2, item)
         return
     studies = decoded.get("studies") if isinstance(decoded, dict) else decoded
     if not isinstance(studies, list):

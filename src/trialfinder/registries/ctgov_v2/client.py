@@ -36,6 +36,7 @@ from trialfinder import __version__
 from trialfinder.domain.errors import DomainError
 from trialfinder.domain.trial import RecruitmentStatus
 from trialfinder.domain.values import nct_id as canonical_nct_id
+from trialfinder.registries.json_split import NESTED_TOO_DEEPLY, UnreadableStudy, split_array
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -122,7 +123,7 @@ class VersionInfo:
 class StudyPage:
     """One page of `GET /studies`: the study records as the API sent them, and where the paging stands."""
 
-    studies: list[dict[str, Any]]
+    studies: list[dict[str, Any] | UnreadableStudy]
     next_page_token: str | None
     total_count: int | None  # only on the first page
     page_number: int  # 1 for the first page
@@ -357,6 +358,13 @@ class CtgovClient:
                         ) from None
                     except msgspec.DecodeError:  # cut short or not JSON at all (a proxy's error page)
                         failure = f"answered 200 with a body that is not complete JSON ({len(response.content)} bytes)"
+                    except RecursionError:  # complete, but nested deeper than any decoder goes: would not pass
+                        page = _page_studies_one_by_one(response.content) if wire_type is _PagedStudies else None
+                        if page is None:
+                            raise UnexpectedResponse(
+                                f"ClinicalTrials.gov sent an unexpected response to GET {url_path}: {NESTED_TOO_DEEPLY}"
+                            ) from None
+                        return page  # type: ignore[return-value]
                 elif status == 429 or 500 <= status <= 599:
                     failure = f"answered {status} {response.reason_phrase}".rstrip()
                     if status in _RETRY_AFTER_STATUSES:
@@ -431,6 +439,26 @@ def _day(value: str) -> str:
             f"updated_since must be a date (YYYY-MM-DD) or a dataTimestamp (YYYY-MM-DDTHH:MM:SS), not {value!r}"
         ) from None
     return day.isoformat()
+
+
+def _page_studies_one_by_one(content: bytes) -> _PagedStudies | None:
+    """A `/studies` page one of whose studies is nested too deeply to decode: the page with each study decoded on
+    its own, and an UnreadableStudy in place of each that cannot be; None when the page itself is not readable."""
+    split = split_array(content, "studies")
+    if split is None:
+        return None
+    try:
+        page = msgspec.json.decode(split.rest, type=_PagedStudies)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return None
+    for item in split.items:
+        try:
+            page.studies.append(msgspec.json.decode(item, type=dict[str, Any]))
+        except RecursionError:
+            page.studies.append(UnreadableStudy(NESTED_TOO_DEEPLY))
+        except (msgspec.DecodeError, msgspec.ValidationError) as error:
+            page.studies.append(UnreadableStudy(f"invalid JSON: {error}"))
+    return page
 
 
 def _server_now(response: httpx.Response) -> datetime:
