@@ -161,6 +161,10 @@ def main(ctx: click.Context, database: str | None) -> None:
     if database:
         settings = Settings(**{**settings.__dict__, "database_url": database})
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if settings.log_level != "DEBUG":
+        # When the server goes away psycopg warns that it could not end a pipeline on the dead connection: the
+        # one-line "database is unreachable" error already says it all.
+        logging.getLogger("psycopg").setLevel(logging.ERROR)
     ctx.obj = Context(settings)
 
 

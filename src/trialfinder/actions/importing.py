@@ -13,6 +13,7 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,19 +106,22 @@ def import_path(
         # Starting worker processes costs about a second: not worth it for a handful of files.
         parallel = workers > 0 and (source.total is None or source.total >= PARALLEL_FROM)
         results = _in_workers(records, geocode, workers) if parallel else _in_process(records, geocode)
-        for index, mapped in results:
-            for outcome in mapped:
-                report.warnings += outcome.warnings
-                if outcome.row is None:
-                    rejection = Rejection(outcome.name, outcome.reason or "unreadable")
-                    batch_rejections.append(rejection)
-                    if on_rejection:
-                        on_rejection(rejection)
-                else:
-                    batch.append(outcome.row)
-            position = index + 1
-            if len(batch) + len(batch_rejections) >= batch_size:
-                flush()
+        # Closed here when writing fails (the database went away): the worker processes stop now, not whenever
+        # the generator happens to be collected (in another thread, where shutting the pool down fails).
+        with closing(results):
+            for index, mapped in results:
+                for outcome in mapped:
+                    report.warnings += outcome.warnings
+                    if outcome.row is None:
+                        rejection = Rejection(outcome.name, outcome.reason or "unreadable")
+                        batch_rejections.append(rejection)
+                        if on_rejection:
+                            on_rejection(rejection)
+                    else:
+                        batch.append(outcome.row)
+                position = index + 1
+                if len(batch) + len(batch_rejections) >= batch_size:
+                    flush()
         flush()
         with conn.transaction():
             runs.finish(key, source.fingerprint, utc_now())

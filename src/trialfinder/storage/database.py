@@ -30,6 +30,11 @@ class DatabaseError(Exception):
     """The database cannot be reached or used; the message is one line for the operator."""
 
 
+class DatabaseUnavailable(DatabaseError):
+    """The database server cannot be reached, or the connection to it was lost: the request or command can only
+    stop (the website answers 503, the command exits 1). The message names the URL without its password."""
+
+
 @dataclass(frozen=True)
 class DatabaseUrl:
     dialect: Dialect
@@ -54,8 +59,9 @@ class DatabaseUrl:
         raise DatabaseError(f"unsupported database URL scheme {parts.scheme!r}: use sqlite:/// or postgresql://")
 
     def redacted(self) -> str:
-        """The URL without its password, for messages and logs."""
-        return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", self.url)
+        """The URL without its password (in the address or as a `password=` parameter), for messages and logs."""
+        without = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", self.url)
+        return re.sub(r"([?&]password=)[^&]*", r"\1***", without)
 
 
 class Connection:
@@ -170,8 +176,22 @@ class Database:
         try:
             return psycopg.connect(self.url.url, autocommit=True, connect_timeout=10)
         except psycopg.OperationalError as error:
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise DatabaseError(f"cannot connect to {self.url.redacted()}: {first_line}") from None
+            raise DatabaseUnavailable(
+                f"the database is unreachable: cannot connect to {self.url.redacted()}: {_first_line(error)}"
+            ) from None
+        except psycopg.ProgrammingError as error:  # the URL itself: an unknown option, say
+            raise DatabaseError(f"cannot use the database URL {self.url.redacted()}: {_first_line(error)}") from None
+
+    def _lost(self, error: BaseException, raw: Any) -> DatabaseUnavailable | None:
+        """The error as DatabaseUnavailable when it means the connection is gone (the server stopped, restarted,
+        was dropped or ended the session), else None: a failing statement on a live connection stays what it is."""
+        import psycopg
+
+        if isinstance(error, psycopg.OperationalError) and (raw.closed or raw.broken):
+            return DatabaseUnavailable(
+                f"the database is unreachable: the connection to {self.url.redacted()} was lost ({_first_line(error)})"
+            )
+        return None
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -190,6 +210,11 @@ class Database:
             connection = Connection(self._open_postgres(), "postgresql")
             try:
                 yield connection
+            except Exception as error:
+                lost = self._lost(error, connection.raw)
+                if lost is None:
+                    raise
+                raise lost from error
             finally:
                 connection.close()
 
@@ -197,3 +222,8 @@ class Database:
         if self._memory is not None:
             self._memory.close()
             self._memory = None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
