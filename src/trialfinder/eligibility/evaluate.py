@@ -17,6 +17,7 @@ The facts are personal data: nothing here logs.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -410,6 +411,8 @@ class _Evaluator:
         name = lab_name(check.analyte, self.language)
         if result is None:
             return _Finding(UNKNOWN, (self.t("reason.lab_missing", lab=name),), frozenset(flags))
+        if not math.isfinite(result.value):
+            return _Finding(UNKNOWN, (self.t("reason.lab_invalid", lab=name),), frozenset(flags))
         shown = f"{format_number(result.value)} {display_unit(result.unit)}".strip()
         if check.window is not None:
             if result.when is None:
@@ -426,9 +429,9 @@ class _Evaluator:
                     frozenset(flags | {"outside_window"}),
                 )
         if check.uln_multiple:
-            uln, uln_assumed = self._uln(check.analyte, result)
+            uln, uln_assumed, unusable = self._uln(check.analyte, result)
             if uln is None:
-                return _Finding(UNKNOWN, (self.t("reason.uln_missing", lab=name, value=shown),), frozenset(flags))
+                return _Finding(UNKNOWN, (self.t(unusable, lab=name, value=shown),), frozenset(flags))
             if uln_assumed:
                 flags.add("assumed_uln")
             ratio = result.value / uln
@@ -506,27 +509,34 @@ class _Evaluator:
         value = egfr_mdrd(mg_dl, age, female) if equation == "MDRD" else egfr_ckd_epi_2021(mg_dl, age, female)
         return LabResult("egfr", value, "mL/min/1.73m2", latest.when, method=equation, text=f"{equation} eGFR")
 
-    def _uln(self, analyte: str, result: LabResult) -> tuple[float | None, bool]:
+    def _uln(self, analyte: str, result: LabResult) -> tuple[float | None, bool, str]:
+        """The upper limit of normal in the result's unit, whether it was assumed, and (when there is none) the
+        reason to give. The lab's own limit wins; one that cannot be right (0, negative, not a finite number) or
+        that cannot be converted to the result's unit leaves the check open: it is never replaced by the usual
+        limit, since the lab said something else (and dividing by it would be meaningless)."""
         if result.reference_high is not None:
+            if not _usable_limit(result.reference_high):
+                return None, False, "reason.uln_invalid"
             unit = result.reference_unit or result.unit
-            if unit == result.unit or unit is None or result.unit is None:
-                return result.reference_high, False
-            converted = convert(result.reference_high, unit, result.unit, analyte)
-            if converted is not None:
-                return converted, False
+            if unit == result.unit:
+                return result.reference_high, False, ""
+            converted = convert(result.reference_high, unit, result.unit, analyte) if result.unit else None
+            if converted is None or not _usable_limit(converted):
+                return None, False, "reason.uln_unconvertible"
+            return converted, False, ""
         default = lexicon("analytes").get(analyte, {}).get("uln")
-        if not default:
-            return None, False
+        if not default or result.unit is None:
+            return None, False, "reason.uln_missing"
         value = default["value"]
         if "female" in default:
             if self.facts.sex is None:
-                return None, False
+                return None, False, "reason.uln_missing"
             if self.facts.sex == "female":
                 value = default["female"]
-        if result.unit is None:
-            return None, False
         converted = convert(value, default["unit"], result.unit, analyte)
-        return converted, converted is not None
+        if converted is None or not _usable_limit(converted):
+            return None, False, "reason.uln_missing"
+        return converted, True, ""
 
     def _Diagnosis(self, check: Diagnosis) -> _Finding:
         entries = lexicon("conditions")["conditions"]
@@ -716,6 +726,11 @@ def _measured(options: tuple[Check, ...], facts: PatientFacts) -> tuple[Check, .
             return options
     measured = tuple(option for option in options if any(lab_matches(lab, option.analyte) for lab in facts.labs))  # type: ignore[union-attr]
     return measured or options
+
+
+def _usable_limit(value: float) -> bool:
+    """A limit of normal that a result can be divided by: a finite number above 0."""
+    return math.isfinite(value) and value > 0
 
 
 def _combine(verdict: Verdict, parts: list[_Finding]) -> _Finding:

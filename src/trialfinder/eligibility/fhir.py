@@ -12,6 +12,7 @@ Problems name the resource and what was wrong, never a value: these are personal
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -253,6 +254,7 @@ def _observation(resource: dict[str, Any], state: dict[str, Any], problems: list
         not isinstance(quantity, dict)
         or not isinstance(quantity.get("value"), int | float)
         or isinstance(quantity.get("value"), bool)
+        or not math.isfinite(quantity["value"])  # Python's JSON reader accepts NaN and Infinity
     ):
         problems.append(f"{where}: no numeric value, skipped")
         return
@@ -265,11 +267,11 @@ def _observation(resource: dict[str, Any], state: dict[str, Any], problems: list
             isinstance(reference, dict)
             and isinstance(reference.get("high"), dict)
             and isinstance(reference["high"].get("value"), int | float)
+            and not isinstance(reference["high"].get("value"), bool)
         ):
+            # Kept as written, even 0 or NaN: the evaluator says why such a limit cannot be used.
             high = float(reference["high"]["value"])
-            high_unit = (
-                normalise_unit(reference["high"].get("code")) or normalise_unit(reference["high"].get("unit")) or unit
-            )
+            high_unit = _limit_unit(reference["high"], quantity, unit)
             break
     loinc = next(code for code in codes if _analyte_for_loinc([code]) == analyte)
     method = lexicon("analytes")[analyte].get("methods", {}).get(loinc)
@@ -278,6 +280,15 @@ def _observation(resource: dict[str, Any], state: dict[str, Any], problems: list
             analyte, float(quantity["value"]), unit, when, high, high_unit, loinc, method, _text(resource.get("code"))
         )
     )
+
+
+def _limit_unit(limit: dict[str, Any], quantity: dict[str, Any], unit: str | None) -> str | None:
+    """The unit of a reference range's limit: the value's own when the limit names none or the same one, else the
+    limit's, as written when it is not recognised (so that it is never taken for the value's unit)."""
+    written = [limit.get(key) for key in ("code", "unit") if limit.get(key)]
+    if not written or any(text in (quantity.get("code"), quantity.get("unit")) for text in written):
+        return unit
+    return next((normalise_unit(text) for text in written if normalise_unit(text)), None) or str(written[0])
 
 
 def _variant(

@@ -459,6 +459,10 @@ def _lab(question: Question, answer, lab_day: date | None, errors: dict[str, str
     uln = None
     if f"{question.id}:uln" in question.fields and answer(f"{question.id}:uln"):
         uln = _number(answer(f"{question.id}:uln"), f"{question.id}:uln", errors, t)
+        if uln is not None and uln <= 0:
+            # An upper limit of normal of 0 is a slip (nothing can be compared with it): ask again.
+            errors[f"{question.id}:uln"] = t("error.uln")
+            uln = None
     if value is None:
         return None
     return LabResult(
