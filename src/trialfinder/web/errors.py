@@ -2,7 +2,9 @@
 
 - 404 and 405 from routing, and a trial that is not in the catalogue: `not_found` / `http_exception`;
 - a query string over MAX_QUERY_STRING characters: 414, before any parsing;
-- any exception a handler raises: 500, logged with its type, the request's path and the line of code it came
+- the database unreachable (down, restarting, dropped: `DatabaseUnavailable`): 503 with Retry-After, logged with
+  the database's message (its URL without the password, and the driver's reason);
+- any other exception a handler raises: 500, logged with its type, the request's path and the line of code it came
   from. Never the query string nor the exception's message: both can hold what a person typed.
 """
 
@@ -16,6 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from trialfinder.storage.database import DatabaseUnavailable
 from trialfinder.web.access_log import loggable_path
 from trialfinder.web.i18n import N_, Message
 from trialfinder.web.rendering import Renderer
@@ -23,6 +26,7 @@ from trialfinder.web.rendering import Renderer
 log = logging.getLogger("trialfinder.web")
 
 MAX_QUERY_STRING = 2_000  # characters; the longest sensible search is a few hundred
+RETRY_AFTER_SECONDS = 60  # when the database cannot be reached: a restart or failover takes about that long
 
 TITLES = {
     400: N_("Something in this request is not right"),
@@ -30,6 +34,7 @@ TITLES = {
     405: N_("This page cannot be used that way"),
     414: N_("This search is too long"),
     500: N_("Something went wrong on our side"),
+    503: N_("The trial catalogue cannot be reached right now"),
 }
 EXPLANATIONS = {
     400: N_("Please check the address, or start a new search."),
@@ -37,6 +42,7 @@ EXPLANATIONS = {
     405: N_("This page only answers plain requests for a page. Please start from the search page."),
     414: N_("The address of this search is longer than we accept. Please use fewer or shorter words and filters."),
     500: N_("We could not show this page. The error has been noted; please try again in a moment."),
+    503: N_("The catalogue of trials cannot be reached at the moment. Please try again in a few minutes."),
 }
 
 
@@ -107,6 +113,14 @@ class ErrorPagesMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except DatabaseUnavailable as error:
+            # Not a bug of ours: the database is down or restarting. Its message is ours (no request data in it).
+            log.error("%s (%s %s)", error, scope.get("method", "?"), loggable_path(scope.get("path", "?")))
+            if started:
+                return
+            response = error_page(self.renderer, Request(scope), 503)
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            await response(scope, receive, send)
         except Exception as error:
             log.error(
                 "internal error %s on %s %s at %s",
