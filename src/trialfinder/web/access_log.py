@@ -7,6 +7,8 @@ import logging
 import re
 import time
 
+from trialfinder.domain.control_characters import printable
+
 log = logging.getLogger("trialfinder.web.access")
 
 # A share link's path holds its secret token (web/notes.py): logs name the route, never the token.
@@ -14,7 +16,9 @@ _SECRET_PATHS = re.compile(r"^/shared/[^/]+")
 
 
 def loggable_path(path: str) -> str:
-    return _SECRET_PATHS.sub("/shared/<token>", path)
+    """The path as a log may show it: without a share link's token, and with control characters escaped (the server
+    decodes `%0A` to a newline, which would otherwise start a forged line)."""
+    return printable(_SECRET_PATHS.sub("/shared/<token>", path))
 
 
 class AccessLogMiddleware:
@@ -39,5 +43,5 @@ class AccessLogMiddleware:
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             log.info(
-                "%s %s %d %.0fms", scope.get("method", "?"), loggable_path(scope.get("path", "?")), status, elapsed
+                "%s %s %d %.0fms", printable(scope.get("method", "?")), loggable_path(scope.get("path", "?")), status, elapsed
             )
