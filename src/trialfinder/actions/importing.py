@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trialfinder.actions.catalogue_writer import Geocoder, after_writes, counts_text, utc_now, write_batch
+from trialfinder.domain.control_characters import printable
 from trialfinder.domain.errors import InvalidRecord
 from trialfinder.registries.fields import Warnings
 from trialfinder.registries.files import RawRecord, open_source, split_records
@@ -31,6 +32,8 @@ log = logging.getLogger("trialfinder.actions.import")
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
+    """A record skipped: its name and the reason, control characters escaped (both reach terminals and logs)."""
+
     name: str
     reason: str
 
@@ -75,7 +78,7 @@ def import_path(
     """
     source = open_source(path)
     key = source_label or source.key
-    report = ImportReport(source=key)
+    report = ImportReport(source=printable(key))
     with database.connect() as conn:
         runs = ImportRuns(conn)
         with conn.transaction():
@@ -126,7 +129,7 @@ def import_path(
         with conn.transaction():
             runs.finish(key, source.fingerprint, utc_now())
         after_writes(conn, report.counts)
-    log.info("import finished source=%s %s", key, counts_text(report.counts))
+    log.info("import finished source=%s %s", report.source, counts_text(report.counts))
     return report
 
 
@@ -148,11 +151,12 @@ def map_record(raw: RawRecord, geocode: Geocoder | None) -> list[Mapped]:
         try:
             trial = to_trial(record, warnings)
         except InvalidRecord as error:
-            results.append(Mapped(record.name, None, str(error), 0))
+            # A member's name and a reason quoting the record are text from the source: escaped for the report.
+            results.append(Mapped(printable(record.name), None, printable(str(error)), 0))
             continue
         if geocode is not None:
             trial = geocode(trial)
-        results.append(Mapped(record.name, TrialRow.from_trial(trial), None, len(warnings)))
+        results.append(Mapped(printable(record.name), TrialRow.from_trial(trial), None, len(warnings)))
     return results
 
 

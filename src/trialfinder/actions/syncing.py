@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from trialfinder.actions.catalogue_writer import Geocoder, after_writes, counts_text, utc_now, write_batch
 from trialfinder.actions.importing import OnRejection, Rejection
+from trialfinder.domain.control_characters import printable
 from trialfinder.domain.errors import InvalidRecord
 from trialfinder.registries.ctgov_v2.client import CtgovClient
 from trialfinder.registries.fields import Warnings
@@ -90,7 +91,7 @@ def sync(
                 try:
                     trial = from_api(raw, warnings)
                 except InvalidRecord as error:
-                    rejection = Rejection(f"page {page.page_number}, study {index + 1}", str(error))
+                    rejection = Rejection(f"page {page.page_number}, study {index + 1}", printable(str(error)))
                     page_rejections.append(rejection)
                     if on_rejection:
                         on_rejection(rejection)

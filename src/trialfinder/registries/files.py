@@ -18,6 +18,7 @@ from pathlib import Path
 
 import msgspec
 
+from trialfinder.domain.control_characters import printable
 from trialfinder.registries.json_split import split_array
 
 V2 = "ctgov-v2"
@@ -28,7 +29,13 @@ MAX_RECORD_BYTES = 64 * 1024 * 1024
 
 
 class SourceError(Exception):
-    """The source as a whole cannot be read (missing, not an archive, truncated); one line for the user."""
+    """The source as a whole cannot be read (missing, not an archive, truncated); one line for the user.
+
+    The message names the path and may quote an archive's member: its control characters are escaped, so that
+    neither can forge a line of the terminal or the log it is written to."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(printable(message))
 
 
 @dataclass(frozen=True, slots=True)
