@@ -6,6 +6,9 @@ request's language), an unknown trial 404 in the same shape. The OpenAPI documen
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -22,6 +25,39 @@ from trialfinder.web.places import MAX_SUGGESTIONS, PlaceFinder
 from trialfinder.web.rendering import Renderer, language_of
 from trialfinder.web.serialize import place_json, results_json, trial_json
 from trialfinder.web.sites import listed_sites
+
+MAX_JSON_DEPTH = 64  # levels of arrays and objects in a request body; a FHIR Bundle with lab results nests about ten
+TOO_DEEP = f"The request body is nested more than {MAX_JSON_DEPTH} levels deep."
+
+
+class UnreadableJson(ValueError):
+    """A request body that is not JSON, or nests deeper than MAX_JSON_DEPTH: the message says which (a 400)."""
+
+
+def read_json(body: bytes) -> Any:
+    """A request body as JSON. Nesting is bounded before anything walks the value: Python's parser gives up at
+    about a thousand levels (RecursionError), and code that walks the result recursively could give up earlier."""
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        raise UnreadableJson(TOO_DEEP) from None
+    except ValueError:  # not JSON, or not UTF-8
+        raise UnreadableJson("The request body is not JSON.") from None
+    if _nests_deeper_than(value, MAX_JSON_DEPTH):
+        raise UnreadableJson(TOO_DEEP)
+    return value
+
+
+def _nests_deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than `limit` levels (the outermost is level 1); without recursion."""
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 class Api:

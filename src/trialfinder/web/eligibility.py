@@ -12,7 +12,6 @@ history), are assessed in memory and are not stored: the results page carries th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date
 
@@ -25,6 +24,7 @@ from trialfinder.domain.values import is_nct_id, nct_id
 from trialfinder.eligibility.model import FreeText
 from trialfinder.queries.trials import find_trial
 from trialfinder.storage.database import Database
+from trialfinder.web.api import UnreadableJson, read_json
 from trialfinder.web.errors import json_error, not_found
 from trialfinder.web.forms import FormTooLarge, FormUnreadable, read_form
 from trialfinder.web.i18n import N_, Message
@@ -154,9 +154,9 @@ class Eligibility:
             if len(body) > MAX_API_BODY:
                 return json_error(413, f"The request body is larger than {MAX_API_BODY // (1024 * 1024)} MB.")
         try:
-            payload = json.loads(body or b"{}")
-        except ValueError:
-            return json_error(400, "The request body is not JSON.")
+            payload = read_json(bytes(body) or b"{}")
+        except UnreadableJson as error:  # not JSON, or nested too deeply to walk
+            return json_error(400, str(error))
         if not isinstance(payload, dict):
             return json_error(400, "The request body must be a JSON object.")
         if payload.get("resourceType") == "Bundle":  # a bare FHIR Bundle
