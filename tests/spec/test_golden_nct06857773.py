@@ -189,6 +189,16 @@ def test_bilirubin_without_the_labs_uln_uses_an_assumed_one_and_says_so(tree):
     assert "assumed" in result.reason
 
 
+# The trial writes "MDRD (eGFR) ≥ 45 ml/min", but MDRD gives mL/min/1.73 m² (per body surface area): the two are
+# compared through the person's body surface area (Mosteller, from height and weight), and the criterion is decided
+# only when it holds (or fails) whether "ml/min" means absolute mL/min or is shorthand for mL/min/1.73 m².
+# 170 cm and 70 kg: sqrt(170 x 70 / 3600) = 1.82 m².
+HEIGHT_AND_WEIGHT = {
+    "lab:body_height:value": "170", "lab:body_height:unit": "cm",
+    "lab:body_weight:value": "70", "lab:body_weight:unit": "kg",
+}  # fmt: skip
+
+
 def test_creatinine_above_1_5_uln_but_mdrd_egfr_50_is_eligible(tree):
     answers = eligible_answers() | {
         "lab:creatinine:value": "150",
@@ -196,25 +206,33 @@ def test_creatinine_above_1_5_uln_but_mdrd_egfr_50_is_eligible(tree):
         "lab:egfr:value": "50",
         "lab:egfr:unit": "mL/min/1.73m2",
     }
+    # Without height and weight, 50 mL/min/1.73 m² cannot be compared with 45 mL/min: open, not a guess.
     assessment = run(tree, answers)
+    assert assessment.result("inc-13-8").verdict is Verdict.UNKNOWN
+    assert assessment.verdict == NEEDS_REVIEW
+    assert any("height" in question for question in assessment.open_questions)
+    # 50 mL/min/1.73 m² x 1.82 / 1.73 = 52.5 mL/min: at least 45 either way.
+    assessment = run(tree, answers | HEIGHT_AND_WEIGHT)
     result = assessment.result("inc-13-8")
-    assert result.verdict is Verdict.MET
+    assert result.verdict is Verdict.MET and "bsa_from_height_weight" in result.flags
     assert assessment.verdict == LIKELY_ELIGIBLE
 
 
 def test_egfr_is_computed_by_mdrd_when_only_creatinine_is_known(tree):
     # Male, 50 years old, creatinine 1.4 mg/dL = 123.8 umol/L with a lab ULN of 80 umol/L (1.55 x ULN):
     # MDRD 175 x 1.4^-1.154 x 50^-0.203 = 53.6 mL/min/1.73 m2, at least 45.
-    answers = eligible_answers() | {
+    answers = eligible_answers() | HEIGHT_AND_WEIGHT
+    answers |= {
         "sex": "male",
         "birth_date": "1974-06-15",
         "pregnancy": "",
         "lab:creatinine:value": "123.76",
         "lab:creatinine:uln": "80",
     }
+    # 53.6 mL/min/1.73 m² x 1.82 / 1.73 = 56.3 mL/min.
     result = run(tree, answers).result("inc-13-8")
     assert result.verdict is Verdict.MET
-    assert "computed_egfr" in result.flags and "53.6" in result.reason
+    assert "computed_egfr" in result.flags and "53.6" in result.reason and "56.3" in result.reason
     # and a creatinine so high that MDRD eGFR is below 45 fails both alternatives
     answers["lab:creatinine:value"] = "200"
     assert run(tree, answers).result("inc-13-8").verdict is Verdict.NOT_MET

@@ -5,7 +5,12 @@ Rules the evaluator keeps (issue #7):
 
 - Absence of a record is not a "no": without a value, an answer or a record, a check is UNKNOWN.
 - Units are converted (units.py); a criterion written as a multiple of the ULN uses the lab's own upper limit and,
-  when the result has none, the usual one from data/analytes.json, flagged `assumed_uln`.
+  when the result has none, the usual one from data/analytes.json, flagged `assumed_uln`. A lab's limit that cannot
+  be right (0, negative, not a finite number) or cannot be converted leaves the criterion UNKNOWN.
+- mL/min, mL/min/m² and mL/min/1.73 m² are different units. Absolute and per-area values are compared only with
+  the person's body surface area (Mosteller, from their height and weight), flagged `bsa_from_height_weight`. A
+  kidney-function criterion written in mL/min or mL/min/m² may be shorthand for mL/min/1.73 m²: against a result
+  in another of these units it is decided only when both readings agree, else UNKNOWN (`ambiguous_unit`).
 - eGFR is computed from creatinine, age and sex when no eGFR result is known, by the equation the criterion names
   (MDRD or CKD-EPI 2021; CKD-EPI 2021 when it names none), flagged `computed_egfr`.
 - A result older than the criterion's time window leaves the criterion open (it can be repeated), whatever its
@@ -54,11 +59,24 @@ from trialfinder.eligibility.model import (
     describe,
     leaves,
 )
-from trialfinder.eligibility.units import convert, egfr_ckd_epi_2021, egfr_mdrd, format_number, lexicon
+from trialfinder.eligibility.units import (
+    body_surface_area,
+    convert,
+    egfr_ckd_epi_2021,
+    egfr_mdrd,
+    format_number,
+    lexicon,
+    needs_body_surface_area,
+)
 
 LIKELY_ELIGIBLE = "likely-eligible"
 NOT_ELIGIBLE = "not-eligible"
 NEEDS_REVIEW = "needs-review"
+
+# Kidney function: eGFR is per 1.73 m² of body surface; criteria often drop the "/1.73 m²" (or write "/m²").
+INDEXED_FLOW = "mL/min/1.73m2"
+_FLOWS = ("mL/min", "mL/min/m2", INDEXED_FLOW)
+_MAYBE_SHORTHAND_FOR_INDEXED = ("mL/min", "mL/min/m2")
 
 # FHIR R4 ResearchSubject.status for a pre-screen (DOMAIN.md, "Patient data").
 RESEARCH_SUBJECT_STATUS = {
@@ -454,30 +472,58 @@ class _Evaluator:
             )
         if check.unit is None or result.unit is None:
             return _Finding(UNKNOWN, (self.t("reason.lab_no_unit", lab=name, value=shown),), frozenset(flags))
-        value = convert(result.value, result.unit, check.unit, check.analyte)
-        if value is None:
+        limit = f"{format_number(check.value)} {display_unit(check.unit)}".strip()
+        compared = {"lab": name, "comparator": check.comparator.symbol, "limit": limit}
+        # Kidney function written in mL/min or mL/min/m² may be shorthand for mL/min/1.73 m² (eGFR always is per
+        # 1.73 m²): against a result in another of these units, both readings must give the same verdict.
+        readings = [check.unit]
+        if check.unit in _MAYBE_SHORTHAND_FOR_INDEXED and result.unit != check.unit and result.unit in _FLOWS:
+            readings.append(INDEXED_FLOW)
+        bsa = None
+        extra: tuple[str, ...] = ()
+        if any(needs_body_surface_area(result.unit, unit) for unit in readings):
+            bsa = self._body_surface_area()
+            if bsa is None:
+                return _Finding(UNKNOWN, (self.t("reason.lab_needs_bsa", value=shown, **compared),), frozenset(flags))
+            flags.add("bsa_from_height_weight")
+            extra = (self.t("reason.bsa", bsa=format_number(bsa)),)
+        converted = [convert(result.value, result.unit, unit, check.analyte, bsa_m2=bsa) for unit in readings]
+        values = [number for number in converted if number is not None]
+        if len(values) < len(readings):
             return _Finding(
                 UNKNOWN,
                 (self.t("reason.lab_unconvertible", lab=name, value=shown, unit=display_unit(check.unit)),),
                 frozenset(flags),
             )
+        value = values[0]
         if result.unit != check.unit and abs(value - result.value) > 1e-9:
             flags.add("converted_unit")
             shown = f"{shown} = {format_number(value)} {display_unit(check.unit)}"
-        verdict = MET if check.comparator.holds(value, check.value) else NOT_MET
-        return _Finding(
-            verdict,
-            (
-                self.t(
-                    "reason.lab",
-                    lab=name,
-                    value=shown,
-                    comparator=check.comparator.symbol,
-                    limit=f"{format_number(check.value)} {display_unit(check.unit)}".strip(),
-                ),
-            ),
-            frozenset(flags),
-        )
+        verdicts = {check.comparator.holds(reading, check.value) for reading in values}
+        if len(verdicts) > 1:
+            indexed = f"{format_number(check.value)} {display_unit(INDEXED_FLOW)}"
+            return _Finding(
+                UNKNOWN,
+                (self.t("reason.lab_unit_ambiguous", value=shown, indexed=indexed, **compared), *extra),
+                frozenset(flags | {"ambiguous_unit"}),
+            )
+        verdict = MET if verdicts.pop() else NOT_MET
+        return _Finding(verdict, (self.t("reason.lab", value=shown, **compared), *extra), frozenset(flags))
+
+    def _body_surface_area(self) -> float | None:
+        """The person's body surface area in m² (Mosteller) from their latest height and weight, when both are
+        known in units that convert to cm and kg."""
+        measured = []
+        for analyte, unit in (("body_height", "cm"), ("body_weight", "kg")):
+            labs = [lab for lab in self.facts.labs if lab_matches(lab, analyte) and lab.unit]
+            if not labs:
+                return None
+            latest = max(labs, key=lambda lab: lab.when or date.min)
+            value = convert(latest.value, latest.unit or "", unit, analyte)
+            if value is None:
+                return None
+            measured.append(value)
+        return body_surface_area(*measured)
 
     def _latest_lab(self, check: LabThreshold, flags: set[str]) -> LabResult | None:
         results = [lab for lab in self.facts.labs if lab_matches(lab, check.analyte)]
@@ -502,12 +548,12 @@ class _Evaluator:
             return None
         latest = max(creatinine, key=lambda lab: lab.when or date.min)
         mg_dl = convert(latest.value, latest.unit or "", "mg/dL", "creatinine")
-        if mg_dl is None or mg_dl <= 0 or age <= 0:
+        if mg_dl is None or not math.isfinite(mg_dl) or mg_dl <= 0 or age <= 0:
             return None
         female = self.facts.sex == "female"
         equation = method if method in ("MDRD", "CKD-EPI") else "CKD-EPI"
         value = egfr_mdrd(mg_dl, age, female) if equation == "MDRD" else egfr_ckd_epi_2021(mg_dl, age, female)
-        return LabResult("egfr", value, "mL/min/1.73m2", latest.when, method=equation, text=f"{equation} eGFR")
+        return LabResult("egfr", value, INDEXED_FLOW, latest.when, method=equation, text=f"{equation} eGFR")
 
     def _uln(self, analyte: str, result: LabResult) -> tuple[float | None, bool, str]:
         """The upper limit of normal in the result's unit, whether it was assumed, and (when there is none) the
@@ -809,6 +855,9 @@ def display_unit(unit: str | None) -> str:
         "/uL": "/µL",
         "umol/L": "µmol/L",
         "mL/min/1.73m2": "mL/min/1.73 m²",
+        "mL/min/m2": "mL/min/m²",
+        "[in_i]": "in",
+        "[lb_av]": "lb",
         "Cel": "°C",
     }.get(unit, unit)
 

@@ -51,7 +51,7 @@ from trialfinder.eligibility.model import (
     TestWindow,
     leaves,
 )
-from trialfinder.eligibility.units import convert, format_number, lexicon
+from trialfinder.eligibility.units import convert, format_number, lexicon, needs_body_surface_area
 
 YES, NO, UNKNOWN_ANSWER = "yes", "no", "unknown"
 
@@ -59,9 +59,12 @@ YES, NO, UNKNOWN_ANSWER = "yes", "no", "unknown"
 _UNIT_CHOICES = {
     "mass": ["g/dL", "g/L", "mg/dL", "mg/L"],
     "substance": ["mmol/L", "umol/L"],
+    "equivalent": ["mEq/L"],
     "count": ["10^9/L", "10^3/uL", "/uL"],
     "enzyme": ["U/L", "ukat/L"],
     "flow": ["mL/min/1.73m2", "mL/min"],
+    "length": ["cm", "[in_i]"],
+    "weight": ["kg", "[lb_av]"],
 }
 
 
@@ -326,6 +329,10 @@ def _lab_questions(check: LabThreshold, criterion: Criterion, language: str) -> 
         # Without an eGFR result, the engine computes it from creatinine (with age and sex).
         creatinine = LabThreshold("creatinine", check.comparator, 0, None, True)
         questions += [q for q in _lab_questions(creatinine, criterion, language) if q.id != "lab_date"]
+    if needs_body_surface_area(lexicon("analytes")[check.analyte].get("unit"), check.unit):
+        # Results come in the analyte's usual unit; comparing an absolute flow with one per body surface area
+        # takes the body surface area, from height and weight.
+        questions += [_measurement_question(analyte, criterion, language) for analyte in ("body_height", "body_weight")]
     if check.analyte == "egfr" or (
         check.uln_multiple and "female" in lexicon("analytes")[check.analyte].get("uln", {})
     ):
@@ -333,6 +340,21 @@ def _lab_questions(check: LabThreshold, criterion: Criterion, language: str) -> 
         questions += _questions(AgeCheck(Comparator.GE, 0), criterion, language)
         questions += _questions(SexCheck(Sex.FEMALE), criterion, language)
     return questions
+
+
+def _measurement_question(analyte: str, criterion: Criterion, language: str) -> Question:
+    from trialfinder.eligibility.evaluate import display_unit, lab_name
+
+    base = f"lab:{analyte}"
+    return Question(
+        base,
+        "lab",
+        messages.text(language, "q.measurement", lab=lab_name(analyte, language)),
+        (f"{base}:value", f"{base}:unit"),
+        (criterion.id,),
+        (criterion.source_text,),
+        units=tuple(Choice(unit, display_unit(unit)) for unit in unit_choices(analyte)),
+    )
 
 
 def unit_choices(analyte: str) -> list[str]:

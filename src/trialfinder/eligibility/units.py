@@ -1,9 +1,17 @@
-"""Units: spellings normalised, values converted, eGFR computed.
+"""Units: spellings normalised, values converted, eGFR and body surface area computed.
 
 Conversions go through each canonical unit's dimension (data/units.json): within a dimension by a factor to its
-base unit; between a mass and a substance concentration only for an analyte whose molar factor is known
-(data/analytes.json, from DOMAIN.md). Anything else is not convertible and the caller says so (UNKNOWN), rather
-than guessing.
+base unit; between dimensions only over a bridge that is known for the analyte or the person:
+
+- mass <-> substance concentration by the analyte's molar factor (data/analytes.json `molar`, DOMAIN.md);
+- substance concentration (mmol/L) <-> charge concentration (mEq/L) by the ion's charge (`valence`): mEq/L =
+  mmol/L x |charge|, so Na+ and K+ are equal in both, Ca2+ and Mg2+ are not; an analyte without a reviewed charge
+  (phosphate, whose charge depends on pH) does not convert;
+- absolute flow (mL/min, e.g. a Cockcroft-Gault creatinine clearance) <-> flow per body surface area
+  (mL/min/m2, mL/min/1.73 m2) by the person's body surface area, when it is known (`bsa_m2`). mL/min/m2 and
+  mL/min/1.73 m2 are both per body surface area: 1 mL/min/m2 = 1.73 mL/min/1.73 m2.
+
+Anything else is not convertible and the caller says so (UNKNOWN), rather than guessing.
 """
 
 from __future__ import annotations
@@ -70,8 +78,28 @@ def unit_spellings() -> list[str]:
     return sorted(names, key=len, reverse=True)
 
 
-def convert(value: float, from_unit: str, to_unit: str, analyte: str | None = None) -> float | None:
-    """`value` in `from_unit` expressed in `to_unit` (canonical units), or None when they do not convert."""
+# eGFR and clearances "per 1.73 m2" are normalised to this body surface area (a 1920s average adult).
+STANDARD_BSA_M2 = 1.73
+
+
+def dimension(unit: str | None) -> str | None:
+    """The dimension of a canonical unit (mass, substance, equivalent, flow, flow_bsa ...), else None."""
+    found = _canonical().get(unit or "")
+    return found.dimension if found else None
+
+
+def needs_body_surface_area(from_unit: str | None, to_unit: str | None) -> bool:
+    """Whether converting between the two units takes a body surface area (absolute flow <-> flow per area)."""
+    return {dimension(from_unit), dimension(to_unit)} == {"flow", "flow_bsa"}
+
+
+def convert(
+    value: float, from_unit: str, to_unit: str, analyte: str | None = None, *, bsa_m2: float | None = None
+) -> float | None:
+    """`value` in `from_unit` expressed in `to_unit` (canonical units), or None when they do not convert.
+
+    `analyte` (a key of data/analytes.json) opens its molar factor and its ion's charge; `bsa_m2`, the person's
+    body surface area, converts absolute flows to flows per body surface area and back."""
     if from_unit == to_unit:
         return value
     units = _canonical()
@@ -80,20 +108,57 @@ def convert(value: float, from_unit: str, to_unit: str, analyte: str | None = No
         return None
     if source.dimension == target.dimension:
         return value * source.factor / target.factor
-    molar = (lexicon("analytes").get(analyte or "") or {}).get("molar")
-    if not molar:
+    multiplier = _bridge(source.dimension, target.dimension, analyte, bsa_m2)
+    if multiplier is None:
         return None
-    mass, substance = units[molar["mass"]], units[molar["substance"]]
-    dimensions = {source.dimension, target.dimension}
-    if dimensions != {"mass", "substance"}:
+    return value * source.factor * multiplier / target.factor
+
+
+def _bridges(analyte: str | None, bsa_m2: float | None) -> dict[tuple[str, str], float]:
+    """Multipliers from one dimension's base unit to another's that hold for this analyte (and person)."""
+    entry = lexicon("analytes").get(analyte or "") or {}
+    units = _canonical()
+    bridges: dict[tuple[str, str], float] = {}
+    molar = entry.get("molar")
+    if molar:
+        # 1 `mass` unit = `factor` `substance` units; in base units (g/L -> mmol/L):
+        bridges[("mass", "substance")] = (
+            molar["factor"] * units[molar["substance"]].factor / units[molar["mass"]].factor
+        )
+    valence = entry.get("valence")
+    if isinstance(valence, int) and not isinstance(valence, bool) and valence != 0:
+        bridges[("substance", "equivalent")] = float(abs(valence))  # 1 mmol/L of a 2+ ion = 2 mEq/L
+    if bsa_m2 is not None and math.isfinite(bsa_m2) and bsa_m2 > 0:
+        bridges[("flow_bsa", "flow")] = bsa_m2 / STANDARD_BSA_M2  # base units: mL/min/1.73 m2 -> mL/min
+    return bridges
+
+
+def _bridge(start: str, goal: str, analyte: str | None, bsa_m2: float | None) -> float | None:
+    """The multiplier from `start`'s base unit to `goal`'s over the known bridges (either way), else None."""
+    steps: dict[str, list[tuple[str, float]]] = {}
+    for (left, right), multiplier in _bridges(analyte, bsa_m2).items():
+        steps.setdefault(left, []).append((right, multiplier))
+        steps.setdefault(right, []).append((left, 1 / multiplier))
+    reached = {start: 1.0}
+    queue = [start]
+    while queue:
+        here = queue.pop(0)
+        for there, multiplier in steps.get(here, []):
+            if there not in reached:
+                reached[there] = reached[here] * multiplier
+                queue.append(there)
+    return reached.get(goal)
+
+
+def body_surface_area(height_cm: float, weight_kg: float) -> float | None:
+    """Body surface area in m2 by the Mosteller formula, sqrt(height cm x weight kg / 3600) (Mosteller RD,
+    "Simplified calculation of body-surface area", N Engl J Med 1987;317:1098), or None for a height or weight
+    outside what a person can measure (30-250 cm, 0.5-400 kg: a height typed in metres is not taken as cm)."""
+    if not (math.isfinite(height_cm) and math.isfinite(weight_kg)):
         return None
-    if source.dimension == "mass":
-        in_mass_unit = value * source.factor / mass.factor
-        in_substance_unit = in_mass_unit * molar["factor"]
-        return in_substance_unit * substance.factor / target.factor
-    in_substance_unit = value * source.factor / substance.factor
-    in_mass_unit = in_substance_unit / molar["factor"]
-    return in_mass_unit * mass.factor / target.factor
+    if not (30 <= height_cm <= 250 and 0.5 <= weight_kg <= 400):
+        return None
+    return math.sqrt(height_cm * weight_kg / 3600)
 
 
 def egfr_mdrd(creatinine_mg_dl: float, age_years: float, female: bool, black: bool = False) -> float:
