@@ -10,7 +10,8 @@ Answers arrive as a flat mapping of strings, as an HTML form posts them; field n
 |---|---|
 | `birth_date` | a date, `YYYY-MM-DD` |
 | `sex` | `female`, `male`, `unknown` |
-| `lab:<analyte>:value`, `lab:<analyte>:unit`, `lab:<analyte>:uln` | a number, a unit from the question's choices, the lab's upper limit of normal |
+| `lab:<analyte>:value`, `lab:<analyte>:unit`, `lab:<analyte>:uln` | a number, a unit from the question's choices, the lab's upper limit of normal (above 0) |
+| `lab:body_height:*`, `lab:body_weight:*` | height and weight, asked when a criterion compares mL/min with a value per body surface area |
 | `lab_date` | the date the blood was taken |
 | `performance:ecog` / `performance:karnofsky` | 0–4 / 0–100 |
 | `test_date:<test>` | the date of the last CT scan (MRI, ...) |
