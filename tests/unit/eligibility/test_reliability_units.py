@@ -354,3 +354,31 @@ def test_a_fhir_upper_limit_in_an_unknown_unit_is_not_taken_as_the_results_unit(
     assert lab.reference_unit != "umol/L"
     assessment = assess(one_criterion("Total bilirubin ≤ 1.5 x ULN"), read.facts, today=TODAY)
     assert assessment.results[0].verdict is Verdict.UNKNOWN
+
+
+def test_every_factor_in_the_tables_is_a_positive_number():
+    # convert() divides by them: a 0 would be a ZeroDivisionError, a negative one a wrong sign.
+    for name, (_, factor) in lexicon("units")["canonical"].items():
+        assert math.isfinite(factor) and factor > 0, name
+    for analyte, entry in lexicon("analytes").items():
+        if "molar" in entry:
+            assert math.isfinite(entry["molar"]["factor"]) and entry["molar"]["factor"] > 0, analyte
+        if "valence" in entry:
+            assert isinstance(entry["valence"], int) and entry["valence"] != 0, analyte
+
+
+def test_height_and_weight_from_fhir_give_the_body_surface_area():
+    # 70.87 in = 180 cm, 176.37 lb = 80 kg: 2.0 m2, so 65 mL/min/1.73 m2 = 75.14 mL/min (and 65 >= 60 as well).
+    bundle = {
+        "resourceType": "Bundle",
+        "entry": [
+            {"resource": observation("8302-2", {"value": 70.866, "code": "[in_i]"})},
+            {"resource": observation("29463-7", {"value": 176.37, "code": "[lb_av]"})},
+            {"resource": observation("2164-2", {"value": 65, "code": "mL/min/{1.73_m2}"})},
+        ],
+    }
+    read = facts_from_fhir(bundle)
+    assert read.problems == ("no Patient resource: age and sex are unknown",)
+    result = assess(one_criterion("Creatinine clearance ≥ 60 mL/min"), read.facts, today=TODAY).results[0]
+    assert result.verdict is Verdict.MET and "bsa_from_height_weight" in result.flags
+    assert "75.14 mL/min" in result.reason
