@@ -5,11 +5,13 @@
     message = smtp.wait_for(1)[0]   # an email.message.EmailMessage
 
 `reject` holds recipient addresses the server refuses for good (550); `stop()` and `start()` take it down and
-bring it back on the same port, to test delivery when the mail server is unavailable.
+bring it back on the same port, to test delivery when the mail server is unavailable. `smtputf8=False` makes a
+server that does not offer SMTPUTF8 (RFC 6531); `delay` makes each message take that many seconds to accept.
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -39,6 +41,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        if self.server.delay:
+            await asyncio.sleep(self.server.delay)
         raw = envelope.original_content or envelope.content
         message = message_from_bytes(raw, policy=policy.default)
         with self.server.lock:
@@ -53,15 +57,19 @@ def free_port() -> int:
 
 
 class SmtpServer:
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, *, smtputf8: bool = True, delay: float = 0.0):
         self.port = port or free_port()
+        self.smtputf8 = smtputf8
+        self.delay = delay
         self.received: list[Received] = []
         self.reject: set[str] = set()
         self.lock = threading.Lock()
         self._controller: Controller | None = None
 
     def start(self) -> None:
-        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(
+            _Handler(self), hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8
+        )
         self._controller.start()
 
     def stop(self) -> None:

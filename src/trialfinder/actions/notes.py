@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from trialfinder.actions.outbox import stamp
 from trialfinder.domain.notes import Anchor
-from trialfinder.notifications.email import OutgoingEmail, build_message
+from trialfinder.notifications.email import OutgoingEmail, message_text
 from trialfinder.storage.database import Database
 from trialfinder.storage.notes import NoteStore, StoredNote, StoredShareLink
 from trialfinder.storage.outbox import Outbox
@@ -300,7 +300,7 @@ def shared_notes(*, database: Database, share_id: str, now: datetime) -> list[St
 
 def queue_notes_link(*, database: Database, email: OutgoingEmail, sender_address: str, now: datetime) -> None:
     """Put the "your notes" email in the outbox (its body, with the link, is cleared once sent)."""
-    body = build_message(email, sender=sender_address).as_bytes().decode("ascii")
+    body = message_text(email, sender=sender_address)
     with database.connect() as conn, conn.transaction():
         Outbox(conn).add(
             dedupe_key=f"notes_link:{secrets.token_urlsafe(16)}",

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from trialfinder.actions.outbox import stamp
-from trialfinder.notifications.email import OutgoingEmail, build_message
-from trialfinder.storage.database import Database
+from trialfinder.notifications.email import OutgoingEmail, message_text
+from trialfinder.storage.database import Database, DatabaseError
 from trialfinder.storage.outbox import Outbox
 from trialfinder.storage.referrals import NewReferral, ReferralStore, StoredReferral
 
@@ -32,26 +32,43 @@ def submit_referral(*, database: Database, referral: NewReferral) -> tuple[Store
 
 
 def queue_emails(*, database: Database, referral: StoredReferral, compose: Composer, sender_address: str) -> int:
-    """Compose the referral's emails and put them in the outbox, once: a second call queues nothing."""
+    """Compose the referral's emails and put them in the outbox, once: a second call queues nothing.
+
+    An email that cannot be composed or built (a template or an address problem: trying again will not mend it)
+    goes into the outbox as failed, with the reason, for the operator (`trialfinder outbox`) to see: the referral
+    is never left waiting in silence, and never retried blindly. Only a database error leaves it for later."""
     if referral.queued_at or referral.withdrawn_at:
         return 0
-    messages = [
-        (kind, email.to, build_message(email, sender=sender_address).as_bytes().decode("ascii"))
-        for kind, email in compose(referral)
-    ]
+    messages: list[tuple[str, str, str | None, str | None]] = []  # kind, recipient, body, why it has none
+    try:
+        composed = compose(referral)
+    except DatabaseError:
+        raise
+    except Exception as error:
+        failure = f"could not be composed: {type(error).__name__}"
+        composed = []
+        messages = [("team", referral.team_email, None, failure), ("copy", referral.email or "", None, failure)]
+    for kind, email in composed:
+        try:
+            messages.append((kind, email.to, message_text(email, sender=sender_address), None))
+        except ValueError:  # the error's text may quote a value: the reason names none
+            messages.append((kind, email.to, None, "could not be built: an address or header it cannot carry"))
     queued = 0
     now = stamp(datetime.now(UTC))
     with database.connect() as conn, conn.transaction():
         outbox = Outbox(conn)
-        for kind, recipient, body in messages:
+        for kind, recipient, body, failure in messages:
             queued += outbox.add(
                 dedupe_key=f"referral:{referral.id}:{kind}",
                 kind=f"referral_{kind}",
                 recipient=recipient,
                 body=body,
+                failure=failure,
                 now=now,
                 referral_id=referral.id,
             )
+            if failure:
+                log.error("referral %s: its %s email failed: %s", referral.id, kind, failure)
         ReferralStore(conn).mark_queued(referral.id, now)
     return queued
 
@@ -99,7 +116,7 @@ def withdraw(
                 dedupe_key=f"referral:{referral_id}:withdrawn",
                 kind="referral_withdrawn",
                 recipient=email.to,
-                body=build_message(email, sender=sender_address).as_bytes().decode("ascii"),
+                body=message_text(email, sender=sender_address),
                 now=moment,
                 referral_id=referral_id,
             )

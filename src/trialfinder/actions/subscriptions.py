@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from trialfinder.actions.outbox import stamp
 from trialfinder.domain.subscriptions import Area, Frequency, SubscriptionState, email_key
-from trialfinder.notifications.email import OutgoingEmail, build_message
+from trialfinder.notifications.email import OutgoingEmail, message_text
 from trialfinder.signing import random_id
 from trialfinder.storage.changes import ChangeLog
 from trialfinder.storage.database import Database
@@ -107,7 +107,7 @@ def queue_email(
     now: datetime,
 ) -> bool:
     email = compose(subscription, kind)
-    body = build_message(email, sender=sender_address).as_bytes().decode("ascii")
+    body = message_text(email, sender=sender_address)
     with database.connect() as conn, conn.transaction():
         return Outbox(conn).add(
             dedupe_key=f"{outbox_key_prefix(subscription.id)}{kind}:{random_id(8)}",

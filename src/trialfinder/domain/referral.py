@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from trialfinder.domain.email_address import MAX_LENGTH, parse_email
 from trialfinder.domain.trial import RecruitmentStatus, Site, Trial
 from trialfinder.domain.values import GeoPoint
 
@@ -21,7 +22,7 @@ ROUTABLE_STATUSES = (RecruitmentStatus.RECRUITING, RecruitmentStatus.NOT_YET_REC
 
 # Field limits. Generous for real names and messages, small enough that nobody can store a novel.
 MAX_NAME = 100
-MAX_EMAIL = 254  # RFC 5321's limit for a forward path
+MAX_EMAIL = MAX_LENGTH
 MAX_PHONE = 40
 MAX_OTHER_LANGUAGE = 60
 MAX_RESIDENCE = 120
@@ -31,7 +32,6 @@ MAX_MESSAGE = 2_000
 CONTACT_LANGUAGES = ("en", "nl", "de", "fr", "es", "tr", "ar", "pl", "other")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]")
-_EMAIL = re.compile(r"^[^\s@<>(),;:\"\[\]\\]{1,64}@(?:[^\s@<>(),;:\"\[\]\\.]+\.)+[^\s@<>(),;:\"\[\]\\.]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{6,40}$")
 
 
@@ -81,7 +81,7 @@ def check_contact_fields(values: dict[str, str]) -> list[FieldProblem]:
     one_line("first_name", MAX_NAME)
     one_line("last_name", MAX_NAME)
     email = one_line("email", MAX_EMAIL)
-    if email and len(email) <= MAX_EMAIL and not has_control_characters(email) and not _EMAIL.match(email):
+    if email and len(email) <= MAX_EMAIL and not has_control_characters(email) and parse_email(email) is None:
         problems.append(FieldProblem("email", "invalid"))
     phone = one_line("phone", MAX_PHONE)
     if phone and len(phone) <= MAX_PHONE and not has_control_characters(phone) and not _PHONE.match(phone):
@@ -108,7 +108,7 @@ def contact_request(values: dict[str, str]) -> ContactRequest:
     return ContactRequest(
         first_name=values["first_name"],
         last_name=values["last_name"],
-        email=values["email"],
+        email=str(parse_email(values["email"])),
         phone=values["phone"],
         contact_language=values["other_language"] if language == "other" else language,
         residence=values["residence"],
@@ -166,7 +166,7 @@ class Route:
 
 def first_email(contacts) -> str | None:
     for contact in contacts:
-        if contact.email and _EMAIL.match(contact.email.strip()) and not has_control_characters(contact.email):
+        if contact.email and parse_email(contact.email) is not None:
             return contact.email.strip()
     return None
 

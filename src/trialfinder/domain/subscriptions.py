@@ -16,16 +16,15 @@ at once, which of a batch of changed trials (the **candidates**) each one gets; 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 
+from trialfinder.domain.email_address import parse_email
+
 # The statuses in which a trial or a site counts as open for an alert: a person can join now or soon.
 OPENING_STATUSES = frozenset({"RECRUITING", "NOT_YET_RECRUITING"})
-MAX_EMAIL = 254
-_EMAIL = re.compile(r"^[^\s@<>(),;:\"\[\]\\]{1,64}@(?:[^\s@<>(),;:\"\[\]\\.]+\.)+[^\s@<>(),;:\"\[\]\\.]{2,}$")
 EARTH_RADIUS_KM = 6371.0088  # the mean radius, as storage/search.py measures
 KM_PER_DEGREE_LAT = 111.32
 
@@ -56,12 +55,9 @@ class ChangeKind(str, Enum):
 
 
 def normalise_email(value: str) -> str | None:
-    """The address as stored and compared (trimmed; the domain lower-cased), or None when it is not one."""
-    value = value.strip()
-    if not value or len(value) > MAX_EMAIL or not _EMAIL.match(value) or any(ord(ch) < 32 for ch in value):
-        return None
-    local, _, domain = value.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    """The address as stored and compared (trimmed, NFC; the domain lower-cased), or None when it is not one."""
+    parsed = parse_email(value)
+    return str(parsed) if parsed else None
 
 
 def email_key(email: str) -> str:

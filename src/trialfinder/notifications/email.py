@@ -26,6 +26,8 @@ from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Protocol
 
+from trialfinder.domain.email_address import parse_email
+
 
 class SendFailure(Exception):
     """A message could not be handed over. The message is for the operator: it never holds the email's text."""
@@ -50,36 +52,52 @@ class OutgoingEmail:
 
 
 def build_message(email: OutgoingEmail, *, sender: str) -> EmailMessage:
-    """A MIME message (text with an HTML alternative). Raises ValueError on a header value with a line break."""
+    """A MIME message (text with an HTML alternative). Raises ValueError on a header value with a line break or
+    an address that is not one. A recipient with a non-ASCII local part makes an internationalised message
+    (RFC 6532: UTF-8 headers), which only a server offering SMTPUTF8 accepts; every other message is 7-bit."""
     for value in (email.to, email.subject, email.reply_to or "", sender, *(v for _, v in email.headers)):
         if any(char in value for char in "\r\n\x00"):
             raise ValueError("a header value may not contain a line break")
-    message = EmailMessage(policy=policy.SMTP)
+    to = _address(email.to)
+    reply_to = _address(email.reply_to) if email.reply_to else None
+    if reply_to is not None and not reply_to.username.isascii() and to.username.isascii():
+        # Replying to a person whose address is internationalised: the message says the address in its text, and
+        # a Reply-To header would make it undeliverable through any server without SMTPUTF8. What matters (the
+        # study team gets the request) goes first.
+        reply_to = None
+    international = not to.username.isascii()
+    message = EmailMessage(policy=policy.SMTPUTF8 if international else policy.SMTP)
     message["From"] = sender
-    message["To"] = _address(email.to)
+    message["To"] = to
     message["Subject"] = email.subject
-    if email.reply_to:
-        message["Reply-To"] = _address(email.reply_to)
+    if reply_to is not None:
+        message["Reply-To"] = reply_to
     message["Date"] = formatdate(localtime=False, usegmt=True)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(domain=domain)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to us
     for name, value in email.headers:
         message[name] = value
-    # Quoted-printable keeps the message 7-bit (any server takes it, and the outbox stores it as ASCII text).
+    # Quoted-printable keeps the body 7-bit (any server takes it, and the outbox stores it as text).
     message.set_content(email.text, cte="quoted-printable")
     message.add_alternative(email.html, subtype="html", cte="quoted-printable")
     return message
 
 
+def message_text(email: OutgoingEmail, *, sender: str) -> str:
+    """The message as the outbox stores it: RFC 5322 text (UTF-8 in the headers only when internationalised)."""
+    return build_message(email, sender=sender).as_bytes().decode("utf-8")
+
+
 def _address(value: str) -> Address:
-    # An Address object, not the raw string: a comma or angle bracket cannot smuggle in a second recipient.
-    local, at, domain = value.rpartition("@")
-    if not at or not local or not domain:
+    # An Address object, not the raw string: a comma or angle bracket cannot smuggle in a second recipient. The
+    # domain goes in IDNA's ASCII form, which every server and mail program reads.
+    parsed = parse_email(value)
+    if parsed is None:
         raise ValueError("not an email address")
     try:
-        return Address(addr_spec=value)
-    except HeaderParseError:
+        return Address(username=parsed.local, domain=parsed.ascii_domain)
+    except (HeaderParseError, ValueError):
         raise ValueError("not an email address") from None
 
 
@@ -112,6 +130,12 @@ class SmtpSender:
         self.description = f"SMTP server {host}:{self.port} ({security})"
 
     def send(self, raw: bytes, *, recipient: str) -> None:
+        address = parse_email(recipient)
+        if address is None:
+            raise PermanentFailure("the recipient is not an email address")
+        # An internationalised message (UTF-8 in an address or a header) may only go to a server that says it
+        # takes one (RFC 6531); any other is refused for good rather than mangled or sent half-encoded.
+        international = address.needs_smtputf8 or not raw.isascii()
         try:
             context = ssl.create_default_context()
             if self.security == "tls":
@@ -123,7 +147,16 @@ class SmtpSender:
                     client.starttls(context=context)
                 if self.user:
                     client.login(self.user, self.password or "")
-                client.sendmail(self.envelope_from, [recipient], raw)
+                options: list[str] = []
+                if international:
+                    client.ehlo_or_helo_if_needed()
+                    if not client.has_extn("smtputf8"):
+                        raise PermanentFailure(
+                            f"{self.description} does not offer SMTPUTF8, needed for an address or header with"
+                            " non-ASCII characters"
+                        )
+                    options.append("SMTPUTF8")
+                client.sendmail(self.envelope_from, [address.for_smtp], raw, mail_options=options)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             raise _by_code(min(codes) if codes else 550, "the server refused the recipient") from None
@@ -131,6 +164,8 @@ class SmtpSender:
             raise _by_code(error.smtp_code, "the server refused the message") from None
         except smtplib.SMTPNotSupportedError:
             raise PermanentFailure(f"{self.description} does not support {self.security.upper()}") from None
+        except UnicodeError as error:
+            raise PermanentFailure(f"the message could not be encoded for {self.description}: {type(error).__name__}") from None
         except (smtplib.SMTPException, OSError) as error:
             # Connection refused, timeouts, a dropped connection, TLS trouble: the server may be back later.
             raise TemporaryFailure(f"cannot reach {self.description}: {type(error).__name__}") from None

@@ -41,7 +41,8 @@ from trialfinder.domain.notes import (
     resolve,
     section_texts,
 )
-from trialfinder.domain.referral import check_contact_fields
+from trialfinder.domain.control_characters import without_typed_control_characters
+from trialfinder.domain.email_address import parse_email
 from trialfinder.domain.trial import Trial
 from trialfinder.domain.values import is_nct_id, nct_id
 from trialfinder.queries.trials import find_trial
@@ -89,6 +90,10 @@ PROBLEMS = {
     ),
     ("body", "required"): N_("Please write your note."),
     ("body", "too_long"): N_("Please shorten your note to at most %(max)s characters."),
+    ("body", "control_characters"): N_(
+        "Your note contained control characters (invisible characters such as a null byte, usually pasted from "
+        "another program), which cannot be saved. We have removed them: please check your note and save it again."
+    ),
     ("section", "invalid"): N_("Please choose a part of the page."),
 }
 NOTICES = {
@@ -327,6 +332,8 @@ class Notes(FormHandler):
         problem = note_text_problem(values["body"])
         if problem:
             errors.append(FieldError("body", Message(PROBLEMS[("body", problem)], {"max": MAX_NOTE})))
+            if problem == "control_characters":
+                values["body"] = without_typed_control_characters(values["body"])  # offered back without them
         if errors or anchor is None:
             form.errors = tuple(errors)
             return self.notes_page(request, trial, form, 400)
@@ -394,6 +401,8 @@ class Notes(FormHandler):
         body = fields.get("body", "")[: MAX_NOTE * 2]
         problem = note_text_problem(body)
         if problem:
+            if problem == "control_characters":
+                body = without_typed_control_characters(body)  # offered back without them
             form = NoteForm(
                 {"body": body}, errors=(FieldError("body", Message(PROBLEMS[("body", problem)], {"max": MAX_NOTE})),)
             )
@@ -588,7 +597,8 @@ class Notes(FormHandler):
         email = fields.get("email", "")[:300].strip()
         if owner is None:
             return self._mine(request, notice=Message(NOTICES["nothing_to_share"]), status_code=409)
-        if not email or any(problem.field == "email" for problem in check_contact_fields({"email": email})):
+        address = parse_email(email)
+        if address is None:
             return self._mine(
                 request,
                 email=email,
@@ -597,6 +607,7 @@ class Notes(FormHandler):
             )
         if not self.emails_per_client.hit(client_key(request)) or not self.emails_per_address.hit(email_key(email)):
             return self._mine(request, notice=Message(NOTICES["rate_limited"]), email=email, status_code=429)
+        email = str(address)
         now = self.clock()
         link_id = actions.create_owner_link(database=self.database, owner=owner, now=now)
         token = self.signer.sign("notes_owner", link_id, expires_at=now + actions.OWNER_LINK_VALID_FOR)
