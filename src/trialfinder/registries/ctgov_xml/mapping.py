@@ -10,6 +10,7 @@ them. The XML has no site coordinates: they are left to the gazetteer.
 
 from __future__ import annotations
 
+import codecs
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -41,6 +42,15 @@ from trialfinder.registries.fields import Warnings
 SOURCE_FORMAT = "ctgov-xml"
 
 # The results section, as text and as bytes (keyed by `isinstance(xml, str)`): opening, closing, emptied.
+# Byte order marks of the encodings in which markup is not ASCII bytes; UTF-32's first (UTF-16 LE's is its prefix).
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+)
+# A DTD is the only place an entity can be declared; either word is refused.
+_DTD_MARKERS = {True: ("<!DOCTYPE", "<!ENTITY"), False: (b"<!DOCTYPE", b"<!ENTITY")}
 _RESULTS_TAGS = {
     True: ("<clinical_results>", "</clinical_results>", "<clinical_results/>"),
     False: (b"<clinical_results>", b"</clinical_results>", b"<clinical_results/>"),
@@ -203,8 +213,10 @@ class _Children:
 def _parse(xml: object) -> ET.Element:
     if not isinstance(xml, (bytes, str)):
         raise InvalidRecord(f"a legacy XML record must be bytes or text, not {type(xml).__name__}")
+    if isinstance(xml, bytes):
+        xml = _as_checkable(xml)
     # ClinicalTrials.gov never declares a DTD; refusing one rules out entity expansion.
-    if ("<!DOCTYPE" if isinstance(xml, str) else b"<!DOCTYPE") in xml:
+    if any(marker in xml for marker in _DTD_MARKERS[isinstance(xml, str)]):
         raise InvalidRecord("the record declares a DOCTYPE, which ClinicalTrials.gov XML never does")
     try:
         root = ET.fromstring(_without_results(xml))
@@ -217,6 +229,29 @@ def _parse(xml: object) -> ET.Element:
     if root.tag != "clinical_study":
         raise InvalidRecord(f"the root element is <{str(root.tag)[:60]}>, not <clinical_study>")
     return root
+
+
+def _as_checkable(xml: bytes) -> bytes | str:
+    """The document as bytes in which markup is ASCII, as a search for `<!DOCTYPE` needs; or decoded to text.
+
+    Expat reads a document in UTF-16 when it starts with a UTF-16 byte order mark or when one of its first two bytes
+    is NUL (XML 1.0, appendix F); there `<!DOCTYPE` is not the bytes b"<!DOCTYPE", so such a document (and UTF-32,
+    which expat cannot read but Python can) is decoded here and checked, then parsed, as text. Every other encoding
+    expat reads maps ASCII markup to the same ASCII bytes (its handler of other encodings refuses those that do not),
+    so the bytes are checked as they are."""
+    head = xml[:4]
+    encoding = next((name for bom, name in _WIDE_BOMS if head.startswith(bom)), None)
+    if encoding is None and len(head) >= 2 and 0 in head[:2]:
+        if head.startswith(b"\x00\x00") or head[1:4] == b"\x00\x00\x00":
+            encoding = "utf-32-be" if head[0] == 0 else "utf-32-le"
+        else:
+            encoding = "utf-16-be" if head[0] == 0 else "utf-16-le"
+    if encoding is None:
+        return xml
+    try:
+        return xml.decode(encoding).removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise InvalidRecord(f"the record looks like {encoding.upper()} but cannot be decoded as such") from None
 
 
 def _without_results(xml: AnyStr) -> AnyStr:
