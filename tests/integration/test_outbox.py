@@ -114,9 +114,9 @@ def test_a_claimed_message_is_not_sent_by_a_second_worker_until_its_lease_runs_o
     queue(database, "a", "one@example.org")
     with database.connect() as conn, conn.transaction():
         outbox = Outbox(conn)
-        [message_id] = outbox.due_ids(now=stamp(NOW), limit=10)
-        assert outbox.claim(message_id, now=stamp(NOW), lease_until=stamp(NOW + timedelta(minutes=5))) is not None
-        assert outbox.claim(message_id, now=stamp(NOW), lease_until=stamp(NOW + timedelta(minutes=5))) is None
+        lease_until = stamp(NOW + timedelta(minutes=5))
+        assert outbox.claim_next(now=stamp(NOW), lease_until=lease_until, token="first") is not None
+        assert outbox.claim_next(now=stamp(NOW), lease_until=lease_until, token="second") is None
     with SmtpServer() as smtp:
         assert deliver_due(database=database, sender=smtp_sender(smtp.port), now=NOW + timedelta(minutes=1)).sent == 0
         assert deliver_due(database=database, sender=smtp_sender(smtp.port), now=NOW + timedelta(minutes=6)).sent == 1

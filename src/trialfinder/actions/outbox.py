@@ -1,14 +1,21 @@
 """Delivering the outbox: send what is due, retry with backoff what failed for now, keep what failed for good.
 
-Each message is claimed (a short lease) in one transaction, sent outside any transaction, and marked in
-another, so a slow mail server never holds the database's write lock, and a crash mid-send only delays the
-message until its lease runs out. Delivery is at least once: a crash between sending and marking can send a
-message twice, never lose one.
+Each message is claimed on its own (a lease from the moment it is taken, under a token of this run) in one
+transaction, sent outside any transaction while a heartbeat renews its lease, and marked in another transaction
+that requires the claim, so a slow mail server never holds the database's write lock and any number of senders
+(threads, processes, machines) send each message once. A crash mid-send only delays the message until its lease
+runs out: delivery is at least once across a crash between sending and marking, exactly once otherwise.
+
+A message that cannot be composed, built or handed over for a reason that trying again will not mend is marked
+failed with that reason (`trialfinder outbox` lists it) and the run goes on: one bad message never holds up the
+others.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +37,12 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
 
 
+def lease_end(moment: datetime, lease: timedelta) -> str:
+    """When a lease taken at `moment` ends, as stored: rounded up to the second, so it is never shorter."""
+    end = moment + lease
+    return stamp(end + timedelta(seconds=1) if end.microsecond else end)
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
     sent: int = 0
@@ -42,6 +55,36 @@ class DeliveryReport:
 Composer = Callable[[OutboxMessage], bytes | None]
 
 
+class _Heartbeat:
+    """Renews a claimed message's lease, on a connection of its own, for as long as the message is being sent."""
+
+    def __init__(self, database: Database, message: OutboxMessage, token: str, lease: timedelta, clock):
+        self._database, self._message, self._token, self._lease, self._clock = database, message, token, lease, clock
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"outbox-lease-{message.id}", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._lease.total_seconds() / 3):
+            try:
+                with self._database.connect() as conn, conn.transaction():
+                    held = Outbox(conn).renew(
+                        self._message.id, token=self._token, lease_until=lease_end(self._clock(), self._lease)
+                    )
+            except Exception as error:  # the lease still runs; the next beat tries again
+                log.warning("outbox message %s: lease not renewed: %s", self._message.id, type(error).__name__)
+                continue
+            if not held:
+                return
+
+
 def deliver_due(
     *,
     database: Database,
@@ -49,56 +92,76 @@ def deliver_due(
     compose: Composer | None = None,
     now: datetime | None = None,
     limit: int = 200,
+    lease: timedelta = LEASE,
 ) -> DeliveryReport:
-    """Send what is due. Messages queued with a payload are composed now by `compose`; without one they wait for
-    a caller that has it (the scheduled job and the commands do)."""
-    now = now or datetime.now(UTC)
-    sent = retrying = failed = 0
+    """Send up to `limit` messages that are due. Messages queued with a payload are composed now by `compose`;
+    without one they wait for a caller that has it (the scheduled job and the commands do). `now` fixes the
+    clock (tests); otherwise each message is claimed at the time it is taken."""
+    clock = (lambda: now) if now is not None else (lambda: datetime.now(UTC))
+    token = secrets.token_hex(12)
+    counts = {"sent": 0, "retrying": 0, "failed": 0}
     with database.connect() as conn:
         outbox = Outbox(conn)
-        for message_id in outbox.due_ids(now=stamp(now), limit=limit, deferred=compose is not None):
+
+        def mark(outcome: str, message: OutboxMessage, *, counted: bool = True, **change) -> None:
             with conn.transaction():
-                message = outbox.claim(message_id, now=stamp(now), lease_until=stamp(now + LEASE))
+                marked = getattr(outbox, f"mark_{'retry' if outcome == 'retrying' else outcome}")(
+                    message.id, token=token, **change
+                )
+            if marked:
+                counts[outcome] += counted
+            else:  # another sender took the message over: what it does with it stands
+                log.warning("outbox message %s: claim lost before it was marked %s", message.id, outcome)
+
+        for _ in range(limit):
+            moment = clock()
+            with conn.transaction():
+                message = outbox.claim_next(
+                    now=stamp(moment), lease_until=lease_end(moment, lease), token=token, deferred=compose is not None
+                )
             if message is None:
+                break
+            try:
+                raw = _raw(message, compose)
+            except Exception as error:  # a template, record or encoding problem: for the operator, not retried blind
+                mark("failed", message, error=f"could not be composed: {type(error).__name__}")
                 continue
-            raw = message.body.encode("utf-8") if message.body is not None else None
-            if raw is None and message.deferred and compose is not None:
-                try:
-                    raw = compose(message)
-                except Exception as error:  # a template or record problem: kept for the operator, never retried blind
-                    with conn.transaction():
-                        outbox.mark_failed(message.id, error=f"could not be composed: {type(error).__name__}")
-                    failed += 1
-                    continue
-                if raw is None:
-                    with conn.transaction():
-                        outbox.mark_sent(message.id, now=stamp(now))  # nothing left to say: done, not failed
-                    continue
-            if raw is None:
+            if raw is None:  # nothing left to say (the subscription is gone): done, not failed
+                mark("sent", message, counted=False, now=stamp(clock()))
                 continue
             try:
-                sender.send(raw, recipient=message.recipient)
+                with _Heartbeat(database, message, token, lease, clock):
+                    sender.send(raw, recipient=message.recipient)
             except PermanentFailure as error:
-                with conn.transaction():
-                    outbox.mark_failed(message.id, error=str(error))
-                failed += 1
+                mark("failed", message, error=str(error))
             except TemporaryFailure as error:
                 attempts = message.attempts + 1
-                with conn.transaction():
-                    if attempts >= MAX_ATTEMPTS:
-                        outbox.mark_failed(message.id, error=f"gave up after {attempts} attempts: {error}")
-                        failed += 1
-                    else:
-                        outbox.mark_retry(message.id, next_attempt_at=stamp(now + backoff(attempts)), error=str(error))
-                        retrying += 1
+                if attempts >= MAX_ATTEMPTS:
+                    mark("failed", message, error=f"gave up after {attempts} attempts: {error}")
+                else:
+                    mark("retrying", message, next_attempt_at=stamp(clock() + backoff(attempts)), error=str(error))
+            except Exception as error:  # a sender's own bug or an unforeseen input: never stop the run for it
+                log.error("outbox message %s could not be sent: %s", message.id, type(error).__name__)
+                mark("failed", message, error=f"could not be sent: {type(error).__name__}")
             else:
-                with conn.transaction():
-                    outbox.mark_sent(message.id, now=stamp(now))
-                sent += 1
-    if sent or retrying or failed:
+                mark("sent", message, now=stamp(clock()))
+    report = DeliveryReport(counts["sent"], counts["retrying"], counts["failed"])
+    if report.sent or report.retrying or report.failed:
         # Counts only: never a recipient or a subject.
-        log.info("outbox delivered sent=%d retrying=%d failed=%d via=%s", sent, retrying, failed, sender.description)
-    return DeliveryReport(sent, retrying, failed)
+        log.info(
+            "outbox delivered sent=%d retrying=%d failed=%d via=%s",
+            report.sent,
+            report.retrying,
+            report.failed,
+            sender.description,
+        )
+    return report
+
+
+def _raw(message: OutboxMessage, compose: Composer | None) -> bytes | None:
+    if message.body is not None:
+        return message.body.encode("utf-8")
+    return compose(message) if compose is not None else None
 
 
 def requeue_failed(*, database: Database, ids: tuple[int, ...] = (), now: datetime | None = None) -> int:

@@ -349,6 +349,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         sqlite=("ALTER TABLE outbox ADD COLUMN payload TEXT",),
         postgresql=("ALTER TABLE outbox ADD COLUMN payload TEXT",),
     ),
+    Migration(
+        8,
+        "outbox: a claim per message",
+        # The sender holding a message (a random token, with `lease_until`): marking the message needs it, so a
+        # sender whose lease ran out can never mark, or send, what another sender has taken over.
+        sqlite=("ALTER TABLE outbox ADD COLUMN claim TEXT",),
+        postgresql=("ALTER TABLE outbox ADD COLUMN claim TEXT",),
+    ),
 )
 
 

@@ -2,8 +2,10 @@
 
 States: `pending` (waiting for its `next_attempt_at`), `sent` (body cleared: the outbox keeps no copy of what a
 person wrote once it is delivered), `failed` (refused for good, or given up after many tries; visible to the
-operator, who can queue it again). A message being sent is `pending` with a `lease_until` in the future, so two
-workers never send the same message at once and a crashed worker's lease simply runs out.
+operator, who can queue it again). A message being sent is `pending`, claimed: a random `claim` token and a
+`lease_until` in the future, taken in one atomic statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one
+writer at a time), renewed while the message is being sent, and required by whoever marks it afterwards. So any
+number of senders never send the same message at once, and a crashed sender's lease simply runs out.
 """
 
 from __future__ import annotations
@@ -52,68 +54,89 @@ class Outbox:
         now: str,
         referral_id: int | None = None,
         payload: str | None = None,
+        failure: str | None = None,
     ) -> bool:
         """Queue a message (its body, or a payload to compose it from when it is sent); False when one with this
-        key was queued before (nothing is sent twice)."""
-        if body is None and payload is None:
+        key was queued before (nothing is sent twice). With `failure`, the message could not even be built: it is
+        kept as failed, with that reason, for the operator to see (and never tried blindly)."""
+        if body is None and payload is None and failure is None:
             raise ValueError("a message needs a body or a payload")
         cursor = self.conn.execute(
             "INSERT INTO outbox (dedupe_key, referral_id, kind, recipient, body, payload, state, next_attempt_at,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
-            (dedupe_key, referral_id, kind, recipient, body, payload, now, now),
+            " created_at, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+            (
+                dedupe_key,
+                referral_id,
+                kind,
+                recipient,
+                body,
+                payload,
+                "pending" if failure is None else "failed",
+                now,
+                now,
+                None if failure is None else failure[:500],
+            ),
         )
         return cursor.rowcount == 1
 
-    def due_ids(self, *, now: str, limit: int, deferred: bool = True) -> list[int]:
-        """Messages due now; with `deferred=False`, only those with a body (a sender that cannot compose)."""
-        rows = self.conn.fetchall(
-            "SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"
-            " AND (lease_until IS NULL OR lease_until <= ?)"
+    def claim_next(self, *, now: str, lease_until: str, token: str, deferred: bool = True) -> OutboxMessage | None:
+        """Take the next due message for sending, in one atomic statement; None when nothing is due (or all that
+        is, is another sender's). With `deferred=False`, only messages with a body (a sender that cannot compose)."""
+        lock = " FOR UPDATE SKIP LOCKED" if self.conn.dialect == "postgresql" else ""
+        due = (
+            "state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)"
             + ("" if deferred else " AND body IS NOT NULL")
-            + " ORDER BY next_attempt_at, id LIMIT ?",
-            (now, now, limit),
         )
-        return [row[0] for row in rows]
+        row = self.conn.fetchone(
+            f"UPDATE outbox SET lease_until = ?, claim = ? WHERE {due} AND id = ("
+            f"SELECT id FROM outbox WHERE {due} ORDER BY next_attempt_at, id LIMIT 1{lock}"
+            f") RETURNING {_COLUMNS}",
+            (lease_until, token, now, now, now, now),
+        )
+        return OutboxMessage(*row) if row else None
 
-    def claim(self, message_id: int, *, now: str, lease_until: str) -> OutboxMessage | None:
-        """Take a due message for sending; None when another worker has it or it is no longer due."""
+    def renew(self, message_id: int, *, token: str, lease_until: str) -> bool:
+        """Extend a claim that is still this sender's; False when it is not (any more)."""
         cursor = self.conn.execute(
-            "UPDATE outbox SET lease_until = ? WHERE id = ? AND state = 'pending' AND next_attempt_at <= ?"
-            " AND (lease_until IS NULL OR lease_until <= ?)",
-            (lease_until, message_id, now, now),
+            "UPDATE outbox SET lease_until = ? WHERE id = ? AND claim = ? AND state = 'pending'",
+            (lease_until, message_id, token),
         )
-        return self.get(message_id) if cursor.rowcount == 1 else None
+        return cursor.rowcount == 1
 
     def get(self, message_id: int) -> OutboxMessage | None:
         row = self.conn.fetchone(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (message_id,))
         return OutboxMessage(*row) if row else None
 
-    def mark_sent(self, message_id: int, *, now: str) -> None:
-        self.conn.execute(
+    # Marking a claimed message needs its claim: a sender whose lease was taken over changes nothing (False).
+
+    def mark_sent(self, message_id: int, *, token: str, now: str) -> bool:
+        cursor = self.conn.execute(
             "UPDATE outbox SET state = 'sent', body = NULL, payload = NULL, sent_at = ?, lease_until = NULL,"
-            " attempts = attempts + 1,"
-            " last_error = NULL WHERE id = ?",
-            (now, message_id),
+            " claim = NULL, attempts = attempts + 1, last_error = NULL WHERE id = ? AND claim = ?",
+            (now, message_id, token),
         )
+        return cursor.rowcount == 1
 
-    def mark_retry(self, message_id: int, *, next_attempt_at: str, error: str) -> None:
-        self.conn.execute(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, lease_until = NULL, last_error = ?"
-            " WHERE id = ?",
-            (next_attempt_at, error[:500], message_id),
+    def mark_retry(self, message_id: int, *, token: str, next_attempt_at: str, error: str) -> bool:
+        cursor = self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, lease_until = NULL, claim = NULL,"
+            " last_error = ? WHERE id = ? AND claim = ?",
+            (next_attempt_at, error[:500], message_id, token),
         )
+        return cursor.rowcount == 1
 
-    def mark_failed(self, message_id: int, *, error: str) -> None:
-        self.conn.execute(
-            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, lease_until = NULL, last_error = ?"
-            " WHERE id = ?",
-            (error[:500], message_id),
+    def mark_failed(self, message_id: int, *, token: str, error: str) -> bool:
+        cursor = self.conn.execute(
+            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, lease_until = NULL, claim = NULL,"
+            " last_error = ? WHERE id = ? AND claim = ?",
+            (error[:500], message_id, token),
         )
+        return cursor.rowcount == 1
 
     def requeue_failed(self, *, now: str, ids: tuple[int, ...] = ()) -> int:
         """Queue failed messages again (all, or those with the given ids), to be sent at once."""
         sql = (
-            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, lease_until = NULL"
+            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, lease_until = NULL, claim = NULL"
             " WHERE state = 'failed' AND (body IS NOT NULL OR payload IS NOT NULL)"
         )
         params: list = [now]
