@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import StrEnum
 
+from trialfinder.domain.control_characters import has_typed_control_characters
 from trialfinder.domain.trial import Trial
 
 SECTIONS = ("overview", "procedures", "eligibility", "details")
@@ -311,9 +312,14 @@ def make_anchor(
 
 
 def note_text_problem(body: str) -> str | None:
-    """Why a note's text cannot be stored ("required", "too_long"), or None."""
+    """Why a note's text cannot be stored ("required", "control_characters", "too_long"), or None.
+
+    Control characters other than tab and line breaks are refused: nobody types them, and PostgreSQL cannot store a
+    NUL byte in text. The form offers the text back without them (`without_typed_control_characters`)."""
     if not body.strip():
         return "required"
+    if has_typed_control_characters(body):
+        return "control_characters"
     if len(body) > MAX_NOTE:
         return "too_long"
     return None
