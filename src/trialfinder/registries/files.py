@@ -24,8 +24,19 @@ from trialfinder.registries.json_split import split_array
 V2 = "ctgov-v2"
 XML = "ctgov-xml"
 
-# One record file larger than this is not a trial record (the largest real ones, with results, are ~2 MB).
-MAX_RECORD_BYTES = 64 * 1024 * 1024
+MIB = 1024 * 1024
+# One record file larger than this is not a trial record (the largest real ones, with results, are ~2 MB; a
+# `/studies` page of 1,000 studies ~20 MB).
+MAX_RECORD_BYTES = 64 * MIB
+# Archives are checked before their members are decompressed. Real records compress at most about 26:1 (deflate;
+# ClinicalTrials.gov v2 JSON and legacy XML, measured by bench/limits.py); a decompression bomb about 1000:1. A member
+# over RATIO_FROM that would grow more than MAX_RATIO times, or members that together would grow more than MAX_RATIO
+# times the archive (plus one record's worth, RATIO_SLACK) or beyond MAX_ARCHIVE_BYTES, make the archive refused.
+MAX_RATIO = 100
+RATIO_FROM = 1 * MIB
+RATIO_SLACK = MAX_RECORD_BYTES
+# The whole registry as v2 JSON is some 500,000 records of ~30 KB on average: about 15 GB.
+MAX_ARCHIVE_BYTES = 64 * 1024 * MIB
 
 
 class SourceError(Exception):
@@ -58,7 +69,11 @@ class RawRecord:
         try:
             stat = os.stat(self.archive)
             handle = _open_zip(self.archive, stat.st_size, stat.st_mtime_ns)
-            return RawRecord(self.name, self.format, handle.read(self.name))
+            with handle.open(self.name) as member:
+                data = member.read(MAX_RECORD_BYTES + 1)  # never more than the directory's size allowed
+            if len(data) > MAX_RECORD_BYTES:
+                return RawRecord(self.name, self.format, error=f"entry is over {MAX_RECORD_BYTES:,} bytes, too large")
+            return RawRecord(self.name, self.format, data)
         except (zipfile.BadZipFile, EOFError, OSError, KeyError, zipfile.LargeZipFile, NotImplementedError) as error:
             # A damaged entry (bad CRC, cut short) costs that record, not the import.
             return RawRecord(self.name, self.format, error=f"damaged zip entry: {error}")
@@ -126,12 +141,13 @@ def open_source(path: str | os.PathLike[str]) -> Source:
     if name.endswith(".zip"):
         try:
             with zipfile.ZipFile(location) as archive:
-                total = sum(1 for info in archive.infolist() if not info.is_dir() and _format_of(info.filename))
+                members = [info for info in archive.infolist() if not info.is_dir() and _format_of(info.filename)]
         except (zipfile.BadZipFile, OSError) as error:
             raise SourceError(
                 f"{location}: not a complete zip archive ({error}); a truncated download looks like this, fetch it again"
             ) from None
-        return Source(location, "zip", fingerprint, total)
+        _check_zip(location, members, stat.st_size)
+        return Source(location, "zip", fingerprint, len(members))
     if name.endswith((".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tar")):
         return Source(location, "tar", fingerprint, None)
     if _format_of(name):
@@ -139,6 +155,40 @@ def open_source(path: str | os.PathLike[str]) -> Source:
     raise SourceError(
         f"{location}: expected ctg-studies.json.zip, a folder of v2 .json files, legacy .xml files, or a zip or tar(.gz|.xz) of them"
     )
+
+
+def _size(count: int) -> str:
+    return f"{count / MIB:,.0f} MiB" if count >= MIB else f"{count:,} bytes"
+
+
+_BOMB = "a decompression bomb, not registry records"
+
+
+def _check_zip(location: Path, members: list[zipfile.ZipInfo], archive_size: int) -> None:
+    """Refuse an archive whose central directory says it would decompress far beyond what records do, before any
+    member is read (the directory's sizes are also the most a member's reading returns: zipfile stops there)."""
+    total = 0
+    for info in members:
+        if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise SourceError(
+                f"{location}: refused: its member {info.filename} would decompress to {_size(info.file_size)}, more than"
+                f" {MAX_RATIO} times its {_size(info.compress_size)} in the archive; {_BOMB}"
+            )
+        total += info.file_size
+    _check_total(location, f"its {len(members):,} records", total, archive_size, "the archive's")
+
+
+def _check_total(location: Path, members: str, total: int, compressed: int, whose: str) -> None:
+    if total > MAX_ARCHIVE_BYTES:
+        raise SourceError(
+            f"{location}: refused: {members} would decompress to {_size(total)}, more than the"
+            f" {_size(MAX_ARCHIVE_BYTES)} one import reads; split it"
+        )
+    if total > MAX_RATIO * compressed + RATIO_SLACK:
+        raise SourceError(
+            f"{location}: refused: {members} would decompress to {_size(total)}, more than {MAX_RATIO}"
+            f" times {whose} {_size(compressed)}; {_BOMB}"
+        )
 
 
 def _folder_files(folder: Path) -> list[Path]:
@@ -181,14 +231,28 @@ def _zip_records(path: Path, skip: int) -> Iterator[tuple[int, RawRecord]]:
 
 
 def _tar_records(path: Path, skip: int) -> Iterator[tuple[int, RawRecord]]:
+    """Members in stream order. A compressed tar has no directory to check first: the sizes its headers declare,
+    added up as they come, are checked against the compressed bytes read so far (`_check_total`), so that a bomb
+    is refused at its first members instead of being decompressed to its end."""
     try:
-        stream = tarfile.open(path, mode="r|*")
+        raw = open(path, "rb")  # noqa: SIM115 (closed with the stream below)
+    except OSError as error:
+        raise SourceError(f"{path}: not a readable tar archive ({error})") from None
+    try:
+        stream = tarfile.open(fileobj=raw, mode="r|*")
     except (tarfile.TarError, OSError) as error:
+        raw.close()
         raise SourceError(f"{path}: not a readable tar archive ({error})") from None
     position = -1
-    with stream:
+    declared = 0
+    files = 0
+    with raw, stream:
         try:
             for member in stream:
+                if member.isfile():  # skipping a member decompresses it all the same
+                    declared += member.size
+                    files += 1
+                    _check_total(path, f"its first {files:,} members", declared, raw.tell(), "the archive's first")
                 fmt = _format_of(member.name)
                 if not member.isfile() or fmt is None:
                     continue
@@ -199,7 +263,7 @@ def _tar_records(path: Path, skip: int) -> Iterator[tuple[int, RawRecord]]:
                     yield position, RawRecord(member.name, fmt, error=f"entry is {member.size:,} bytes, too large")
                     continue
                 handle = stream.extractfile(member)
-                yield position, RawRecord(member.name, fmt, handle.read() if handle else b"")
+                yield position, RawRecord(member.name, fmt, handle.read(MAX_RECORD_BYTES) if handle else b"")
         except (tarfile.TarError, EOFError, OSError) as error:
             raise SourceError(f"{path}: the archive is damaged after entry {position + 1} ({error})") from None
 
