@@ -314,6 +314,14 @@ def serve_command(obj: Context, host: str, port: int) -> None:
     app = create_app(obj.settings, database, run_jobs_in_background=True, base_url=f"http://{host}:{port}")
     click.echo(f"trialfinder is serving {database.url.redacted()} at http://{host}:{port}/ (Ctrl+C stops it).", err=True)
     click.echo(_email_status(obj.settings), err=True)
+    if not obj.settings.public_url:
+        allowed = ", ".join(("localhost", *obj.settings.allowed_hosts))
+        click.echo(
+            "Links in emails: TRIALFINDER_PUBLIC_URL is not set, so forms that email links (contact, alerts, notes)"
+            f" work only through {allowed}; through any other host they send nothing. Set it to the site's public"
+            " address.",
+            err=True,
+        )
     if not obj.settings.referral_inbox:
         click.echo(
             "Referrals: TRIALFINDER_REFERRAL_INBOX is not set, so trials whose registry record gives no contact email"

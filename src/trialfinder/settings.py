@@ -33,6 +33,9 @@ class Settings:
     # Email and referrals (see docs/SETTINGS.md). No SMTP host: messages are written as .eml files to mail_dir.
     secret_key: str | None = None
     public_url: str | None = None
+    # Without public_url, the host names whose requests may put their own address in emailed links (besides
+    # localhost): anyone can send any Host header, so no other request's address is ever trusted.
+    allowed_hosts: tuple[str, ...] = ()
     smtp_host: str | None = None
     smtp_port: int | None = None
     smtp_security: str = "starttls"
@@ -74,6 +77,9 @@ class Settings:
             log_level=_choice(get("LOG_LEVEL"), "LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR")),
             secret_key=_secret(get("SECRET_KEY")),
             public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
+            allowed_hosts=tuple(
+                host.strip().lower() for host in (get("ALLOWED_HOSTS") or "").split(",") if host.strip()
+            ),
             smtp_host=get("SMTP_HOST"),
             smtp_port=_integer(get("SMTP_PORT"), "SMTP_PORT", 0, 1, 65535) or None,
             smtp_security=_choice(get("SMTP_SECURITY"), "SMTP_SECURITY", "STARTTLS", ("STARTTLS", "TLS", "NONE")).lower(),
@@ -107,6 +113,7 @@ SETTING_NAMES = (
     "LOG_LEVEL",
     "SECRET_KEY",
     "PUBLIC_URL",
+    "ALLOWED_HOSTS",
     "SMTP_HOST",
     "SMTP_PORT",
     "SMTP_SECURITY",

@@ -65,7 +65,7 @@ from trialfinder.web.forms import (
 from trialfinder.web.i18n import N_, Message
 from trialfinder.web.params import FieldError
 from trialfinder.web.rendering import language_of
-from trialfinder.web.services import FormHandler, Services
+from trialfinder.web.services import CANNOT_EMAIL, FormHandler, Services
 
 log = logging.getLogger("trialfinder.web.contact")
 
@@ -241,6 +241,9 @@ class Contact(FormHandler):
                 )
             )
             return self._page(request, trial, self._with_sites(trial, form), status_code=403)
+        if not self.services.can_email_links(request):
+            form.notice = Message(CANNOT_EMAIL)
+            return self._page(request, trial, self._with_sites(trial, form), status_code=503)
         if fields.get(HONEYPOT_FIELD):
             # A bot filled the hidden field: it sees the usual confirmation, and nothing is stored or sent.
             log.info("contact form: honeypot filled, request dropped")

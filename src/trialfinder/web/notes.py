@@ -65,7 +65,7 @@ from trialfinder.web.forms import (
 from trialfinder.web.i18n import N_, Message
 from trialfinder.web.params import FieldError
 from trialfinder.web.rendering import language_of
-from trialfinder.web.services import FormHandler, Services
+from trialfinder.web.services import CANNOT_EMAIL, FormHandler, Services
 
 log = logging.getLogger("trialfinder.web.notes")
 
@@ -437,7 +437,7 @@ class Notes(FormHandler):
             return self.notes_page(request, trial, form, status)
         context = {
             "trial": trial,
-            "share_url": f"{self.base_url(request)}/shared/{created.token}",
+            "share_url": f"{self.base_url(request, for_email=False)}/shared/{created.token}",
             "passcode": created.passcode,
             "note_count": created.notes,
             "expires": created.link.expires_at[:10],
@@ -597,6 +597,8 @@ class Notes(FormHandler):
         email = fields.get("email", "")[:300].strip()
         if owner is None:
             return self._mine(request, notice=Message(NOTICES["nothing_to_share"]), status_code=409)
+        if not self.services.can_email_links(request):
+            return self._mine(request, notice=Message(CANNOT_EMAIL), email=email, status_code=503)
         address = parse_email(email)
         if address is None:
             return self._mine(

@@ -4,6 +4,7 @@ sent, sign links, send email through the outbox, and need the time and the site'
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from trialfinder.settings import Settings
 from trialfinder.signing import Signer
 from trialfinder.storage.database import Database
 from trialfinder.web.emails import EmailRenderer
+from trialfinder.web.i18n import N_
 from trialfinder.web.places import PlaceFinder
 from trialfinder.web.rendering import Renderer
 
@@ -35,11 +37,44 @@ class Services:
     clock: Callable[[], datetime] = field(default=_now)  # tests move time (link expiry)
     default_base_url: str = "http://127.0.0.1:8000"  # for links made outside a request, without PUBLIC_URL
 
-    def base_url(self, request: Request | None) -> str:
-        """The site's address for links in emails: the setting, else the address the request came to."""
+    def base_url(self, request: Request | None, *, for_email: bool = True) -> str:
+        """The site's address for links: the setting, else the address the request came to. A request's address
+        comes from its Host header, which anyone can forge: an emailed link uses it only when the host is this
+        machine or one the operator allowed (`can_email_links`), so no email ever sends a person elsewhere."""
         if self.settings.public_url:
             return self.settings.public_url
-        return str(request.base_url).rstrip("/") if request is not None else self.default_base_url
+        if request is None:
+            return self.default_base_url
+        if for_email and not self.can_email_links(request):
+            raise UntrustedHost("no public address is set and the request's host is not an allowed one")
+        return str(request.base_url).rstrip("/")
+
+    def can_email_links(self, request: Request) -> bool:
+        if self.settings.public_url:
+            return True
+        host = (request.url.hostname or "").lower().strip("[]")
+        return host in self.settings.allowed_hosts or _is_loopback(host)
+
+
+# What a person is told when an email with links cannot be sent through the address they used (the operator has not
+# set the site's public address): nothing was stored or sent.
+CANNOT_EMAIL = N_(
+    "This site cannot send emails at the moment, so nothing was sent. Please try again later or contact the site's"
+    " operator."
+)
+
+
+class UntrustedHost(Exception):
+    """An email with links was asked for through a host the site does not know as its own."""
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class FormHandler:
@@ -56,5 +91,5 @@ class FormHandler:
         self.sender = services.sender
         self.clock = services.clock
 
-    def base_url(self, request: Request | None) -> str:
-        return self.services.base_url(request)
+    def base_url(self, request: Request | None, *, for_email: bool = True) -> str:
+        return self.services.base_url(request, for_email=for_email)

@@ -55,7 +55,7 @@ from trialfinder.web.links import url
 from trialfinder.web.params import MULTI_FIELDS, SINGLE_FIELDS, FieldError, SearchForm, parse_search
 from trialfinder.web.places import PlaceFinder
 from trialfinder.web.rendering import Renderer, language_of
-from trialfinder.web.services import FormHandler, Services
+from trialfinder.web.services import CANNOT_EMAIL, FormHandler, Services
 
 log = logging.getLogger("trialfinder.web.subscriptions")
 
@@ -246,6 +246,9 @@ class Subscriptions(FormHandler):
                 )
             )
             return self._form_page(request, form, status_code=403)
+        if not self.services.can_email_links(request):
+            form.notice = Message(CANNOT_EMAIL)
+            return self._form_page(request, form, status_code=503)
         if fields.get(HONEYPOT_FIELD):
             log.info("subscription sign-up: honeypot filled, dropped")
             return RedirectResponse("/subscriptions/sent", status_code=303)

@@ -113,8 +113,15 @@ def catalogue(database, import_records, tmp_path):
     return database
 
 
+# Starlette's test client calls itself `testserver`: the test site allows that host in emailed links, as an
+# operator without TRIALFINDER_PUBLIC_URL allows theirs (TRIALFINDER_ALLOWED_HOSTS).
+TEST_HOSTS = ("testserver",)
+
+
 def make_client(database, gazetteer_cache: Path, tmp_path: Path) -> TestClient:
-    settings = Settings(data_dir=tmp_path / "data", cache_dir=gazetteer_cache, database_url=database.url.url)
+    settings = Settings(
+        data_dir=tmp_path / "data", cache_dir=gazetteer_cache, database_url=database.url.url, allowed_hosts=TEST_HOSTS
+    )
     return TestClient(create_app(settings, database))
 
 

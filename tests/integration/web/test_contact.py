@@ -24,7 +24,7 @@ from trialfinder.storage.outbox import Outbox
 from trialfinder.storage.referrals import ReferralStore
 from trialfinder.web.app import create_app
 
-from .conftest import REFERENCE, TestClient, derived_record, write_records
+from .conftest import REFERENCE, TEST_HOSTS, TestClient, derived_record, write_records
 from .pages import parse
 
 SERVIER = "NCT05786924"
@@ -78,6 +78,7 @@ def app_client(database, gazetteer_cache, tmp_path, port: int, **settings):
         "referral_inbox": OPERATOR_INBOX,
         "secret_key": SECRET,
         "mail_from": SENDER,
+        "allowed_hosts": TEST_HOSTS,
         **settings,
     }
     sender = SmtpSender(host="127.0.0.1", port=port, security="none", sender=SENDER, timeout=5)

@@ -20,7 +20,7 @@ from trialfinder.settings import Settings
 from trialfinder.storage.notes import NoteStore
 from trialfinder.web.app import create_app
 
-from .conftest import REFERENCE, TestClient, derived_record, write_records
+from .conftest import REFERENCE, TEST_HOSTS, TestClient, derived_record, write_records
 from .pages import parse
 
 SECRET = "k" * 40
@@ -57,6 +57,7 @@ def app(catalogue, gazetteer_cache, tmp_path, smtp, clock):
         database_url=catalogue.url.url,
         secret_key=SECRET,
         mail_from=SENDER,
+        allowed_hosts=TEST_HOSTS,
     )
     sender = SmtpSender(host="127.0.0.1", port=smtp.port, security="none", sender=SENDER, timeout=5)
     return create_app(settings, catalogue, sender=sender, clock=clock)
