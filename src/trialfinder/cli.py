@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -20,6 +21,7 @@ from trialfinder.actions import catalogue
 from trialfinder.actions.importing import Rejection, import_path
 from trialfinder.domain.errors import DomainError
 from trialfinder.domain.values import is_nct_id, nct_id
+from trialfinder.filemodes import loose_permissions
 from trialfinder.registries.ctgov_v2.client import RegistryError
 from trialfinder.registries.files import SourceError
 from trialfinder.settings import Settings, SettingsError
@@ -314,6 +316,8 @@ def serve_command(obj: Context, host: str, port: int) -> None:
     app = create_app(obj.settings, database, run_jobs_in_background=True, base_url=f"http://{host}:{port}")
     click.echo(f"trialfinder is serving {database.url.redacted()} at http://{host}:{port}/ (Ctrl+C stops it).", err=True)
     click.echo(_email_status(obj.settings), err=True)
+    for line in loose_permissions(_private_paths(obj.settings, database)):
+        click.echo(f"Warning: {line}", err=True)
     if not obj.settings.public_url:
         allowed = ", ".join(("localhost", *obj.settings.allowed_hosts))
         click.echo(
@@ -335,6 +339,14 @@ def serve_command(obj: Context, host: str, port: int) -> None:
     except SystemExit as stop:
         # uvicorn exits 3 when it cannot start (it has logged why, in one line): that is the environment, exit 1.
         sys.exit(1 if stop.code not in (0, None) else 0)
+
+
+def _private_paths(settings: Settings, database) -> list[Path]:
+    """The files and folders that hold personal data, whose modes `serve` checks at start."""
+    paths = [settings.data_dir, settings.data_dir / "secret.key", settings.mail_dir or settings.data_dir / "mail"]
+    if database.url.path is not None:
+        paths += [Path(f"{database.url.path}{end}") for end in ("", "-wal", "-shm")]
+    return list(dict.fromkeys(paths))
 
 
 def _email_status(settings: Settings) -> str:
@@ -514,17 +526,19 @@ def referrals_command(obj: Context, state: str | None) -> None:
 @click.pass_obj
 @handle_errors
 def purge_command(obj: Context) -> None:
-    """Delete referrals older than the retention period (TRIALFINDER_REFERRAL_RETENTION_DAYS), with their emails,
-    and private notes and share links unused for TRIALFINDER_NOTES_RETENTION_DAYS.
+    """Delete referrals older than the retention period (TRIALFINDER_REFERRAL_RETENTION_DAYS), with their emails
+    (and the .eml copies of every email older than that), and private notes and share links unused for
+    TRIALFINDER_NOTES_RETENTION_DAYS.
 
     `serve` does this on its own every few hours; this command is for a cron job or a one-off.
     """
     from trialfinder.actions import notes as note_actions
     from trialfinder.actions.referrals import purge
+    from trialfinder.notifications.senders import sender_from_settings
 
     database = obj.open_catalogue(quiet=True)
     days = obj.settings.referral_retention_days
-    deleted = purge(database=database, retention_days=days)
+    deleted = purge(database=database, retention_days=days, mail=sender_from_settings(obj.settings))
     click.echo(f"Deleted {deleted} referral{'s' if deleted != 1 else ''} older than {days} days.")
     note_days = obj.settings.notes_retention_days
     notes, links = note_actions.purge(database=database, retention_days=note_days)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import platformdirs
 
+from trialfinder.filemodes import make_private_folder
+
 PREFIX = "TRIALFINDER_"
 
 
@@ -153,7 +155,7 @@ def secret_key(settings: Settings) -> bytes:
         pass
     import secrets
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_folder(settings.data_dir)
     key = secrets.token_bytes(32)
     # Created readable by its owner only, and never overwritten if another process made it first.
     try:

@@ -131,7 +131,7 @@ def deliver_due(
                 continue
             try:
                 with _Heartbeat(database, message, token, lease, clock):
-                    sender.send(raw, recipient=message.recipient)
+                    sender.send(raw, recipient=message.recipient, reference=f"m{message.id}")
             except PermanentFailure as error:
                 mark("failed", message, error=str(error))
             except TemporaryFailure as error:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from trialfinder.actions.outbox import stamp
-from trialfinder.notifications.email import OutgoingEmail, message_text
+from trialfinder.notifications.email import EmailSender, OutgoingEmail, message_text
 from trialfinder.storage.database import Database, DatabaseError
 from trialfinder.storage.outbox import Outbox
 from trialfinder.storage.referrals import NewReferral, ReferralStore, StoredReferral
@@ -99,12 +99,15 @@ def withdraw(
     referral_id: int,
     notice: Callable[[StoredReferral], OutgoingEmail] | None = None,
     sender_address: str = "",
+    mail: EmailSender | None = None,
     now: datetime | None = None,
 ) -> bool:
-    """Forget the person. When the study team already has their details, queue `notice` to the team (it carries no
-    personal data) asking them to delete those too; True when a notice was queued."""
+    """Forget the person, here and in the copies `mail` kept of their messages (the `.eml` files). When the study
+    team already has their details, queue `notice` to the team (it carries no personal data) asking them to delete
+    those too; True when a notice was queued."""
     moment = stamp(now or datetime.now(UTC))
     with database.connect() as conn, conn.transaction():
+        messages = Outbox(conn).referral_message_ids(referral_id=referral_id)
         team_has_it = Outbox(conn).was_sent(referral_id=referral_id, kind="referral_team")
         store = ReferralStore(conn)
         store.withdraw(referral_id, moment)
@@ -120,14 +123,23 @@ def withdraw(
                 now=moment,
                 referral_id=referral_id,
             )
-    log.info("referral %s withdrawn notice=%s", referral_id, queued)
+    forgotten = mail.forget(f"m{message}" for message in messages) if mail is not None else 0
+    log.info("referral %s withdrawn notice=%s copies_deleted=%d", referral_id, queued, forgotten)
     return queued
 
 
-def purge(*, database: Database, retention_days: int, now: datetime | None = None) -> int:
-    """Delete referrals (and their messages) older than the retention period; the number deleted."""
-    cutoff = stamp((now or datetime.now(UTC)) - timedelta(days=retention_days))
+def purge(
+    *, database: Database, retention_days: int, mail: EmailSender | None = None, now: datetime | None = None
+) -> int:
+    """Delete referrals (and their messages) older than the retention period, and every copy `mail` kept of a
+    message handed over before then (the `.eml` files); the number of referrals deleted."""
+    moment = (now or datetime.now(UTC)) - timedelta(days=retention_days)
+    cutoff = stamp(moment)
     with database.connect() as conn, conn.transaction():
+        messages = Outbox(conn).referral_message_ids(created_before=cutoff)
         deleted = ReferralStore(conn).purge(created_before=cutoff)
-    log.info("referrals purged=%d retention_days=%d", deleted, retention_days)
+    copies = 0
+    if mail is not None:
+        copies = mail.forget(f"m{message}" for message in messages) + mail.expire(moment)
+    log.info("referrals purged=%d copies_deleted=%d retention_days=%d", deleted, copies, retention_days)
     return deleted

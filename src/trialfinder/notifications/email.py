@@ -17,7 +17,9 @@ import smtplib
 import ssl
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from email import policy
 from email.errors import HeaderParseError
 from email.headerregistry import Address
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Protocol
 
 from trialfinder.domain.email_address import parse_email
+from trialfinder.filemodes import make_private_folder
 
 
 class SendFailure(Exception):
@@ -104,8 +107,15 @@ def _address(value: str) -> Address:
 class EmailSender(Protocol):
     description: str
 
-    def send(self, raw: bytes, *, recipient: str) -> None:
-        """Hand over one message (RFC 5322 bytes) for `recipient`, or raise a SendFailure."""
+    def send(self, raw: bytes, *, recipient: str, reference: str = "") -> None:
+        """Hand over one message (RFC 5322 bytes) for `recipient`, or raise a SendFailure. `reference` names the
+        message (its outbox id) for `forget`."""
+
+    def forget(self, references: Iterable[str]) -> int:
+        """Delete the copies this sender kept of these messages (a withdrawn person's); how many were deleted."""
+
+    def expire(self, before: datetime) -> int:
+        """Delete the copies this sender kept of messages handed over before `before` (retention)."""
 
 
 class SmtpSender:
@@ -129,7 +139,14 @@ class SmtpSender:
         self.timeout = timeout
         self.description = f"SMTP server {host}:{self.port} ({security})"
 
-    def send(self, raw: bytes, *, recipient: str) -> None:
+    # Once a message is handed to the mail server it is the mail system's: this sender keeps no copy to forget.
+    def forget(self, references: Iterable[str]) -> int:
+        return 0
+
+    def expire(self, before: datetime) -> int:
+        return 0
+
+    def send(self, raw: bytes, *, recipient: str, reference: str = "") -> None:
         address = parse_email(recipient)
         if address is None:
             raise PermanentFailure("the recipient is not an email address")
@@ -178,21 +195,48 @@ def _by_code(code: int, what: str) -> SendFailure:
 
 
 class FolderSender:
-    """Writes each message as `<time>-<id>.eml` in `folder`, atomically (a reader never sees half a message)."""
+    """Writes each message as `<time>-<reference>-<random>.eml` in `folder`, atomically (a reader never sees half a
+    message). The folder (0700) and the files (0600) are the operator's account's only: the messages hold personal
+    details, so the copies of a withdrawn person's messages are deleted (`forget`) and every copy is deleted after
+    the retention period (`expire`)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.description = f"the folder {folder}"
 
-    def send(self, raw: bytes, *, recipient: str) -> None:
+    def send(self, raw: bytes, *, recipient: str, reference: str = "") -> None:
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            make_private_folder(self.folder)
             fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(raw)
-            # Sorted by time in a file browser; the random part keeps names from colliding. Readable by the
-            # operator's account only (mkstemp's 0600): the messages hold personal details.
-            name = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{secrets.token_hex(6)}.eml"
+            # Sorted by time in a file browser; the random part keeps names from colliding.
+            tag = f"-{_safe_reference(reference)}" if reference else ""
+            name = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}{tag}-{secrets.token_hex(6)}.eml"
             os.replace(temporary, self.folder / name)
         except OSError as error:
             raise TemporaryFailure(f"cannot write to {self.folder}: {type(error).__name__}") from None
+
+    def forget(self, references: Iterable[str]) -> int:
+        deleted = 0
+        for reference in references:
+            for path in self.folder.glob(f"*-{_safe_reference(reference)}-*.eml"):
+                path.unlink(missing_ok=True)
+                deleted += 1
+        return deleted
+
+    def expire(self, before: datetime) -> int:
+        deleted = 0
+        cutoff = before.timestamp()
+        for path in self.folder.glob("*.eml") if self.folder.is_dir() else ():
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    deleted += 1
+            except FileNotFoundError:
+                continue
+        return deleted
+
+
+def _safe_reference(reference: str) -> str:
+    return "".join(char for char in reference if char.isalnum())[:40]

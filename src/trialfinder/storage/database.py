@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
+from trialfinder.filemodes import create_private_file
+
 Dialect = Literal["sqlite", "postgresql"]
 
 
@@ -157,7 +159,7 @@ class Database:
                 self._memory.execute("PRAGMA foreign_keys = ON")
                 self._ensure_math(self._memory)
             return self._memory
-        self.url.path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(self.url.path)  # 0600: it holds referrals, subscriptions and notes
         raw = sqlite3.connect(self.url.path, isolation_level=None, timeout=30, check_same_thread=False)
         raw.execute("PRAGMA journal_mode = WAL")
         # NORMAL is durable across application crashes in WAL mode; only a power loss may drop the last commit.

@@ -159,6 +159,17 @@ class Outbox:
             )
         )
 
+    def referral_message_ids(self, *, referral_id: int | None = None, created_before: str | None = None) -> list[int]:
+        """The messages of one referral, or of the referrals created before a moment (what a purge deletes)."""
+        if referral_id is not None:
+            rows = self.conn.fetchall("SELECT id FROM outbox WHERE referral_id = ?", (referral_id,))
+        else:
+            rows = self.conn.fetchall(
+                "SELECT id FROM outbox WHERE referral_id IN (SELECT id FROM referrals WHERE created_at < ?)",
+                (created_before,),
+            )
+        return [row[0] for row in rows]
+
     def counts(self) -> dict[str, int]:
         rows = self.conn.fetchall("SELECT state, COUNT(*) FROM outbox GROUP BY state")
         return {state: int(count) for state, count in rows}

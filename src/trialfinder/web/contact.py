@@ -451,6 +451,7 @@ class Contact(FormHandler):
                     referral_id=referral.id,
                     notice=lambda item: self.withdrawal_notice(item, context["trial"]),
                     sender_address=self.settings.mail_from,
+                    mail=self.sender,
                     now=self.clock(),
                 )
                 self.deliver()

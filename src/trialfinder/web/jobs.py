@@ -57,7 +57,9 @@ def _deliver(contact, subscriptions) -> None:
 
 def _purge(contact) -> None:
     try:
-        referral_actions.purge(database=contact.database, retention_days=contact.settings.referral_retention_days)
+        referral_actions.purge(
+            database=contact.database, retention_days=contact.settings.referral_retention_days, mail=contact.sender
+        )
     except Exception as error:
         log.error("purge job failed: %s", type(error).__name__)
     try:
