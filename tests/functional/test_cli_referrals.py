@@ -10,7 +10,7 @@ from support.cli import user_env
 from support.smtp_server import SmtpServer
 
 from trialfinder.actions.outbox import stamp
-from trialfinder.notifications.email import OutgoingEmail, build_message
+from trialfinder.notifications.email import OutgoingEmail, message_text
 from trialfinder.storage.outbox import Outbox
 from trialfinder.storage.referrals import NewReferral, ReferralStore
 
@@ -54,14 +54,14 @@ def add_referral(database, public_id: str, created: datetime, email: str = "anna
             )
         )
         for kind, to in (("team", "team@site.example"), ("copy", email)):
-            raw = build_message(
+            body = message_text(
                 OutgoingEmail(to=to, subject=f"{kind} {public_id}", text="t", html="<p>h</p>"), sender=SENDER
             )
             Outbox(conn).add(
                 dedupe_key=f"{public_id}:{kind}",
                 kind=f"referral_{kind}",
                 recipient=to,
-                body=raw.as_bytes().decode("ascii"),
+                body=body,
                 now=stamp(created),
                 referral_id=stored.id,
             )
@@ -84,6 +84,27 @@ def test_a_refused_message_shows_in_outbox_and_is_sent_after_retry(env, database
     assert "Queued again: 1 message." in retried.stderr
     assert "Outbox: 0 waiting, 0 failed, 2 sent" in retried.stdout
     assert sorted(item.recipients[0] for item in smtp.wait_for(2)) == ["anna@example.org", "team@site.example"]
+
+
+def test_one_message_no_server_can_take_holds_up_nothing_and_is_reported(tmp_path, database_url, database):
+    # A server without SMTPUTF8 cannot take a message for zoë@; `outbox --send` once stopped at it with status 3
+    # (UnicodeEncodeError) and sent nothing else. Now it is failed, with the reason, and the rest go.
+    with SmtpServer(smtputf8=False) as plain:
+        env = user_env(
+            tmp_path, database_url, smtp_host="127.0.0.1", smtp_port=str(plain.port), smtp_security="none",
+            mail_from=SENDER,
+        )
+        add_referral(database, "first", datetime.now(UTC) - timedelta(minutes=2))
+        add_referral(database, "zoe", datetime.now(UTC) - timedelta(minutes=1), email="zoë@example.org")
+        add_referral(database, "last", datetime.now(UTC), email="bert@example.org")
+        sent = run("outbox", "--send", env=env)
+        received = plain.wait_for(5)
+    assert sent.returncode == 0, sent.stderr
+    assert "Sent 5, to retry later 0, failed 1" in sent.stderr
+    assert sorted(item.recipients[0] for item in received).count("team@site.example") == 3
+    [line] = [line for line in sent.stdout.splitlines() if line.startswith("#")]
+    assert "failed" in line and "SMTPUTF8" in line
+    assert "zoë@example.org" not in sent.stdout + sent.stderr  # masked
 
 
 def test_referrals_lists_states_without_personal_details(env, database):
