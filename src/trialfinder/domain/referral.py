@@ -192,10 +192,18 @@ def route_for(trial: Trial, site: RoutableSite | None, *, operator_inbox: str | 
 
 
 def choose_route(
-    trial: Trial, *, home: GeoPoint | None, site_choice: str | None, operator_inbox: str | None
+    trial: Trial,
+    *,
+    home: GeoPoint | None,
+    site_choice: str | None,
+    operator_inbox: str | None,
+    sites: list[RoutableSite] | None = None,
 ) -> Route | None:
-    """The route for a referral: the chosen site when one was picked (by its key), else the best one for `home`."""
-    sites = routable_sites(trial, home)
+    """The route for a referral: the chosen site when one was picked (by its key), else the best one for `home`.
+
+    `sites`: `routable_sites(trial, home)` when the caller has it already (it costs a pass over every site)."""
+    if sites is None:
+        sites = routable_sites(trial, home)
     if site_choice:
         chosen = next((item for item in sites if item.key == site_choice), None)
         if chosen is None:

@@ -108,6 +108,7 @@ PROBLEM_MESSAGES = {
     ),
     ("site", "invalid"): N_("This site cannot take requests at the moment. Please choose another site."),
 }
+SITE_CHOICES = 50  # sites listed in the form's site chooser
 TOO_LONG = N_("Please use at most %(max)s characters.")
 INVALID = N_("Please use a single line without special characters.")
 LIMITS = {
@@ -131,6 +132,21 @@ class ContactForm(FieldErrors):
     sites: list[RoutableSite] = field(default_factory=list)
     preview: Route | None = None
 
+    @property
+    def site_choices(self) -> list[RoutableSite]:
+        """The sites the form's list offers: the first SITE_CHOICES (the nearest, when the person's place is known),
+        and the one chosen if it is further down. A trial with thousands of sites would otherwise make the page
+        megabytes of options."""
+        shown = self.sites[:SITE_CHOICES]
+        chosen = self.values.get("site")
+        if chosen and chosen != NEAREST and all(item.key != chosen for item in shown):
+            shown = shown + [item for item in self.sites if item.key == chosen][:1]
+        return shown
+
+    @property
+    def sites_nearest_first(self) -> bool:
+        return bool(self.sites) and self.sites[0].distance_km is not None
+
 
 class Contact(FormHandler):
     def __init__(self, services: Services):
@@ -147,15 +163,18 @@ class Contact(FormHandler):
         values["residence"] = home_label or ""
         values["site"] = NEAREST
         values["contact_language"] = language_of(request)
-        form = ContactForm(values, sites=routable_sites(trial, home))
-        form.preview = choose_route(trial, home=home, site_choice=None, operator_inbox=self.settings.referral_inbox)
+        sites = routable_sites(trial, home)  # a pass over every site: once per page
+        form = ContactForm(values, sites=sites)
+        form.preview = choose_route(
+            trial, home=home, site_choice=None, operator_inbox=self.settings.referral_inbox, sites=sites
+        )
         return self._context(request, trial, form)
 
     def _context(self, request: Request, trial: Trial, form: ContactForm) -> dict:
         token, _ = csrf_token(request)
         return {
             "contact": form,
-            "contact_open": self.accepts(trial),
+            "contact_open": self.accepts(trial, form.sites or None),
             "contact_fields": FIELD_IDS,
             "contact_languages": CONTACT_LANGUAGES,
             "csrf_token": token,
@@ -165,11 +184,13 @@ class Contact(FormHandler):
             "retention_days": self.settings.referral_retention_days,
         }
 
-    def accepts(self, trial: Trial) -> bool:
-        """Whether the form is offered at all: some route exists for the trial."""
+    def accepts(self, trial: Trial, sites: list[RoutableSite] | None = None) -> bool:
+        """Whether the form is offered at all: some route exists for the trial (`sites`: its routable sites, in any
+        order, when the caller has them)."""
         if not trial_accepts_referrals(trial):
             return False
-        sites = routable_sites(trial, None)
+        if sites is None:
+            sites = routable_sites(trial, None)
         if not sites:
             return route_for(trial, None, operator_inbox=self.settings.referral_inbox) is not None
         return any(route_for(trial, site, operator_inbox=self.settings.referral_inbox) for site in sites)
@@ -332,7 +353,9 @@ class Contact(FormHandler):
     def _with_sites(self, trial: Trial, form: ContactForm, home: GeoPoint | None = None) -> ContactForm:
         form.sites = routable_sites(trial, home)
         choice = None if form.values.get("site") in ("", NEAREST) else form.values["site"]
-        form.preview = choose_route(trial, home=home, site_choice=choice, operator_inbox=self.settings.referral_inbox)
+        form.preview = choose_route(
+            trial, home=home, site_choice=choice, operator_inbox=self.settings.referral_inbox, sites=form.sites
+        )
         return form
 
     def _home(self, request: Request, residence: str) -> tuple[GeoPoint | None, bool]:

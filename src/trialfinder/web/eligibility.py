@@ -12,6 +12,7 @@ history), are assessed in memory and are not stored: the results page carries th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -30,6 +31,7 @@ from trialfinder.web.forms import FormTooLarge, FormUnreadable, read_form
 from trialfinder.web.i18n import N_, Message
 from trialfinder.web.rendering import Renderer, language_of
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)  # the API's dates: YYYY-MM-DD only (not 20261124)
 MAX_API_BODY = 2 * 1024 * 1024  # a patient's FHIR Bundle with labs and history fits easily
 NO_STORE = {"cache-control": "private, no-store"}
 MAX_ANSWER_FIELDS = 2_000
@@ -164,20 +166,28 @@ class Eligibility:
         unknown = sorted(set(payload) - {"answers", "fhir", "today", "language"})
         if unknown:
             return json_error(400, f"Unknown field {unknown[0]!r}: use answers, fhir, today and language.", unknown[0])
-        language = payload.get("language") or _api_language(request)
+        # A field that is given has the type the OpenAPI document says (null and "" are not "not given").
+        language = payload.get("language", _api_language(request))
         if language not in ("en", "nl"):
             return json_error(400, "language must be en or nl.", "language")
-        try:
-            today = date.fromisoformat(payload["today"]) if payload.get("today") else self.today()
-        except (TypeError, ValueError):
+        today_text = payload.get("today")
+        if "today" in payload and not (isinstance(today_text, str) and ISO_DATE.fullmatch(today_text)):
             return json_error(400, "today must be a date, YYYY-MM-DD.", "today")
-        answers = payload.get("answers") or {}
-        if not isinstance(answers, dict) or not all(isinstance(value, str | int | float) for value in answers.values()):
+        try:
+            today = date.fromisoformat(today_text) if today_text else self.today()
+        except ValueError:
+            return json_error(400, "today must be a date, YYYY-MM-DD.", "today")
+        answers = payload.get("answers", {})
+        if not isinstance(answers, dict) or not all(
+            isinstance(value, str | int | float) and not isinstance(value, bool) for value in answers.values()
+        ):
             return json_error(400, "answers must be an object of field names and string values.", "answers")
+        if "fhir" in payload and not isinstance(payload["fhir"], dict):
+            return json_error(400, "fhir must be a FHIR Bundle (a JSON object).", "fhir")
         tree = eligibility.criteria_for_trial(trial)
         facts = eligibility.PatientFacts()
         problems: tuple[str, ...] = ()
-        if payload.get("fhir") is not None:
+        if "fhir" in payload:
             read = eligibility.facts_from_fhir(payload["fhir"])
             facts, problems = read.facts, read.problems
         try:

@@ -1,7 +1,11 @@
 """The OpenAPI 3.1 description of /api/, written by hand and built from the same bounds the parser enforces.
 
 A test checks that every API route is described here and that every parameter described is accepted; each
-parameter's `example` is a value that works alone (or with the parameters named in `x-needs`).
+parameter's `example` is a value that works alone (or with the parameters named in `x-needs`). Schemathesis checks
+that every answer is as documented (tests/integration/web/test_reliability_openapi.py).
+
+Query parameters are read as the pages read them, so an empty value counts as not given (a form's empty field):
+the schemas say so (an empty string is valid for each).
 """
 
 from __future__ import annotations
@@ -14,9 +18,23 @@ from trialfinder.domain.trial import Phase, RecruitmentStatus, Sex, StudyType
 from trialfinder.domain.values import KM_PER_MILE
 from trialfinder.geo.gazetteer import MAX_QUERY_LENGTH
 from trialfinder.queries.search import DEFAULT_STATUSES, MAX_PAGE, MAX_PAGE_SIZE, MAX_RADIUS_KM, MAX_TEXT
+from trialfinder.web.errors import MAX_QUERY_STRING
 from trialfinder.web.i18n import LANGUAGES
 from trialfinder.web.params import DEFAULT_RADIUS, MAX_AGE, MAX_VALUES, NO, PAGE_SIZE, UNITS, YES
 from trialfinder.web.places import MAX_SUGGESTIONS
+
+
+def _or_empty(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema, with the empty string allowed too: an empty value counts as not given. For numbers the type is
+    widened to strings of length 0 (`maxLength` applies to strings only, `minimum`/`maximum` to numbers only)."""
+    kind = schema.get("type")
+    if kind in ("number", "integer"):
+        return {**schema, "type": [kind, "string"], "maxLength": 0}
+    if kind == "array":
+        return {**schema, "items": _or_empty(schema["items"])}
+    if "enum" in schema:
+        return {**schema, "enum": [*schema["enum"], ""]}
+    return schema
 
 
 def _query(name: str, description: str, schema: dict[str, Any], example: Any, **extra: Any) -> dict[str, Any]:
@@ -25,7 +43,7 @@ def _query(name: str, description: str, schema: dict[str, Any], example: Any, **
         "in": "query",
         "required": False,
         "description": description,
-        "schema": schema,
+        "schema": _or_empty(schema),
         "example": example,
     }
     if schema.get("type") == "array":
@@ -49,8 +67,10 @@ def _codes(
 
 LANG = _query(
     "lang",
-    "Language of error messages (and of the pages, where it is then remembered in the `lang` cookie).",
-    {"type": "string", "enum": list(LANGUAGES)},
+    f"Language of error messages (and of the pages, where it is then remembered in the `lang` cookie): "
+    f"{' or '.join(f'`{language}`' for language in LANGUAGES)}. Any other value is ignored, as on the pages: the "
+    "`lang` cookie, then the Accept-Language header, decide.",
+    {"type": "string"},
     "nl",
 )
 LOCATION = _query(
@@ -300,6 +320,13 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 BAD_REQUEST = _json({"$ref": "#/components/schemas/Error"}, "A parameter is wrong; `field` names it.")
 NOT_FOUND = _json({"$ref": "#/components/schemas/Error"}, "No such trial, or not an NCT id.")
+URI_TOO_LONG = _json(
+    {"$ref": "#/components/schemas/Error"}, f"The query string is longer than {MAX_QUERY_STRING:,} characters."
+)
+UNAVAILABLE = {
+    **_json({"$ref": "#/components/schemas/Error"}, "The catalogue's database cannot be reached; try again later."),
+    "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+}
 
 
 def document() -> dict[str, Any]:
@@ -320,6 +347,8 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _json({"$ref": "#/components/schemas/SearchResults"}, "A page of hits."),
                         "400": BAD_REQUEST,
+                        "414": URI_TOO_LONG,
+                        "503": UNAVAILABLE,
                     },
                 }
             },
@@ -349,6 +378,8 @@ def document() -> dict[str, Any]:
                         "200": _json({"$ref": "#/components/schemas/Trial"}, "The trial."),
                         "400": BAD_REQUEST,
                         "404": NOT_FOUND,
+                        "414": URI_TOO_LONG,
+                        "503": UNAVAILABLE,
                     },
                 }
             },
@@ -360,6 +391,8 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _json(ELIGIBILITY_QUESTIONS, "The questions, with the field names answers use."),
                         "404": NOT_FOUND,
+                        "414": URI_TOO_LONG,
+                        "503": UNAVAILABLE,
                     },
                 }
             },
@@ -379,7 +412,9 @@ def document() -> dict[str, Any]:
                         "200": _json(ELIGIBILITY_RESULT, "The verdict, with a FHIR ResearchSubject-style status."),
                         "400": BAD_REQUEST,
                         "404": NOT_FOUND,
-                        "413": BAD_REQUEST,
+                        "413": _json({"$ref": "#/components/schemas/Error"}, "The body is larger than 2 MB."),
+                        "414": URI_TOO_LONG,
+                        "503": UNAVAILABLE,
                     },
                 }
             },
@@ -416,6 +451,7 @@ def document() -> dict[str, Any]:
                             "Places, best first (none when the name is unknown).",
                         ),
                         "400": BAD_REQUEST,
+                        "414": URI_TOO_LONG,
                     },
                 }
             },
@@ -423,7 +459,10 @@ def document() -> dict[str, Any]:
                 "get": {
                     "summary": "This document",
                     "operationId": "openapi",
-                    "responses": {"200": _json({"type": "object"}, "The OpenAPI 3.1 document.")},
+                    "responses": {
+                        "200": _json({"type": "object"}, "The OpenAPI 3.1 document."),
+                        "414": URI_TOO_LONG,
+                    },
                 }
             },
         },

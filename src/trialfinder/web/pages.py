@@ -24,14 +24,16 @@ from trialfinder.web.errors import not_found
 from trialfinder.web.i18n import N_, Message
 from trialfinder.web.links import search_url, trial_url
 from trialfinder.web.overview import source_labels
-from trialfinder.web.pagination import pagination
+from trialfinder.web.pagination import page_links, pagination
 from trialfinder.web.params import DEFAULT_RADIUS, SearchForm, parse_search
 from trialfinder.web.places import PlaceFinder
 from trialfinder.web.rendering import Renderer, language_of
 from trialfinder.web.sites import listed_sites
 from trialfinder.web.suggestions import suggestions
 
-SITES_SHOWN = 50  # on a trial page, before "show all"
+# Sites on a trial page at a time; the others on pages of their own (`sites_page`). A trial may list up to 50,000
+# (registries/fields.py), which as one page took seconds to render and megabytes to send.
+SITES_PER_PAGE = 50
 
 # Where the error summary's links lead: the input (or the first input of the group) of each parameter.
 FIELD_IDS = {
@@ -138,7 +140,9 @@ class Pages:
         form = self.parse(request)
         pairs = form.pairs()
         sites = listed_sites(trial, near=form.location.point if form.location else None, statuses=form.statuses)
-        show_all = request.query_params.get("sites") == "all"
+        pages = max(1, -(-len(sites) // SITES_PER_PAGE))
+        sites_page = _page_number(request.query_params.get("sites_page"), pages)
+        first = (sites_page - 1) * SITES_PER_PAGE
         contact_site = next((item for item in sites if item.is_open and item.site.contacts), None)
         nearest_open = (
             sites[0].site if form.location and sites and sites[0].is_open and sites[0].distance_km is not None else None
@@ -154,10 +158,15 @@ class Pages:
             "back_href": search_url(pairs, page=form.values["page"] or None) if pairs else None,
             "criteria": criteria_sections(trial.eligibility.criteria, heading_level=4),
             "arms": arms_with_interventions(trial),
-            "sites": sites if show_all else sites[:SITES_SHOWN],
-            "more_sites_href": None
-            if show_all or len(sites) <= SITES_SHOWN
-            else trial_url(trial.nct_id, [*pairs, ("sites", "all")]) + "#sites",
+            "sites": sites[first : first + SITES_PER_PAGE],
+            "sites_first": first + 1,
+            "sites_total": len(sites),
+            "sites_pager": page_links(
+                sites_page,
+                pages,
+                lambda number: trial_url(trial.nct_id, [*pairs, *([("sites_page", str(number))] if number > 1 else [])])
+                + "#sites",
+            ),
             "contact_site": contact_site,
             "overview": overview,
             **self.eligibility.section(trial),
@@ -182,3 +191,12 @@ class Pages:
             "notes_retention_days": self.contact.settings.notes_retention_days,
         }
         return self.renderer.render(request, "faq.html", context)
+
+
+def _page_number(value: str | None, pages: int) -> int:
+    """A page asked for in a link: a number from 1 to `pages`; anything else is the nearest page, or the first."""
+    try:
+        number = int(value or "1")
+    except ValueError:
+        return 1
+    return min(max(number, 1), pages)

@@ -1,7 +1,9 @@
-"""Links to the pages of a result list: previous, next, the first and last, and a few around the current one."""
+"""Links to the pages of a list (search results, a trial's sites): previous, next, the first and last, and a few
+around the current one."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from trialfinder.web.links import Pairs, search_url
@@ -26,13 +28,16 @@ class Pagination:
 
 
 def pagination(pairs: Pairs, page: int, pages: int, last_allowed: int) -> Pagination | None:
-    pages = min(pages, last_allowed)
+    """The pages of search results (`page` in the search's own parameters)."""
+    return page_links(
+        page, min(pages, last_allowed), lambda number: search_url(pairs, page=str(number) if number > 1 else None)
+    )
+
+
+def page_links(page: int, pages: int, href: Callable[[int], str]) -> Pagination | None:
+    """Links to `pages` pages, `page` the current one; None when there is only one."""
     if pages <= 1 and page <= 1:
         return None
-
-    def href(number: int) -> str:
-        return search_url(pairs, page=str(number) if number > 1 else None)
-
     shown = sorted({1, pages, *range(max(1, page - AROUND), min(pages, page + AROUND) + 1)})
     links: list[PageLink] = []
     for number in shown:

@@ -165,10 +165,10 @@ def parse_search(
     # Repeatable codes: unknown ones are named in the message, so a person (or a program) sees what was wrong.
     codes: dict[str, tuple] = {}
     for name, enum in MULTI_FIELDS.items():
-        raw = [value.strip() for value in params.getlist(name) if value.strip()]
-        if len(raw) > MAX_VALUES:
+        given = params.getlist(name)
+        raw = [value.strip() for value in given[:MAX_VALUES] if value.strip()]
+        if len(given) > MAX_VALUES:  # empty values count: the bound is on what is sent, as documented (maxItems)
             fail(name, N_("Choose at most %(max)s values."), max=MAX_VALUES)
-            raw = raw[:MAX_VALUES]
         chosen = []
         for value in raw:
             member = enum.__members__.get(value.upper())
@@ -304,6 +304,9 @@ def _location(values: dict[str, str], fail: Callable, find_place: Callable[[str]
     the position when the field is typed in, but a person without scripts may have both)."""
     typed = values["location"]
     if typed:
+        for name, bound in (("lat", 90), ("lon", 180)):  # set aside for the typed place, but never out of bounds
+            if values[name] and _degrees(values[name], bound) is None:
+                fail(name, N_("This position is not valid. Type a city instead, or use your location again."))
         if len(typed) > MAX_QUERY_LENGTH:
             fail("location", N_("Please use at most %(max)s characters."), max=MAX_QUERY_LENGTH)
             return None

@@ -45,3 +45,26 @@ def test_nesting_a_real_request_needs_is_assessed(client):
     response = post_json(client, bundle)
     assert response.status_code == 200, response.text[:200]
     assert response.json()["nct_id"] == REFERENCE
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"today": ""}, "today"),
+        ({"today": None}, "today"),
+        ({"today": "20261124"}, "today"),  # a date Python reads, but not the documented YYYY-MM-DD
+        ({"language": ""}, "language"),
+        ({"language": None}, "language"),
+        ({"answers": None}, "answers"),
+        ({"answers": {"lab_date": True}}, "answers"),
+        ({"fhir": "a bundle as text"}, "fhir"),
+        ({"fhir": None}, "fhir"),
+    ],
+    ids=repr,
+)
+def test_a_field_given_with_another_type_than_documented_is_refused(client, body, field):
+    """What schemathesis found: these were assessed (as if the field were not given) though the document says
+    `today` is a date, `language` en or nl, `answers` an object of strings and numbers and `fhir` an object."""
+    response = client.post(ASSESS, json=body)
+    assert response.status_code == 400, response.text[:200]
+    assert response.json()["error"]["field"] == field
