@@ -93,6 +93,10 @@ _PROMOTE_RATIO = 10
 _PARTIAL_MIN = 10_000
 # A site whose city lies this far from its ZIP code's centroid is placed by its city (see _check_zip_against_city).
 _ZIP_CITY_DISAGREEMENT_KM = 100
+# Outside the US, a site's postal code places it more precisely than its city's centre (a hospital at 1066 CX is
+# 5.7 km from the centre of Amsterdam), unless the code's place lies this far from the city: then one of the two is
+# wrong, and the city is the likelier to be right.
+_POSTAL_CITY_AGREEMENT_KM = 30
 
 
 # --- results -------------------------------------------------------------------------------------------------------
@@ -205,6 +209,10 @@ class Gazetteer:
         state's name as a large town's (`Tokyo` for `Shinjuku-ku, Tokyo`), when the state is not one the gazetteer
         knows; else None. A site without a country the gazetteer recognises is not placed: a same-named city
         elsewhere would be worse than none.
+
+        Outside the US, when the city is found too, the postal code's place is taken instead of the city's centre
+        when it is the more precise (not a rural Canadian area such as `J0B`) and lies within 30 km of the city
+        (`Amsterdam`, `1066 CX`: the Netherlands Cancer Institute's own part of the city, not its centre).
         """
         return self._locate(city, state, country, postal_code)[0]
 
@@ -247,7 +255,7 @@ class Gazetteer:
                     for country_code, admin1 in scopes:
                         row = self._best_row(variant, country_code, admin1, min_population, near=in_state)
                         if row is not None:
-                            return self._point(row), rule
+                            return self._within_city(self._point(row), rule, postal_code, (country_code,))
         # A city not found (or none given) outside the US: the postal code's place, when the code is one of the country.
         point = self._site_postal_point(postal_code, countries)
         if point is not None:
@@ -262,10 +270,28 @@ class Gazetteer:
                     return self._point(row), "state as city"
         return None, "not found"
 
+    def _within_city(
+        self, city: GeoPoint, rule: str, postal_code: object, countries: tuple[str, ...]
+    ) -> tuple[GeoPoint, str]:
+        """The site's postal code's place rather than its city's centre, when the code is precise and agrees with
+        the city (see `locate_site`); the city's centre otherwise."""
+        found = self._site_postal(postal_code, countries)
+        if found is None:
+            return city, rule
+        point, country, stored = found
+        if _coarse_postal_code(country, stored) or point.distance_km(city) > _POSTAL_CITY_AGREEMENT_KM:
+            return city, rule
+        return point, "postal code in its city"
+
     def _site_postal_point(self, postal_code: object, countries: tuple[str, ...]) -> GeoPoint | None:
         """The place of a site's postal code in one of `countries` (not the US: see `_zip_place`), or None. Accepts
         the full code where GeoNames has a shortened one (`1066 CX`), a country prefix (`D-10117`, `NL-1066 CX`) and
         a CEDEX suffix (`75013 Paris Cedex`)."""
+        found = self._site_postal(postal_code, countries)
+        return found[0] if found else None
+
+    def _site_postal(self, postal_code: object, countries: tuple[str, ...]) -> tuple[GeoPoint, str, str] | None:
+        """`_site_postal_point`, with the country and the code as GeoNames stores it."""
         if isinstance(postal_code, int) and not isinstance(postal_code, bool):
             postal_code = str(postal_code)
         text = _text(postal_code)
@@ -286,7 +312,7 @@ class Gazetteer:
                     found = index.postal_lookup(stored, country)
                     if found:
                         i = found[0][1]
-                        return GeoPoint(round(index.postal_lat[i], 4), round(index.postal_lon[i], 4))
+                        return GeoPoint(round(index.postal_lat[i], 4), round(index.postal_lon[i], 4)), country, stored
         return None
 
     def _check_zip_against_city(
@@ -610,6 +636,11 @@ class Gazetteer:
             kind="postal_code",
             postal_code=f"{code:05d}",
         )
+
+
+def _coarse_postal_code(country: str, stored: str) -> bool:
+    """A postal code whose area is wider than a town: Canada's rural forward sortation areas (`J0B`, a 0 second)."""
+    return country == "CA" and len(stored) == 3 and stored[1] == "0"
 
 
 # --- trials --------------------------------------------------------------------------------------------------------

@@ -409,12 +409,30 @@ def test_a_site_whose_city_is_unknown_is_placed_by_its_postal_code(
     assert near(gazetteer.locate_site(*address), expected, 5)
 
 
-def test_a_site_whose_city_is_known_is_placed_by_its_city(gazetteer: Gazetteer) -> None:
-    # As before postal codes of other countries were known: the city, not the code's centroid.
-    assert gazetteer.locate_site("Amsterdam", None, "Netherlands", "1066 CX") == gazetteer.locate_site(
-        "Amsterdam", None, "Netherlands", None
-    )
+def test_a_site_whose_city_is_known_is_placed_by_its_postal_code_within_it(gazetteer: Gazetteer) -> None:
+    # Issue #15: a person at the hospital's own postal code was told it was 5.7 km away (the centre of Amsterdam).
+    hospital = gazetteer.locate_site("Amsterdam", None, "Netherlands", "1066 CX")
+    centre = gazetteer.locate_site("Amsterdam", None, "Netherlands", None)
+    assert near(hospital, GeoPoint(52.346, 4.818), km=1)
+    assert near(centre, AMSTERDAM, km=1) and hospital.distance_km(centre) > 5
+    assert hospital == gazetteer.find_place("1066 CX")[0].point  # the same point as the person typing the code
+    # Vall d'Hebron, in the north of Barcelona; Partick, in the west of Glasgow.
+    assert near(gazetteer.locate_site("Barcelona", "Catalonia", "Spain", "08035"), GeoPoint(41.426, 2.141), km=1)
+    partick = gazetteer.locate_site("Glasgow", "Lanarkshire", "United Kingdom", "G11 6NT")
+    assert near(partick, GeoPoint(55.871, -4.306), km=1)
     assert gazetteer.locate_site("Qqqq", None, "Belgium", "1066 CX") is None  # not a Belgian code
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        ("Amsterdam", None, "Netherlands", "9711 AB"),  # a Groningen code: one of the two is wrong, keep the city
+        ("Granby", "Quebec", "Canada", "J0E 1A0"),  # a rural area, wider than the town
+        ("Amsterdam", None, "Netherlands", "not a code"),
+    ],
+)
+def test_a_postal_code_far_from_the_city_or_coarser_than_it_leaves_the_city(gazetteer: Gazetteer, address) -> None:
+    assert gazetteer.locate_site(*address) == gazetteer.locate_site(*address[:3], None)
 
 
 def test_find_by_alternate_name(gazetteer: Gazetteer) -> None:
@@ -592,6 +610,15 @@ def test_geocode_sites_fills_in_approximate_coordinates(gazetteer: Gazetteer) ->
     assert placed.facility == "Hospital" and placed.city == "Boston"
     assert unplaced is nowhere
     assert trial.sites[1].coordinates is None  # the input is unchanged
+
+
+def test_geocode_sites_places_a_site_by_its_postal_code_marked_approximate(gazetteer: Gazetteer) -> None:
+    hospital = Site(
+        facility="The Netherlands Cancer Institute", city="Amsterdam", postal_code="1066 CX", country="Netherlands"
+    )
+    [placed] = geocode_sites(_trial(hospital), gazetteer).sites
+    assert placed.coordinates == gazetteer.find_place("1066 CX")[0].point
+    assert placed.coordinates_approximate is True
 
 
 def test_geocode_sites_returns_the_same_trial_when_nothing_changes(gazetteer: Gazetteer) -> None:
