@@ -89,7 +89,7 @@ def numeric_checks(text: str, adjusted: bool = False) -> list[tuple[str, float, 
         if isinstance(leaf, LabThreshold):
             found.append((leaf.analyte, leaf.value, None if leaf.uln_multiple else leaf.unit))
         elif isinstance(leaf, AgeCheck):
-            found.append(("age", leaf.years, "years"))
+            found.append(("age", leaf.value, leaf.unit))  # as written: "6-36 months" is 6 and 36 (months)
         elif isinstance(leaf, PerformanceStatus):
             low, high = leaf.minimum or 0, leaf.maximum if leaf.maximum is not None else 0
             top = 100 if leaf.scale == "KARNOFSKY" else 5

@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from trialfinder.domain.trial import Sex, Trial
+from trialfinder.domain.values import Age, AgeUnit
 from trialfinder.eligibility import messages
 from trialfinder.eligibility.facts import LabResult, MedicationRecord, PatientFacts
 from trialfinder.eligibility.logic import MET, NOT_MET, UNKNOWN, Verdict, all_of, any_of, v_not
@@ -178,7 +179,7 @@ def tree_with_registry_fields(tree: CriteriaTree, trial: Trial) -> CriteriaTree:
                 "registry-min-age",
                 Section.INCLUSION,
                 f"Minimum age: {ages.minimum}",
-                AgeCheck(Comparator.GE, ages.minimum.in_years()),
+                _registry_age(Comparator.GE, ages.minimum),
             )
         )
     if ages.maximum is not None:
@@ -188,7 +189,7 @@ def tree_with_registry_fields(tree: CriteriaTree, trial: Trial) -> CriteriaTree:
                 "registry-max-age",
                 Section.INCLUSION,
                 f"Maximum age: {ages.maximum}",
-                AgeCheck(Comparator.LE, ages.maximum.in_years()),
+                _registry_age(Comparator.LE, ages.maximum),
             )
         )
     if trial.eligibility.sex is not Sex.ALL:
@@ -201,6 +202,16 @@ def tree_with_registry_fields(tree: CriteriaTree, trial: Trial) -> CriteriaTree:
             )
         )
     return CriteriaTree(tuple(extra) + tree.criteria, preamble=tree.preamble, nct_id=trial.nct_id)
+
+
+def _registry_age(comparator: Comparator, age: Age) -> AgeCheck:
+    """A registry age limit as a check in its own unit ("6 Months" stays 6 months; hours and minutes in days)."""
+    unit = {AgeUnit.MONTHS: "months", AgeUnit.WEEKS: "weeks", AgeUnit.DAYS: "days"}.get(age.unit)
+    if age.unit is AgeUnit.YEARS:
+        return AgeCheck(comparator, float(age.value), "years")
+    if unit is None:
+        return AgeCheck(comparator, age.in_days(), "days")
+    return AgeCheck(comparator, float(age.value), unit)
 
 
 def evaluate(tree: CriteriaTree, facts: PatientFacts, *, today: date, language: str = "en") -> Assessment:
@@ -326,21 +337,51 @@ class _Evaluator:
         return finding
 
     def _AgeCheck(self, check: AgeCheck) -> _Finding:
-        age = self.facts.age_on(self.today)
-        if age is None:
+        # The person's age is counted in the limit's own unit, as the calendar does (whole years, calendar months,
+        # weeks or days since birth): "at most 36 months" admits a child until 37 months, as "65 years" admits a
+        # person until their 66th birthday. Only an age in whole years known (no date of birth): a limit in
+        # another unit is decided when it holds (or fails) for every age that whole-year age covers.
+        lowest, highest = self._age_in(check.unit)
+        if lowest is None or highest is None:
             return _Finding(UNKNOWN, (self.t("reason.age_unknown"),))
-        verdict = MET if check.comparator.holds(age, check.years) else NOT_MET
-        return _Finding(
-            verdict,
-            (
-                self.t(
-                    "reason.age",
-                    age=format_number(age),
-                    comparator=check.comparator.symbol,
-                    limit=format_number(check.years),
-                ),
-            ),
+        holds = {check.comparator.holds(lowest, check.value), check.comparator.holds(highest, check.value)}
+        key = "reason.age" if check.unit == "years" else f"reason.age_{check.unit}"
+        reason = self.t(
+            key,
+            age=format_number(lowest) if lowest == highest else f"{format_number(lowest)}–{format_number(highest)}",
+            comparator=self.comparator(check.comparator),
+            limit=format_number(check.value),
         )
+        if len(holds) > 1:
+            return _Finding(UNKNOWN, (reason,))
+        return _Finding(MET if holds.pop() else NOT_MET, (reason,))
+
+    def _age_in(self, unit: str) -> tuple[float | None, float | None]:
+        """The person's age in `unit` as a range (one value when the date of birth is known)."""
+        born = self.facts.birth_date
+        if born is not None:
+            if unit == "years":
+                age = self.facts.age_on(self.today)
+            elif unit == "months":
+                months = (self.today.year - born.year) * 12 + self.today.month - born.month
+                age = float(months - (1 if self.today.day < born.day else 0))
+            else:
+                days = (self.today - born).days
+                age = float(days // 7 if unit == "weeks" else days)
+            return age, age
+        years = self.facts.age_on(self.today)
+        if years is None:
+            return None, None
+        if unit == "years":
+            return years, years
+        if unit == "months":
+            return years * 12, years * 12 + 11
+        days = years * 365.25, (years + 1) * 365.25 - 1
+        return (days[0] // 7, days[1] // 7) if unit == "weeks" else (math.floor(days[0]), math.floor(days[1]))
+
+    def comparator(self, comparator: Comparator) -> str:
+        """A comparator in words ("at least"), as a person reads it."""
+        return self.t(f"comparator.{comparator.value}")
 
     def _SexCheck(self, check: SexCheck) -> _Finding:
         if check.sex is Sex.ALL:
@@ -464,7 +505,7 @@ class _Evaluator:
                         value=shown,
                         uln=f"{format_number(uln)} {display_unit(result.unit)}".strip(),
                         ratio=format_number(ratio),
-                        comparator=check.comparator.symbol,
+                        comparator=self.comparator(check.comparator),
                         limit=format_number(check.value),
                     ),
                 ),
@@ -473,7 +514,7 @@ class _Evaluator:
         if check.unit is None or result.unit is None:
             return _Finding(UNKNOWN, (self.t("reason.lab_no_unit", lab=name, value=shown),), frozenset(flags))
         limit = f"{format_number(check.value)} {display_unit(check.unit)}".strip()
-        compared = {"lab": name, "comparator": check.comparator.symbol, "limit": limit}
+        compared = {"lab": name, "comparator": self.comparator(check.comparator), "limit": limit}
         # Kidney function written in mL/min or mL/min/m² may be shorthand for mL/min/1.73 m² (eGFR always is per
         # 1.73 m²): against a result in another of these units, both readings must give the same verdict.
         readings = [check.unit]

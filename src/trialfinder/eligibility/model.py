@@ -64,14 +64,27 @@ class TimeWindow:
 # --- Leaf checks ---------------------------------------------------------------------------------------------
 
 
+# Days in each unit an age may be written in, for comparing limits across units (never to compare a person's age:
+# the evaluator counts whole years, calendar months, weeks or days, as the limit is written).
+AGE_UNIT_DAYS = {"years": 365.25, "months": 365.25 / 12, "weeks": 7.0, "days": 1.0}
+
+
 @dataclass(frozen=True, slots=True)
 class AgeCheck:
+    """The person's age `comparator` `value` `unit` ("age 6-36 months" is two checks in months, never in years)."""
+
     comparator: Comparator
-    years: float
+    value: float
+    unit: str = "years"  # years, months, weeks or days (AGE_UNIT_DAYS)
 
     @property
     def key(self) -> str:
         return "age"
+
+    @property
+    def years(self) -> float:
+        """The limit in years (36 months = 3.0), for callers that compare limits, not people."""
+        return self.value * AGE_UNIT_DAYS[self.unit] / AGE_UNIT_DAYS["years"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,7 +361,7 @@ def describe(check: Check | None) -> str:
         window = f" within {check.window.days}d" if check.window else ""
         return f"Lab({check.analyte}{method} {check.comparator.value} {amount.strip()}{window})"
     if isinstance(check, AgeCheck):
-        return f"Age({check.comparator.value} {_number(check.years)} years)"
+        return f"Age({check.comparator.value} {_number(check.value)} {check.unit})"
     if isinstance(check, SexCheck):
         return f"Sex({check.sex.value})"
     if isinstance(check, PregnancyCheck):

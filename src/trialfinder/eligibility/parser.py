@@ -18,6 +18,7 @@ from functools import cache, lru_cache
 
 from trialfinder.domain.trial import Sex
 from trialfinder.eligibility.model import (
+    AGE_UNIT_DAYS,
     AgeCheck,
     AllOf,
     AnyOf,
@@ -624,13 +625,45 @@ def _is_range(match: LabMatch) -> bool:
 # --- The other rules -----------------------------------------------------------------------------------------
 
 _AGE_WORD = re.compile(
-    r"\b(?:age[ds]?|years?[\s-]+old|years?\s+of\s+age|year-old|yrs?\s+old|y/o|adults?)\b", re.IGNORECASE
+    r"\b(?:age[ds]?|(?:years?|months?|weeks?|days?)[\s-]+old|(?:years?|months?|weeks?|days?)\s+of\s+age"
+    r"|(?:year|month|week|day)-old|yrs?\s+old|y/o|adults?)\b|(?<![\w])y\.\s?o\.",
+    re.IGNORECASE,
 )
-_AGE_UNIT = r"(?:years?|yrs?|y)\b"
+# An age may be written in years, months, weeks or days; each limit keeps the unit it is written in.
+_AGE_UNIT = r"(?:years?|yrs?|y[./]\s?o\b\.?|y(?![\w/])(?!\.\s?o\b)|months?|mos?|weeks?|wks?|days?)(?![\w])"
+_AGE_GATE = re.compile(
+    r"\b(?:age[ds]?|old|older|younger|adults?|years?|yrs?|months?|weeks?|days?)\b|(?<![\w])y[./]\s?o\b", re.IGNORECASE
+)
+# Words that may stand before an age limit on a line of its own: "Patients must be over 18 years".
+_AGE_SUBJECT = re.compile(
+    r"^[\s:,;(\-–]*(?:(?:male|female|men|women|and|or|patients?|participants?|subjects?|persons?|people|individuals?"
+    r"|adults?|children|child|infants?|neonates?|newborns?|boys?|girls?|adolescents?|volunteers?|healthy|must|should"
+    r"|be|are|is|who|sex|gender|aged?|(?:at\s+)?the\s+time\s+of\s+(?:consent|enrolment|enrollment|screening))"
+    r"[\s:,;()\-–]*)*$",
+    re.IGNORECASE,
+)
+# A number of years (months ...) followed by these words is a span of time: "at least 6 months after surgery".
+_AGE_SPAN_AFTER = re.compile(
+    r"\s*(?:since|after|before|prior|from|ago|post|following|previous|previously|earlier|duration|between|for|in"
+    r"|within|without|until|on|off|of(?!\s+age\b))\b",
+    re.IGNORECASE,
+)
+# The age of a pregnancy, or one corrected for prematurity, is not the person's age.
+_NOT_THE_PERSONS_AGE = re.compile(r"gestation|post-?menstrual|post-?conception|corrected\s+age|bone\s+age", re.IGNORECASE)
+
+
+def _age_unit(written: str | None) -> str:
+    """The unit an age limit is written in: years unless months, weeks or days are written."""
+    first = (written or "y").strip().lower()[:1]
+    return {"m": "months", "w": "weeks", "d": "days"}.get(first, "years")
+
+
+def _age_days(value: float, unit: str) -> float:
+    return value * AGE_UNIT_DAYS[unit]
 
 
 def _age(text: str) -> Check | None:
-    if not _AGE_WORD.search(text):
+    if not _AGE_GATE.search(text) or _NOT_THE_PERSONS_AGE.search(text):
         return None
     comparators, _ = _comparator_pattern()
     checks: list[Check] = []
@@ -639,47 +672,76 @@ def _age(text: str) -> Check | None:
         (
             match
             for match in re.finditer(
-                rf"(?:age[ds]?\b[^.;\d]{{0,25}}?|between\s+)(?:between\s+|from\s+)?(?P<low>\d{{1,3}})\s*(?:{_AGE_UNIT})?\s*(?:-|to|and)\s*(?P<high>\d{{1,3}})\s*(?:{_AGE_UNIT})?",
+                rf"(?:age[ds]?\b[^.;\d]{{0,25}}?|between\s+)(?:between\s+|from\s+)?(?P<low>\d{{1,3}})\s*(?P<lu>{_AGE_UNIT})?\s*(?:-|–|to|and)\s*(?P<high>\d{{1,3}})\s*(?P<hu>{_AGE_UNIT})?",
                 text,
                 re.IGNORECASE,
             )
-            if re.search(rf"\bage|{_AGE_UNIT}", match.group(0), re.IGNORECASE)
+            if re.search(r"\bage", match.group(0), re.IGNORECASE)
+            or _age_unit(match.group("hu") or match.group("lu")) == "years"
+            and (match.group("hu") or match.group("lu"))
+            or re.match(r"[\s-]*(?:of\s+age|old)\b", text[match.end() :], re.IGNORECASE)
         ),
         None,
     )
     if not range_match:
-        # "35-75 years old", "adult 40-80 years of age", "18 to 64 year-old women"
+        # "35-75 years old", "adult 40-80 years of age", "18 to 64 year-old women", "12 weeks to 6 years of age"
         range_match = re.search(
-            r"(?<![\d.])(?P<low>\d{1,3})\s*(?:years?\s*)?(?:-|to)\s*(?P<high>\d{1,3})\s*(?:years?|yrs?)[\s-]*(?:of\s+age|old)\b",
+            rf"(?<![\d.])(?P<low>\d{{1,3}})\s*(?P<lu>{_AGE_UNIT})?\s*(?:-|–|to)\s*(?P<high>\d{{1,3}})\s*(?P<hu>(?:years?|yrs?|months?|weeks?|days?))[\s-]*(?:of\s+age|old)\b",
             text,
             re.IGNORECASE,
         )
-    if range_match and int(range_match.group("low")) < int(range_match.group("high")) <= 130:
-        return AllOf(
-            (
-                AgeCheck(Comparator.GE, float(range_match.group("low"))),
-                AgeCheck(Comparator.LE, float(range_match.group("high"))),
-            )
-        )
+    if range_match:
+        high_unit = _age_unit(range_match.group("hu") or range_match.group("lu"))
+        low_unit = _age_unit(range_match.group("lu")) if range_match.group("lu") else high_unit
+        low, high = float(range_match.group("low")), float(range_match.group("high"))
+        if _age_days(low, low_unit) < _age_days(high, high_unit) <= _age_days(130, "years"):
+            return AllOf((AgeCheck(Comparator.GE, low, low_unit), AgeCheck(Comparator.LE, high, high_unit)))
     for match in re.finditer(
-        rf"(?P<comp>{comparators})\s*(?:the\s+age\s+of\s+)?(?P<n>\d{{1,3}}(?:\.\d)?)\s*(?:{_AGE_UNIT})?",
+        rf"(?P<comp>{comparators}|(?<![\w])(?:older|younger)\s+than(?![\w]))\s*(?:the\s+age\s+of\s+)?(?P<n>\d{{1,3}}(?:\.\d)?)\s*(?P<unit>{_AGE_UNIT})?",
         text,
         re.IGNORECASE,
     ):
         before = text[max(0, match.start() - 40) : match.start()]
         after = text[match.end() : match.end() + 20]
-        if re.search(r"\bage[ds]?\b|\badults?\b", before + match.group(0), re.IGNORECASE) or re.match(
-            r"\s*(?:years?|yrs?)?\s*(?:of\s+age|old|years?\s+old)", after, re.IGNORECASE
+        written = match.group("comp").lower()
+        unit = _age_unit(match.group("unit"))
+        if _AGE_SPAN_AFTER.match(after):  # "more than 5 years since diagnosis" is a span of time, not an age
+            continue
+        if unit == "years":
+            named = re.search(r"\bage[ds]?\b|\badults?\b", before + match.group(0), re.IGNORECASE)
+        else:  # "age < 12 months"; "adults with a life expectancy > 3 months" is no age
+            named = re.search(r"\bage[ds]?\s*(?:of\s*)?[:(]?\s*$", before, re.IGNORECASE)
+        if (
+            named
+            or re.match(r"\s*(?:years?|yrs?)?\s*(?:of\s+age|old|years?\s+old)", after, re.IGNORECASE)
+            or (written.startswith(("older", "younger")) and (match.group("unit") or named))
+            or re.match(r"y[./]\s?o", match.group("unit") or "", re.IGNORECASE)
+            or (match.group("unit") and _AGE_SUBJECT.match(text[: match.start()]))
         ):
-            checks.append(AgeCheck(_comparator(match.group("comp")), float(match.group("n"))))
+            if written.startswith(("older", "younger")):
+                comparator = Comparator.GT if written.startswith("older") else Comparator.LT
+            else:
+                comparator = _comparator(match.group("comp"))
+            checks.append(AgeCheck(comparator, float(match.group("n")), unit))
     trailing_pattern, phrases = _trailing()
-    for match in re.finditer(rf"(?P<n>\d{{1,3}})\s*(?:{_AGE_UNIT})?\s*(?:of\s+age|old)?", text, re.IGNORECASE):
+    for match in re.finditer(
+        rf"(?P<n>\d{{1,3}})\s*(?P<unit>{_AGE_UNIT})?\s*(?:of\s+age|old)?", text, re.IGNORECASE
+    ):
         trailing = trailing_pattern.match(text[match.end() :])
-        if trailing and (_AGE_WORD.search(text[max(0, match.start() - 30) : match.end() + trailing.end() + 15])):
-            check = AgeCheck(phrases[_canonical_name(trailing.group(1))], float(match.group("n")))
+        if not trailing:
+            continue
+        # "18 years or older" says age by itself; "18 or more" needs an age word near it.
+        says_age = re.search(r"older|younger", trailing.group(1), re.IGNORECASE) and match.group("unit")
+        if says_age or _AGE_WORD.search(text[max(0, match.start() - 30) : match.end() + trailing.end() + 15]):
+            unit = _age_unit(match.group("unit"))
+            check = AgeCheck(phrases[_canonical_name(trailing.group(1))], float(match.group("n")), unit)
             if check not in checks:
                 checks.append(check)
-    checks = [check for check in checks if isinstance(check, AgeCheck) and 0 <= check.years <= 130]
+    checks = [
+        check
+        for check in checks
+        if isinstance(check, AgeCheck) and 0 <= _age_days(check.value, check.unit) <= _age_days(130, "years")
+    ]
     if not checks:
         return None
     return checks[0] if len(checks) == 1 else AllOf(tuple(dict.fromkeys(checks)))
