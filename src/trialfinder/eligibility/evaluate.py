@@ -201,7 +201,9 @@ def tree_with_registry_fields(tree: CriteriaTree, trial: Trial) -> CriteriaTree:
                 SexCheck(trial.eligibility.sex),
             )
         )
-    return CriteriaTree(tuple(extra) + tree.criteria, preamble=tree.preamble, nct_id=trial.nct_id)
+    return CriteriaTree(
+        tuple(extra) + tree.criteria, preamble=tree.preamble, nct_id=trial.nct_id, unparsed=tree.unparsed
+    )
 
 
 def _registry_age(comparator: Comparator, age: Age) -> AgeCheck:

@@ -428,11 +428,15 @@ class Criterion:
 
 @dataclass(frozen=True, slots=True)
 class CriteriaTree:
-    """A trial's criteria, parsed. `preamble` is text before the first heading that is not a criterion."""
+    """A trial's criteria, parsed. `preamble` is text before the first heading that is not a criterion.
+
+    `unparsed` is the end of a criteria text longer than the parser reads (parser.MAX_PARSED), as written; it is
+    also the last criterion, a question for the person's doctor, so that no verdict ignores it."""
 
     criteria: tuple[Criterion, ...]
     preamble: str = ""
     nct_id: str | None = None
+    unparsed: str = ""
 
     def walk(self) -> Iterator[Criterion]:
         for criterion in self.criteria:

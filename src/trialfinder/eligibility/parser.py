@@ -64,9 +64,26 @@ class _Item:
     children: list[_Item]
 
 
+# The most criteria text parsed. A longer text is parsed up to its last line break before this; the rest is kept as
+# written (`CriteriaTree.unparsed`) in one criterion for the person's doctor. ClinicalTrials.gov limits the field to
+# 20,000 characters; the longest of 8,229 real records measured has 19,020 (bench/limits.py). Parsing costs about
+# 3 ms per 1,000 characters, and every view of a trial parses it: the 400,000 the importer keeps took 1.2 s.
+MAX_PARSED = 30_000
+_EXCERPT = 200  # characters of the unparsed rest quoted in its question
+
+
+def within_parse_limit(text: str) -> tuple[str, str]:
+    """`text` cut where the parser stops reading: the part it parses, and the rest (empty when it reads it all). The
+    trial page renders the same part as Markdown, and the rest as written."""
+    if len(text) <= MAX_PARSED:
+        return text, ""
+    cut = text.rfind("\n", 0, MAX_PARSED) + 1 or MAX_PARSED
+    return text[:cut], text[cut:]
+
+
 def parse_criteria(markdown: str | None, *, nct_id: str | None = None) -> CriteriaTree:
     """Parse a trial's criteria Markdown into a tree; text before the first heading is the preamble."""
-    text = (markdown or "").replace("\r\n", "\n").replace("\r", "\n")
+    text, unparsed = within_parse_limit((markdown or "").replace("\r\n", "\n").replace("\r", "\n"))
     sections: list[tuple[Section | None, list[str]]] = [(None, [])]
     for line in text.split("\n"):
         heading = _HEADING.match(line)
@@ -89,7 +106,26 @@ def parse_criteria(markdown: str | None, *, nct_id: str | None = None) -> Criter
             counters[section] += 1
             prefix = "inc" if section is Section.INCLUSION else "exc"
             criteria.append(_criterion(item, f"{prefix}-{counters[section]}", section, None))
-    return CriteriaTree(tuple(criteria), preamble=preamble, nct_id=nct_id)
+    if unparsed.strip():
+        section = sections[-1][0] or Section.INCLUSION
+        counters[section] += 1
+        prefix = "inc" if section is Section.INCLUSION else "exc"
+        criteria.append(_unparsed(unparsed, f"{prefix}-{counters[section]}", section))
+    return CriteriaTree(tuple(criteria), preamble=preamble, nct_id=nct_id, unparsed=unparsed)
+
+
+def _unparsed(text: str, ident: str, section: Section) -> Criterion:
+    """The rest of a criteria text too long to parse, as one criterion nobody could check: a question for the
+    person's doctor that quotes its first line (the whole rest is its source text)."""
+    source = text.strip()
+    first = source.split("\n", 1)[0].strip()
+    bullet = _BULLET.match(first)
+    excerpt = " ".join(_clean_source(bullet.group(2) if bullet else first).split())
+    if len(excerpt) > _EXCERPT:
+        excerpt = excerpt[:_EXCERPT].rsplit(" ", 1)[0]
+    if excerpt != source:
+        excerpt += " …"
+    return Criterion(ident, section, source, FreeText(f"{ident}-unparsed", ask_doctor=True, text=excerpt))
 
 
 def _items(lines: list[str]) -> list[_Item]:

@@ -69,7 +69,7 @@ class Eligibility:
         tree = eligibility.criteria_for_trial(trial)
         criteria = [criterion for criterion in tree.walk() if not criterion.children]
         typed = [criterion for criterion in criteria if criterion.check is not None and not _free_text(criterion)]
-        return {"eligibility_check": {"criteria": len(criteria), "typed": len(typed)}}
+        return {"eligibility_check": {"criteria": len(criteria), "typed": len(typed), "unanalysed": len(tree.unparsed)}}
 
     async def page(self, request: Request) -> Response:
         trial = self._trial(request)
@@ -107,6 +107,8 @@ class Eligibility:
         context = {
             "trial": trial,
             "questions": questions,
+            "unanalysed": len(tree.unparsed),
+            "analysed": len(trial.eligibility.criteria or "") - len(tree.unparsed),
             "answers": answers,
             "errors": errors or {},
             "notice": notice,

@@ -305,9 +305,30 @@ ELIGIBILITY_RESULT = {
         "open_questions": {"type": "array", "items": {"type": "string"}},
         "criteria": {
             "type": "array",
-            "items": {"type": "object"},
+            "items": {
+                "type": "object",
+                "properties": {
+                    "section": {"enum": ["inclusion", "exclusion"]},
+                    "outcome": {
+                        "enum": [
+                            "inclusion_met",
+                            "inclusion_not_met",
+                            "inclusion_unknown",
+                            "exclusion_applies",
+                            "exclusion_does_not_apply",
+                            "exclusion_unknown",
+                        ],
+                        "description": "The verdict by section: an exclusion criterion that is not met does not "
+                        "apply to the person (word it so, never as a fit); one that applies rules them out.",
+                    },
+                    "label": {
+                        "type": "string",
+                        "description": 'The outcome in the request\'s language ("Does not apply to you").',
+                    },
+                },
+            },
             "description": "Every criterion: its source "
-            "text, check, verdict (met, not-met, unknown), effect and plain-language reason; nested.",
+            "text, check, verdict (met, not-met, unknown), effect, outcome, label and plain-language reason; nested.",
         },
         "fhir_problems": {"type": "array", "items": {"type": "string"}},
     },

@@ -71,8 +71,32 @@ def test_haemoglobin_in_grams_per_decilitre_is_converted(client):
 
 def test_meeting_an_exclusion_criterion_rules_you_out(client):
     _, page = results_page(client, {"biomarker:mmr:deficient": "yes"})
-    assert "Rules you out" in criterion(page, "MMR deficiency.").text()
+    assert "Applies to you — this rules you out" in criterion(page, "MMR deficiency.").text()
     assert page.find("section", cls="verdict").find("h2").text() == "You probably cannot take part"
+
+
+def test_an_exclusion_that_does_not_apply_never_reads_fits(client):
+    # Issue #15: "Fits — MMR deficiency" reads as the opposite of what it means.
+    answers = {"biomarker:mmr:deficient": "no", "pregnancy": "no", "sex": "female"}
+    _, page = results_page(client, answers)
+    for source in ("MMR deficiency.", "Pregnant or lactating women."):
+        badge = criterion(page, source).find("span", cls="badge-effect").text()
+        assert badge == "Does not apply to you", source
+    assert criterion(page, "Minimum age: 18 years").find("span", cls="badge-effect").text() == "Not known yet"
+    client.get("/", params={"lang": "nl"})
+    _, page = results_page(client, answers)
+    assert criterion(page, "MMR deficiency.").find("span", cls="badge-effect").text() == "Geldt niet voor u"
+
+
+def test_the_api_words_each_criterion_by_its_section(client):
+    answers = {"biomarker:mmr:deficient": "no", "biomarker:dpd:deficient": "yes", **HB_LOW}
+    data = client.post(f"/api/trials/{REFERENCE}/eligibility", json={"answers": answers, "language": "nl"}).json()
+    by_id = {item["id"]: item for item in data["criteria"]}
+    assert (by_id["exc-5"]["outcome"], by_id["exc-5"]["label"]) == ("exclusion_does_not_apply", "Geldt niet voor u")
+    assert by_id["exc-6"]["outcome"] == "exclusion_applies" and by_id["exc-6"]["effect"] == "excludes"
+    hb = next(child for child in by_id["inc-13"]["children"] if child["id"] == "inc-13-1")
+    assert (hb["outcome"], hb["label"]) == ("inclusion_not_met", "Past niet")
+    assert by_id["inc-7"]["outcome"] == "inclusion_unknown"
 
 
 def test_an_unreadable_answer_comes_back_beside_its_field(client):
