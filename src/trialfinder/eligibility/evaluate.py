@@ -94,10 +94,23 @@ class _Finding:
     flags: frozenset[str] = frozenset()
 
 
+# What a criterion's verdict means, by its section, as a client words it: an exclusion criterion that is not met
+# "does not apply" to the person (never "fits"); one that is met "applies" and rules them out.
+OUTCOMES = {
+    (Section.INCLUSION, MET): "inclusion_met",
+    (Section.INCLUSION, NOT_MET): "inclusion_not_met",
+    (Section.INCLUSION, UNKNOWN): "inclusion_unknown",
+    (Section.EXCLUSION, MET): "exclusion_applies",
+    (Section.EXCLUSION, NOT_MET): "exclusion_does_not_apply",
+    (Section.EXCLUSION, UNKNOWN): "exclusion_unknown",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class CriterionResult:
     """One criterion evaluated. `effect` says what it means for taking part: "ok", "fails" (an inclusion
-    criterion not met), "excludes" (an exclusion criterion met) or "open"."""
+    criterion not met), "excludes" (an exclusion criterion met) or "open". `outcome` says it by section
+    (OUTCOMES: "exclusion_does_not_apply" ...), and `label` words it for the person ("Does not apply to you")."""
 
     id: str
     section: Section
@@ -109,6 +122,11 @@ class CriterionResult:
     flags: tuple[str, ...] = ()
     questions: tuple[str, ...] = ()
     children: tuple[CriterionResult, ...] = ()
+    label: str = ""
+
+    @property
+    def outcome(self) -> str:
+        return OUTCOMES[(self.section, self.verdict)]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -118,6 +136,8 @@ class CriterionResult:
             "check": self.check,
             "verdict": self.verdict.value,
             "effect": self.effect,
+            "outcome": self.outcome,
+            "label": self.label,
             "reason": self.reason,
             "flags": list(self.flags),
             "questions": list(self.questions),
@@ -300,6 +320,7 @@ class _Evaluator:
             flags,
             questions,
             children,
+            self.t(f"outcome.{OUTCOMES[(criterion.section, verdict)]}"),
         )
 
     def _open_keys(self, check: Check, section: Section) -> set[str]:

@@ -36,13 +36,6 @@ MAX_API_BODY = 2 * 1024 * 1024  # a patient's FHIR Bundle with labs and history 
 NO_STORE = {"cache-control": "private, no-store"}
 MAX_ANSWER_FIELDS = 2_000
 
-# How a criterion's outcome reads on the page, by its effect.
-EFFECT_LABELS = {
-    "ok": N_("Fits"),
-    "fails": N_("Does not fit"),
-    "excludes": N_("Rules you out"),
-    "open": N_("Not known yet"),
-}
 VERDICT_TITLES = {
     eligibility.LIKELY_ELIGIBLE: N_("You are likely to qualify"),
     eligibility.NOT_ELIGIBLE: N_("You probably cannot take part"),
@@ -132,7 +125,6 @@ class Eligibility:
             "assessment": assessment,
             "answers": kept,
             "verdict_title": VERDICT_TITLES[assessment.verdict],
-            "effect_labels": EFFECT_LABELS,
             "inclusion": [r for r in assessment.results if r.section.value == "inclusion"],
             "exclusion": [r for r in assessment.results if r.section.value == "exclusion"],
             "answered": sum(1 for key in kept if not key.endswith((":unit", ":uln"))),
