@@ -47,10 +47,13 @@ def deliver(client) -> None:
 
 
 def test_a_referral_from_a_non_ascii_address_is_queued_and_delivered(routing_catalogue, gazetteer_cache, tmp_path):
-    with SmtpServer(smtputf8=True) as smtp, app_client(routing_catalogue, gazetteer_cache, tmp_path, smtp.port) as client:
+    with (
+        SmtpServer(smtputf8=True) as server,
+        app_client(routing_catalogue, gazetteer_cache, tmp_path, server.port) as client,
+    ):
         response = submit(client, SERVIER, email="josé@example.nl", residence="Washington")
         assert response.status_code == 303
-        received = {item.recipients[0]: item for item in smtp.wait_for(2)}
+        received = {item.recipients[0]: item for item in server.wait_for(2)}
     assert "josé@example.nl" in received, "the person's copy never arrived"
     [team] = [item for recipient, item in received.items() if recipient != "josé@example.nl"]
     # The team can reply: the address is in the text; no Reply-To header that a server without SMTPUTF8 would refuse.
@@ -63,9 +66,12 @@ def test_a_referral_from_a_non_ascii_address_is_queued_and_delivered(routing_cat
 def test_without_smtputf8_the_team_still_gets_the_request_and_the_copy_fails_visibly(
     routing_catalogue, gazetteer_cache, tmp_path
 ):
-    with SmtpServer(smtputf8=False) as smtp, app_client(routing_catalogue, gazetteer_cache, tmp_path, smtp.port) as client:
+    with (
+        SmtpServer(smtputf8=False) as server,
+        app_client(routing_catalogue, gazetteer_cache, tmp_path, server.port) as client,
+    ):
         assert submit(client, SERVIER, email="josé@example.nl", residence="Washington").status_code == 303
-        [team] = smtp.wait_for(1)
+        [team] = server.wait_for(1)
         deliver(client)
     assert team.recipients[0] != "josé@example.nl"
     failed = [row for row in outbox_rows(routing_catalogue) if row.state == "failed"]
@@ -75,17 +81,17 @@ def test_without_smtputf8_the_team_still_gets_the_request_and_the_copy_fails_vis
 
 @pytest.mark.parametrize("address", ["zoë@example.org", "renée@example.org", "info@zürich.example"])
 def test_the_subscription_form_takes_internationalised_addresses(catalogue, gazetteer_cache, tmp_path, address):
-    with SmtpServer(smtputf8=True) as smtp, app_client(catalogue, gazetteer_cache, tmp_path, smtp.port) as client:
+    with SmtpServer(smtputf8=True) as server, app_client(catalogue, gazetteer_cache, tmp_path, server.port) as client:
         response = sign_up(client, email=address)
         assert response.status_code == 303, response.text[:300]
-        [received] = smtp.wait_for(1)
+        [received] = server.wait_for(1)
     local, domain = address.split("@")
     expected = f"{local}@{domain.encode('idna').decode()}"
     assert received.recipients == (expected,)
     assert "/subscriptions/confirm?token=" in text_of(received.message)
 
 
-def test_email_me_a_link_takes_a_non_ascii_address(owner, smtp):
+def test_email_me_a_link_takes_a_non_ascii_address(owner, smtp):  # noqa: F811 (fixtures)
     add_note(owner)
     sent = owner.post("/notes/email-link", data={"csrf_token": csrf(owner, "/notes"), "email": "renée@example.org"})
     assert sent.status_code == 200 and "We have sent you an email" in sent.text
@@ -99,9 +105,10 @@ def test_email_me_a_link_takes_a_non_ascii_address(owner, smtp):
 def test_without_a_public_url_a_forged_host_gets_no_email_and_nothing_is_stored(
     routing_catalogue, gazetteer_cache, tmp_path
 ):
-    with SmtpServer() as server, app_client(
-        routing_catalogue, gazetteer_cache, tmp_path, server.port, allowed_hosts=()
-    ) as site:
+    with (
+        SmtpServer() as server,
+        app_client(routing_catalogue, gazetteer_cache, tmp_path, server.port, allowed_hosts=()) as site,
+    ):
         attacker = TestClient(site.app, base_url=ATTACKER)
         data = {**form_tokens(attacker, SERVIER), "residence": "Washington"}
         refused = attacker.post(f"/trials/{SERVIER}/contact", data={**PERSON, **data}, follow_redirects=False)
@@ -117,9 +124,10 @@ def test_without_a_public_url_a_forged_host_gets_no_email_and_nothing_is_stored(
 def test_without_a_public_url_requests_to_localhost_are_served_with_links_to_localhost(
     routing_catalogue, gazetteer_cache, tmp_path
 ):
-    with SmtpServer() as server, app_client(
-        routing_catalogue, gazetteer_cache, tmp_path, server.port, allowed_hosts=()
-    ) as site:
+    with (
+        SmtpServer() as server,
+        app_client(routing_catalogue, gazetteer_cache, tmp_path, server.port, allowed_hosts=()) as site,
+    ):
         local = TestClient(site.app, base_url="http://127.0.0.1:8000")
         assert submit(local, SERVIER, residence="Washington").status_code == 303
         messages = server.wait_for(2)
@@ -130,9 +138,12 @@ def test_without_a_public_url_requests_to_localhost_are_served_with_links_to_loc
 
 def test_with_a_public_url_every_link_uses_it_whatever_the_host_header(routing_catalogue, gazetteer_cache, tmp_path):
     public = "https://trials.example.org"
-    with SmtpServer() as server, app_client(
-        routing_catalogue, gazetteer_cache, tmp_path, server.port, allowed_hosts=(), public_url=public
-    ) as site:
+    with (
+        SmtpServer() as server,
+        app_client(
+            routing_catalogue, gazetteer_cache, tmp_path, server.port, allowed_hosts=(), public_url=public
+        ) as site,
+    ):
         attacker = TestClient(site.app, base_url=ATTACKER)
         assert submit(attacker, SERVIER, residence="Washington").status_code == 303
         messages = server.wait_for(2)
