@@ -329,18 +329,24 @@ class _Evaluator:
 
     # --- checks ---
 
-    def check(self, check: Check, section: Section) -> _Finding:
+    def check(self, check: Check, section: Section, frame: tuple[str, bool] | None = None) -> _Finding:
+        """`frame` says how the trial's side of a decided leaf is worded: "asks.inclusion" (the trial is for people
+        who ...), "asks.exclusion" (not for people who ...) or "asks.exception", and whether the leaf itself, or its
+        negation (under a Not), is what is asked."""
+        if frame is None:
+            frame = ("asks.inclusion" if section is Section.INCLUSION else "asks.exclusion", True)
         if isinstance(check, AllOf):
-            parts = [self.check(part, section) for part in check.parts]
+            parts = [self.check(part, section, frame) for part in check.parts]
             return _combine(all_of(p.verdict for p in parts), parts)
         if isinstance(check, AnyOf):
-            options = [self.check(option, section) for option in _measured(check.options, self.facts)]
+            options = [self.check(option, section, frame) for option in _measured(check.options, self.facts)]
             return _combine(any_of(o.verdict for o in options), options)
         if isinstance(check, Not):
-            inner = self.check(check.check, section)
+            inner = self.check(check.check, section, (frame[0], not frame[1]))
             return _Finding(v_not(inner.verdict), inner.reasons, inner.flags)
         if isinstance(check, Unless):
-            main, waiver = self.check(check.check, section), self.check(check.exception, section)
+            main = self.check(check.check, section, frame)
+            waiver = self.check(check.exception, section, ("asks.exception", True))
             if section is Section.INCLUSION:
                 verdict = any_of([main.verdict, waiver.verdict])
             else:
@@ -354,10 +360,93 @@ class _Evaluator:
         method = getattr(self, "_" + type(check).__name__)
         finding: _Finding = method(check)
         if finding.verdict is UNKNOWN and statement is not None:
-            return _Finding(
-                MET if statement else NOT_MET, (self.t("reason.answered_yes" if statement else "reason.answered_no"),)
-            )
+            said = self._fact(check, statement) or self.t("reason.answered_yes" if statement else "reason.answered_no")
+            finding = _Finding(MET if statement else NOT_MET, (said,))
+        if finding.verdict is not UNKNOWN and _against_or_waived(finding.verdict, frame):
+            # Said only where it explains something: what the trial asks, when the person's answer (or record)
+            # goes against it, and an exception that applies. A fit needs no second sentence.
+            asked = self._asked(check, frame)
+            if asked:
+                finding = _Finding(finding.verdict, finding.reasons + (asked,), finding.flags)
         return finding
+
+    # --- what an answer says, and what the trial asks, as sentences ---
+
+    def _fact(self, check: Check, yes: bool) -> str | None:
+        """The person's yes or no to a check's question, said back as a sentence ("You have had ...")."""
+        if isinstance(check, FreeText):
+            return self.t(f"fact.{'consent' if check.topic == 'consent' else 'free'}.{'yes' if yes else 'no'}")
+        parts = self._sentence_parts(check, with_condition=False)
+        if parts is None:
+            return None
+        family, params, noun = parts
+        return self.t(f"fact.{family}.{'yes' if yes else 'no'}", **self._negated(params, noun, yes))
+
+    def _asked(self, check: Check, frame: tuple[str, bool]) -> str | None:
+        """What the trial asks of a decided check, as a sentence ("This trial is for people who have not had ...")."""
+        parts = self._sentence_parts(check, with_condition=True)
+        if parts is None:
+            return None
+        family, params, noun = parts
+        wrapper, affirmative = frame
+        who = self.t(f"who.{family}.{'yes' if affirmative else 'no'}", **self._negated(params, noun, affirmative))
+        return self.t(wrapper, who=who)
+
+    def _negated(self, params: dict[str, Any], noun: str | None, yes: bool) -> dict[str, Any]:
+        # Dutch negates a noun with "geen" ("U hebt geen leverziekte gehad"); English negates the verb.
+        if yes or noun is None or self.language != "nl":
+            return params
+        return {**params, noun: _geen(params[noun])}
+
+    def _sentence_parts(self, check: Check, *, with_condition: bool) -> tuple[str, dict[str, Any], str | None] | None:
+        """The message family of a leaf check, its parameters, and the one a negation applies to."""
+        from trialfinder.eligibility.questionnaire import messages_join
+
+        language = self.language
+
+        def described(text: str, qualified: bool) -> str:
+            return self.t("phrase.as_described", what=text) if qualified else text
+
+        if isinstance(check, Diagnosis):
+            entries = lexicon("conditions")["conditions"]
+            names = [entries[c]["lay"][language] for c in check.concepts if c in entries]
+            if not names:
+                return None
+            condition = described(messages_join(names, language), bool(check.qualifiers or check.histology))
+            return "diagnosis", {"condition": condition}, "condition"
+        if isinstance(check, MetastaticSite):
+            site = lexicon("conditions")["metastatic_sites"].get(check.site, {}).get("lay", {}).get(language)
+            if site is None:
+                return None
+            return "metastasis", {"site": described(site, bool(check.qualifiers))}, None
+        if isinstance(check, Biomarker):
+            marker = lexicon("biomarkers").get(check.marker, {}).get("lay", {}).get(language, check.marker)
+            if check.status == "known":
+                return "biomarker_known", {"marker": marker}, None
+            return "biomarker", {"marker": marker, "status": self.t(f"status.{check.status}")}, None
+        if isinstance(check, PriorTreatment):
+            treatment = treatment_name(check, language)
+            condition = lexicon("conditions")["conditions"].get(check.condition or "", {}).get("lay", {}).get(language)
+            if with_condition and condition:
+                treatment = self.t("phrase.for_condition", treatment=treatment, condition=condition)
+            treatment = described(treatment, bool(check.qualifiers))
+            if check.window:
+                return "prior_window", {"treatment": treatment, "days": check.window.days}, "treatment"
+            return "prior", {"treatment": treatment}, "treatment"
+        if isinstance(check, CurrentMedication):
+            return "medication", {"drug": described(drug_name(check.drug, language), bool(check.qualifiers))}, "drug"
+        if isinstance(check, LifeExpectancy):
+            return "life_expectancy", {"weeks": format_number(check.weeks)}, None
+        if isinstance(check, PregnancyCheck):
+            family = (
+                "pregnancy"
+                if check.pregnant and check.breastfeeding
+                else "pregnant"
+                if check.pregnant
+                else "breastfeeding"
+            )
+            return family, {}, None
+        return None
 
     def _AgeCheck(self, check: AgeCheck) -> _Finding:
         # The person's age is counted in the limit's own unit, as the calendar does (whole years, calendar months,
@@ -849,6 +938,22 @@ def _combine(verdict: Verdict, parts: list[_Finding]) -> _Finding:
     reasons = tuple(dict.fromkeys(r for p in deciding for r in p.reasons))
     flags = frozenset(flag for p in parts for flag in p.flags)
     return _Finding(verdict, reasons, flags)
+
+
+def _against_or_waived(verdict: Verdict, frame: tuple[str, bool]) -> bool:
+    """Whether a decided leaf counts against the person under its frame (or is an exception that applies)."""
+    wrapper, affirmative = frame
+    if wrapper == "asks.exception":
+        return verdict is MET
+    matches = verdict is (MET if affirmative else NOT_MET)  # the person is as the frame's "people who ..." are
+    return matches if wrapper == "asks.exclusion" else not matches
+
+
+def _geen(text: str) -> str:
+    """A Dutch noun phrase negated: "een leverziekte" -> "geen leverziekte", "een wond, een zweer of een botbreuk"
+    -> "geen wond, zweer of botbreuk", "bestraling" -> "geen bestraling"."""
+    text = re.sub(r"(,\s+|\s+of\s+|\s+en\s+)een\s+", r"\1", text)
+    return "geen " + (text[4:] if text.startswith("een ") else text)
 
 
 def _effect(section: Section, verdict: Verdict) -> str:
