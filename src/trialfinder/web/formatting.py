@@ -93,6 +93,14 @@ class Formatter:
             else self.gettext("%(distance)s km", distance=text)
         )
 
+    def site_distance(self, km: float, unit: str = "km") -> str:
+        """How far a site is: `distance`, but `less than 1 km` (or mi) rather than `0 km` or `0.4 km`: a site's
+        position is a building's at best, and often its postal code area's or its town's."""
+        value = km / KM_PER_MILE if unit == "mi" else km
+        if value < 1:
+            return self.gettext("less than 1 mi") if unit == "mi" else self.gettext("less than 1 km")
+        return self.distance(km, unit)
+
     def date(self, value: PartialDate | str | None) -> str:
         """`16 September 2025` (en) / `16 september 2025` (nl); `January 2035` when the day is not known."""
         if value is None or value == "":

@@ -222,6 +222,28 @@ def test_the_same_form_sent_twice_is_one_referral(client, smtp, contact_catalogu
     assert len(smtp.received) == 2
 
 
+@pytest.mark.parametrize(
+    ("lang", "consent"),
+    [
+        (
+            "en",
+            "I agree that my details are passed to the study team so that they can contact me. This site deletes them"
+            " after 180 days, and I can withdraw my request at any time.",
+        ),
+        (
+            "nl",
+            "Ik ga ermee akkoord dat mijn gegevens aan het onderzoeksteam worden doorgegeven, zodat zij contact met mij"
+            " kunnen opnemen. Deze site verwijdert ze na 180 dagen, en ik kan mijn verzoek altijd intrekken.",
+        ),
+    ],
+)
+def test_the_consent_says_what_the_faq_says(client, lang, consent):
+    # Issue #15: the form passes the details on, as the FAQ now says; the site deletes its own copy, not the team's.
+    form = parse(client.get(f"/trials/{SERVIER}", params={"lang": lang}).text).by_id("get-in-touch")
+    assert form.find("label", for_="c-consent").text() == consent
+    assert form.find("a", href="/faq#privacy") is not None
+
+
 # --- the mail server is down ----------------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ def test_the_faq_answers_the_questions_people_ask(client):
     ]
     assert "independent ethics committee" in page.by_id("safety").text()
     privacy = page.by_id("privacy")
-    assert "It is not stored, and it is not linked to you." in privacy.text()
+    assert "It is not stored, and it is not linked to you, unless you save it to be notified" in privacy.text()
     assert "The site sets three cookies at most: lang, only when you choose a language" in privacy.text()
     assert "notes_owner, only when you add a private note" in privacy.text()
     assert "Notes and links nobody has used for 180 days are deleted" in privacy.text()
@@ -33,5 +33,29 @@ def test_the_faq_in_dutch(client):
     page = parse(client.get("/faq", params={"lang": "nl"}).text)
     assert [heading.text() for heading in page.find_all("h3")][0] == "Wat is een klinische studie?"
     assert "medisch-ethische toetsingscommissie" in page.by_id("safety").text()
-    assert "Het wordt niet bewaard en niet aan u gekoppeld." in page.by_id("privacy").text()
+    privacy = page.by_id("privacy").text()
+    assert "Het wordt niet bewaard en niet aan u gekoppeld, tenzij u de zoekopdracht bewaart" in privacy
     assert "Werft nog niet gaat binnenkort deelnemers zoeken" in page.by_id("statuses").text()
+
+
+def test_the_faq_tells_the_same_story_as_the_contact_form(client):
+    # Issue #15: the FAQ said the site "does not pass your details on to anyone", while the contact form does.
+    # (The contact form's own words: test_contact.py.)
+    for language, take_part, privacy in (
+        (
+            "en",
+            "This site passes your details on only when you send that form, and only for the study team",
+            "This is the only time this site passes your details to anyone.",
+        ),
+        (
+            "nl",
+            "Deze site geeft uw gegevens alleen door als u dat formulier verstuurt",
+            "Alleen dan geeft deze site uw gegevens aan iemand door.",
+        ),
+    ):
+        faq = parse(client.get("/faq", params={"lang": language}).text)
+        assert take_part in faq.by_id("take-part").text()
+        assert faq.by_id("take-part").find("a", href="#privacy") is not None
+        assert privacy in faq.by_id("privacy").text()
+        assert "does not pass your details on" not in faq.text()
+        assert "geeft uw gegevens aan niemand door" not in faq.text()

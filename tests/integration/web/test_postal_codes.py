@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from web.conftest import REFERENCE
-from web.pages import hit_ids
+from web.pages import hit_ids, parse
 
 
 def test_a_dutch_postal_code_finds_the_trial_near_it(client):
@@ -23,3 +23,21 @@ def test_which_country_a_bare_code_belongs_to(client):
     assert named[0]["country"] == "Germany"  # the town named with it decides
     dutch = client.get("/api/places", params={"q": "1066", "lang": "nl"}).json()["places"]
     assert dutch[0]["country"] == "The Netherlands"
+
+
+BARCELONA = "NCT00495183"  # a legacy record: Hospital Universitari Vall d'Hebron, Barcelona, 08035; no coordinates
+
+
+def test_a_site_without_coordinates_is_placed_by_its_own_postal_code_and_marked_approximate(client):
+    # Issue #15: a person at the hospital's own postal code was told it was kilometres away (the city's centre).
+    response = client.get(f"/trials/{BARCELONA}", params={"location": "08035, Spain", "radius": "10"})
+    sites = parse(response.text).by_id("sites").text()
+    assert "less than 1 km away" in sites
+    assert "(approximate: from the site’s postal code or town)" in sites
+    dutch = client.get(f"/trials/{BARCELONA}", params={"location": "08035 Barcelona", "radius": "10", "lang": "nl"})
+    assert "minder dan 1 km hiervandaan" in parse(dutch.text).by_id("sites").text()
+    api = client.get(f"/api/trials/{BARCELONA}", params={"location": "08035, Spain"}).json()
+    assert api["sites"][0]["distance_km"] < 0.1 and api["sites"][0]["coordinates_approximate"] is True
+    # From the city's centre, the distance is to the hospital's part of the city.
+    centre = client.get(f"/trials/{BARCELONA}", params={"location": "Barcelona, Spain", "lang": "en"})
+    assert "4.4 km away" in parse(centre.text).by_id("sites").text()

@@ -48,8 +48,15 @@ def test_a_city_typed_finds_the_trial_near_it_with_its_distance(client):
     html = search(client, location="Amsterdam", radius="20")
     assert hit_ids(html) == [REFERENCE]  # Utrecht is 35 km away; the other Amsterdam site has completed
     hit = parse(html).by_id(f"hit-{REFERENCE}").parent
-    assert "Nearest site: The Netherlands Cancer Institute, Amsterdam, Netherlands, 0 km away" in hit.text()
+    # Not "0 km away" (issue #15).
+    assert "Nearest site: The Netherlands Cancer Institute, Amsterdam, Netherlands, less than 1 km away" in hit.text()
     assert "Near Amsterdam, Netherlands, within 20 km." in html
+    miles = parse(search(client, location="Amsterdam", radius="20", unit="mi")).by_id(f"hit-{REFERENCE}").parent
+    assert "Netherlands, less than 1 mi away" in miles.text()
+    dutch = parse(search(client, location="Amsterdam", radius="20", lang="nl")).by_id(f"hit-{REFERENCE}").parent
+    assert "Dichtstbijzijnde locatie: The Netherlands Cancer Institute, Amsterdam, Netherlands, op minder dan 1 km" in (
+        dutch.text()
+    )
 
 
 def test_a_position_from_the_browser_finds_the_trial_with_its_distance(client):
@@ -75,7 +82,7 @@ def test_sort_by_distance_puts_the_nearest_open_site_first(client):
     assert hit_ids(from_haarlem) == [REFERENCE, UTRECHT_COPY]
     from_utrecht = search(client, location="Utrecht", radius="100", sort="distance")
     assert hit_ids(from_utrecht) == [UTRECHT_COPY, REFERENCE]
-    assert "0 km away" in parse(from_utrecht).by_id(f"hit-{UTRECHT_COPY}").parent.text()
+    assert "less than 1 km away" in parse(from_utrecht).by_id(f"hit-{UTRECHT_COPY}").parent.text()
 
 
 def test_sort_by_distance_without_a_location_is_a_message_beside_the_field(client):
