@@ -421,7 +421,13 @@ def facts_from_answers(
             if question.id == "pregnancy" and value == NO:
                 values["pregnant"], values["breastfeeding"] = False, False
         elif question.id == "birth_date" and answer("birth_date"):
-            values["birth_date"] = _date(answer("birth_date"), today, "birth_date", errors, t)
+            born = _date(answer("birth_date"), today, "birth_date", errors, t)
+            age = PatientFacts(birth_date=born).age_on(today) if born is not None else None
+            if age is not None and not plausible("age", age, "years"):
+                # A date of birth 250 years ago is a slip in the year: ask again rather than assess it.
+                errors["birth_date"] = t("error.implausible_birth_date", age=format_number(age))
+                born = None
+            values["birth_date"] = born
         elif question.id == "sex":
             value = answer("sex").lower()
             if value in ("female", "male"):
@@ -444,7 +450,7 @@ def facts_from_answers(
                 else:
                     performance.append(PerformanceScore("KARNOFSKY", round(number), today))
         elif question.kind == "lab":
-            lab = _lab(question, answer, lab_day, errors, t)
+            lab = _lab(question, answer, lab_day, errors, t, language)
             if lab is not None:
                 labs.append(lab)
         elif question.id.startswith("test_date:") and answer(question.id):
@@ -465,7 +471,9 @@ def facts_from_answers(
     )
 
 
-def _lab(question: Question, answer, lab_day: date | None, errors: dict[str, str], t) -> LabResult | None:
+def _lab(
+    question: Question, answer, lab_day: date | None, errors: dict[str, str], t, language: str
+) -> LabResult | None:
     analyte = question.id.split(":", 1)[1]
     raw_value = answer(f"{question.id}:value")
     if raw_value.lower() in ("", UNKNOWN_ANSWER):
@@ -488,9 +496,37 @@ def _lab(question: Question, answer, lab_day: date | None, errors: dict[str, str
             uln = None
     if value is None:
         return None
+    if not plausible(analyte, value, unit):
+        # Haemoglobin 65 mmol/L is g/L typed beside the wrong unit, a weight of 0 a slip: ask, do not assess.
+        errors[f"{question.id}:value"] = _implausible(analyte, value, unit, allowed, t, language)
+        return None
     return LabResult(
         analyte, value, unit, lab_day, reference_high=uln, reference_unit=unit if uln is not None else None
     )
+
+
+def plausible(analyte: str, value: float, unit: str | None) -> bool:
+    """Whether `value` in `unit` can be a living person's result for `analyte` (data/plausible.json). A value
+    that cannot be converted to the table's unit, or an analyte without a row, is not questioned."""
+    row = lexicon("plausible").get(analyte)
+    if row is None or not unit:
+        return True
+    converted = convert(value, unit, row["unit"], analyte)
+    if converted is None:
+        return True
+    return row["low"] <= converted <= row["high"]
+
+
+def _implausible(analyte: str, value: float, unit: str, units: list[str], t, language: str) -> str:
+    """The sentence asking the person to check a value that cannot be right, naming the units it would fit."""
+    from trialfinder.eligibility.evaluate import display_unit, lab_name
+
+    shown = f"{format_number(value)} {display_unit(unit)}".strip()
+    fitting = [display_unit(other) for other in units if other != unit and plausible(analyte, value, other)][:2]
+    name = lab_name(analyte, language)
+    if fitting:
+        return t("error.implausible_unit", value=shown, lab=name, units=messages_join(fitting, language))
+    return t("error.implausible", value=shown, lab=name)
 
 
 def _number(text: str, field: str, errors: dict[str, str], t) -> float | None:

@@ -107,6 +107,18 @@ def test_an_unreadable_answer_comes_back_beside_its_field(client):
     assert field.attrs["value"] == "abc" and field.attrs["aria-invalid"] == "true"
 
 
+def test_an_impossible_haemoglobin_is_questioned_beside_its_field_not_assessed(client):
+    response, page = results_page(client, {**HB_LOW, "lab:hemoglobin:value": "65"})
+    assert response.status_code == 400
+    summary = page.find(cls="error-summary").text()
+    assert "65 mmol/L cannot be right for haemoglobin (Hb)" in summary and "perhaps in g/L?" in summary
+    field = page.find("input", name="lab:hemoglobin:value")
+    assert field.attrs["value"] == "65" and field.attrs["aria-invalid"] == "true"
+    api = client.post(f"/api/trials/{REFERENCE}/eligibility", json={"answers": {**HB_LOW, "lab:hemoglobin:value": 65}})
+    assert api.status_code == 400 and api.json()["error"]["field"] == "answers.lab:hemoglobin:value"
+    assert "check the number and the unit" in api.json()["error"]["message"]
+
+
 def test_change_my_answers_brings_them_back_without_storing_them(client, catalogue):
     _, page = results_page(client, HB_LOW)
     form = page.find("form", method="post")
