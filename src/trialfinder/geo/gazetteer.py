@@ -45,6 +45,7 @@ from trialfinder.domain.trial import Trial
 from trialfinder.domain.values import GeoPoint
 from trialfinder.geo.cache import (
     _build_in_child,
+    build_lock,
     _cache_file_name,
     _read_cache,
     _remove_stale_caches,
@@ -158,18 +159,48 @@ class Gazetteer:
         index = _read_cache(path, sources)
         if index is not None:
             return cls(index, regions, source="cache")
-        log.info("building the gazetteer index into %s", path)
-        if build_in_child and _build_in_child(path):
+        # One process builds; the others wait for its file (see `build_lock`), then read it.
+        with build_lock(path.parent):
             index = _read_cache(path, sources)
             if index is not None:
-                return cls(index, regions, source="built")
-        index = _build_index(regions)
-        try:
-            _write_cache(index, path, sources)
-            _remove_stale_caches(path.parent, keep=path)
-        except OSError as error:
-            log.warning("could not write the gazetteer cache %s: %s", path, error)
+                return cls(index, regions, source="cache")
+            log.info("building the gazetteer index into %s", path)
+            if build_in_child and _build_in_child(path):
+                index = _read_cache(path, sources)
+                if index is not None:
+                    return cls(index, regions, source="built")
+            index = _build_index(regions)
+            try:
+                _write_cache(index, path, sources)
+                _remove_stale_caches(path.parent, keep=path)
+            except OSError as error:
+                log.warning("could not write the gazetteer cache %s: %s", path, error)
         return cls(index, regions, source="built")
+
+    @staticmethod
+    def is_cached(cache_dir: Path) -> bool:
+        """Whether `cache_dir` holds a usable index file for the installed data packages (`load` then takes
+        milliseconds instead of a build's ten seconds or more)."""
+        sources = _source_versions()
+        return _read_cache(Path(cache_dir) / _cache_file_name(sources), sources) is not None
+
+    @staticmethod
+    def prepare(cache_dir: Path) -> bool:
+        """Build the cache file in `cache_dir` when it is absent, stale or damaged, in a child process and under the
+        build lock, without keeping the index in this process's memory. True when this call built it.
+
+        The first run calls it before the import's workers need the index, so that it is built once while the
+        import goes on; a worker that needs it first waits for it (`load`). When the child fails, nothing is built
+        here: `load` then tries again, in its own process if need be."""
+        sources = _source_versions()
+        path = Path(cache_dir) / _cache_file_name(sources)
+        if _read_cache(path, sources) is not None:
+            return False
+        with build_lock(path.parent):
+            if _read_cache(path, sources) is not None:
+                return False
+            log.info("building the gazetteer index into %s", path)
+            return _build_in_child(path)
 
     @staticmethod
     def cache_path(cache_dir: Path) -> Path:

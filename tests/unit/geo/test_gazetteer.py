@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tarfile
@@ -531,6 +532,28 @@ def test_building_in_this_process_writes_the_same_file(cache_dir: Path, tmp_path
     assert built.source == "built"
     assert Gazetteer.cache_path(tmp_path).read_bytes() == Gazetteer.cache_path(cache_dir).read_bytes()
     assert not stale.exists()
+
+
+@pytest.mark.slow
+def test_processes_that_need_the_index_at_once_build_it_once(tmp_path: Path) -> None:
+    # The first run's two import workers each built the same 63 MB file at the same time: twice the time and memory.
+    code = (
+        "import logging, sys, pathlib, trialfinder.geo.gazetteer as g; logging.basicConfig(level=logging.INFO); "
+        "print(g.Gazetteer.load(pathlib.Path(sys.argv[1])).source)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "src")}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        for _ in range(2)
+    ]
+    outputs = [process.communicate(timeout=600) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    assert sorted(out.strip() for out, _ in outputs) == ["built", "cache"]
+    assert sum(err.count("building the gazetteer index") for _, err in outputs) == 1
+    assert Gazetteer.is_cached(tmp_path)
+    assert Gazetteer.prepare(tmp_path) is False  # nothing left to build
 
 
 def test_cache_file_is_named_by_the_data_versions(cache_dir: Path) -> None:
