@@ -61,6 +61,12 @@ class Signer:
         return payload
 
 
+    def fingerprint(self, purpose: str, value: str) -> str:
+        """A keyed hash of `value` (HMAC-SHA256 with the secret key, hex): equal values give equal fingerprints, and
+        without the key nobody can tell from one which value it was made from (an address cannot be guessed back)."""
+        return hmac.new(self._key, f"fingerprint\x1f{purpose}\x1f{value}".encode(), hashlib.sha256).hexdigest()
+
+
 def random_id(nbytes: int = 16) -> str:
     """An unguessable URL-safe id (128 bits by default)."""
     return secrets.token_urlsafe(nbytes)

@@ -3,6 +3,8 @@ process that stopped before queueing its emails is picked up, withdrawing and pu
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from trialfinder.actions import referrals as actions
@@ -61,6 +63,61 @@ def test_the_same_form_is_stored_once(database):
     first, created = actions.submit_referral(database=database, referral=new("p1", created=now, submission="same"))
     second, created_again = actions.submit_referral(database=database, referral=new("p2", created=now, submission="same"))
     assert created and not created_again and second.id == first.id and second.public_id == "p1"
+
+
+def test_a_request_sent_again_within_the_window_finds_the_first(database):
+    # Issue #15: the same person, trial and browser (one `duplicate_key`) from a form shown afresh (a new submission).
+    now = datetime.now(UTC)
+    window = now - timedelta(hours=24)
+    first, created = actions.submit_referral(
+        database=database, referral=replace(new("p1", created=now), duplicate_key="k"), repeat_since=window
+    )
+    second, created_again = actions.submit_referral(
+        database=database, referral=replace(new("p2", created=now), duplicate_key="k"), repeat_since=window
+    )
+    assert created and not created_again and second.public_id == "p1"
+    other, created_other = actions.submit_referral(
+        database=database, referral=replace(new("p3", created=now), duplicate_key="other"), repeat_since=window
+    )
+    assert created_other and other.public_id == "p3"
+    # Outside the window, or once withdrawn, the first does not count.
+    later = now + timedelta(hours=25)
+    after, created_after = actions.submit_referral(
+        database=database,
+        referral=replace(new("p4", created=later), duplicate_key="k"),
+        repeat_since=later - timedelta(hours=24),
+    )
+    assert created_after and after.public_id == "p4"
+    actions.withdraw(database=database, referral_id=after.id)
+    with database.connect() as conn:
+        assert ReferralStore(conn).recent_repeat("k", since=stamp(later - timedelta(hours=24))) is None
+    anew, created_anew = actions.submit_referral(
+        database=database,
+        referral=replace(new("p5", created=later), duplicate_key="k"),
+        repeat_since=later - timedelta(hours=24),
+    )
+    assert created_anew and anew.public_id == "p5"
+
+
+def test_the_same_request_sent_twice_at_once_is_stored_once(database):
+    now = datetime.now(UTC)
+    results: list = []
+    start = threading.Barrier(4)
+
+    def send(number: int) -> None:
+        start.wait()
+        referral = replace(new(f"p{number}", created=now), duplicate_key="same person, trial and browser")
+        results.append(actions.submit_referral(database=database, referral=referral, repeat_since=now - timedelta(1)))
+
+    threads = [threading.Thread(target=send, args=(number,)) for number in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(created for _, created in results) == [False, False, False, True]
+    assert len({stored.id for stored, _ in results}) == 1
+    with database.connect() as conn:
+        assert len(ReferralStore(conn).listing()) == 1
 
 
 def test_emails_are_queued_once(database):

@@ -23,10 +23,14 @@ log = logging.getLogger("trialfinder.referrals")
 Composer = Callable[[StoredReferral], list[tuple[str, OutgoingEmail]]]
 
 
-def submit_referral(*, database: Database, referral: NewReferral) -> tuple[StoredReferral, bool]:
-    """Store the referral (one transaction). The same form sent twice gives the first referral back, and False."""
+def submit_referral(
+    *, database: Database, referral: NewReferral, repeat_since: datetime | None = None
+) -> tuple[StoredReferral, bool]:
+    """Store the referral (one transaction). The same form sent twice gives the first referral back, and False; so
+    does, with `repeat_since`, a referral with the same `duplicate_key` made since then and not withdrawn."""
+    since = stamp(repeat_since) if repeat_since is not None else None
     with database.connect() as conn, conn.transaction():
-        stored, created = ReferralStore(conn).add(referral)
+        stored, created = ReferralStore(conn).add(referral, repeat_since=since)
     log.info("referral %s trial=%s route=%s new=%s", stored.id, stored.nct_id, stored.route, created)
     return stored, created
 

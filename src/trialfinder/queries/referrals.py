@@ -21,3 +21,9 @@ def requests_from(*, database: Database, email: str, since: datetime) -> int:
     """How many referrals an email address (any case) made since a moment: for the per-address limit."""
     with database.connect() as conn:
         return ReferralStore(conn).count_for_email(email, since=stamp(since))
+
+
+def recent_repeat(*, database: Database, duplicate_key: str, since: datetime) -> StoredReferral | None:
+    """The referral, made since a moment and not withdrawn, that this request repeats (the same `duplicate_key`)."""
+    with database.connect() as conn:
+        return ReferralStore(conn).recent_repeat(duplicate_key, since=stamp(since))

@@ -357,6 +357,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         sqlite=("ALTER TABLE outbox ADD COLUMN claim TEXT",),
         postgresql=("ALTER TABLE outbox ADD COLUMN claim TEXT",),
     ),
+    Migration(
+        9,
+        "referrals: the fingerprint of a request, to recognise it sent again",
+        # A keyed hash (web/contact.py) of the person's address, the trial and the browser: the same request sent
+        # again within a day finds the first instead of making a second. Nothing in it can be read back; cleared on
+        # withdrawal.
+        sqlite=(
+            "ALTER TABLE referrals ADD COLUMN duplicate_key TEXT",
+            "CREATE INDEX referrals_duplicate ON referrals (duplicate_key, created_at)",
+        ),
+        postgresql=(
+            "ALTER TABLE referrals ADD COLUMN duplicate_key TEXT",
+            "CREATE INDEX referrals_duplicate ON referrals (duplicate_key, created_at)",
+        ),
+    ),
 )
 
 

@@ -67,14 +67,28 @@ class NewReferral:
     residence: str
     message: str
     created_at: str
+    # A keyed hash of who asks about what, from where (web/contact.py): the same request sent again within a short
+    # window finds this one. None: never compared.
+    duplicate_key: str | None = None
 
 
 class ReferralStore:
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    def add(self, referral: NewReferral) -> tuple[StoredReferral, bool]:
-        """Store a referral; when its form was submitted before, the one already stored (and False)."""
+    def add(self, referral: NewReferral, *, repeat_since: str | None = None) -> tuple[StoredReferral, bool]:
+        """Store a referral; when its form was submitted before, the one already stored (and False). With
+        `repeat_since`, also when a referral with the same `duplicate_key` was made since then and not withdrawn: the
+        same request sent again from a form shown afresh. Call it inside a transaction: the check and the insert are
+        one step (SQLite's write lock; on PostgreSQL a lock on the key), so two sends at once store one referral."""
+        if referral.duplicate_key and repeat_since:
+            if self.conn.dialect == "postgresql":
+                self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (referral.duplicate_key,))
+            earlier = self.by_submission(referral.submission) or self.recent_repeat(
+                referral.duplicate_key, since=repeat_since
+            )
+            if earlier is not None:
+                return earlier, False
         values = (
             referral.public_id,
             referral.submission,
@@ -93,11 +107,12 @@ class ReferralStore:
             referral.residence,
             referral.message,
             referral.created_at,
+            referral.duplicate_key,
         )
         cursor = self.conn.execute(
             "INSERT INTO referrals (public_id, submission, nct_id, route, site_key, site_label, team_email,"
             " team_language, person_language, first_name, last_name, email, phone, contact_language, residence,"
-            " message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " message, created_at, duplicate_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (submission) DO NOTHING",
             values,
         )
@@ -118,6 +133,15 @@ class ReferralStore:
 
     def by_submission(self, submission: str) -> StoredReferral | None:
         return self._one("submission = ?", (submission,))
+
+    def recent_repeat(self, duplicate_key: str, *, since: str) -> StoredReferral | None:
+        """The latest referral with this `duplicate_key` made at `since` or later and not withdrawn, or None."""
+        row = self.conn.fetchone(
+            f"SELECT {_COLUMNS} FROM referrals WHERE duplicate_key = ? AND created_at >= ? AND withdrawn_at IS NULL"
+            " ORDER BY created_at DESC, id DESC LIMIT 1",
+            (duplicate_key, since),
+        )
+        return StoredReferral(*row) if row else None
 
     def count_for_email(self, email: str, *, since: str) -> int:
         return int(
@@ -146,7 +170,7 @@ class ReferralStore:
 
     def withdraw(self, referral_id: int, now: str) -> None:
         """Forget the person: clear their details here and in every message not yet sent (which is then dropped)."""
-        cleared = ", ".join(f"{column} = NULL" for column in PERSONAL_COLUMNS)
+        cleared = ", ".join(f"{column} = NULL" for column in (*PERSONAL_COLUMNS, "duplicate_key"))
         self.conn.execute(
             f"UPDATE referrals SET {cleared}, withdrawn_at = COALESCE(withdrawn_at, ?) WHERE id = ?", (now, referral_id)
         )

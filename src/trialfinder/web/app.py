@@ -61,6 +61,7 @@ def create_app(
     )
     contact = Contact(services)
     subscriptions = Subscriptions(services)
+    contact.subscriptions = subscriptions  # "Would you like to be notified about other trials?" after a request
     notes = Notes(services)
     eligibility = Eligibility(renderer=renderer, database=database)
     pages = Pages(

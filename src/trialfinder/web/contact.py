@@ -2,17 +2,25 @@
 
     POST /trials/{nct_id}/contact        send the form (or, with action=find, show the nearest site first)
     GET  /trials/{nct_id}/contact        the form on a page of its own (where errors come back)
-    GET  /trials/{nct_id}/contact/sent   the confirmation, naming the site
+    GET  /trials/{nct_id}/contact/sent   the confirmation, naming the site, and the offer to be notified about other
+                                         trials; "You already sent this request on …" when it was sent again
     GET/POST /referrals/withdraw?token=  the person withdraws the request (their copy's link)
     GET/POST /referrals/contacted?token= the study team marks the referral as contacted (their email's link)
 
 Order of work on a POST: bounded read, rate limit, CSRF, honeypot, validation, then the referral is stored
 (committed) before the emails are composed and queued; delivery happens after the response. What a person typed
 is never logged, and a failure after storing never loses the referral (see actions.referrals).
+
+The same request sent again (Back and Send, a second tab, the same form twice) is not stored twice: within
+`REPEAT_WINDOW` a request from the same browser for the same trial and email address (any case) finds the first one,
+by a keyed hash of the three (`duplicate_key`; nothing of it can be read back), and the person is told when they sent
+it. A withdrawn request does not count. Another browser makes a request of its own: a page that said "already sent" to
+anyone typing an address would tell them which trials its owner asked about.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -24,6 +32,7 @@ from starlette.responses import RedirectResponse, Response
 
 from trialfinder.actions import referrals as referral_actions
 from trialfinder.actions.outbox import deliver_due, stamp
+from trialfinder.domain.email_address import parse_email
 from trialfinder.domain.referral import (
     CONTACT_LANGUAGES,
     RoutableSite,
@@ -38,7 +47,7 @@ from trialfinder.domain.referral import (
 )
 from trialfinder.domain.trial import Trial
 from trialfinder.domain.values import GeoPoint, is_nct_id, nct_id
-from trialfinder.queries.referrals import find_referral, requests_from
+from trialfinder.queries.referrals import find_referral, recent_repeat, requests_from
 from trialfinder.queries.trials import find_trial
 from trialfinder.signing import TokenExpired, TokenInvalid, random_id
 from trialfinder.storage.referrals import NewReferral, StoredReferral
@@ -50,6 +59,7 @@ from trialfinder.web.emails import (
 )
 from trialfinder.web.errors import not_found
 from trialfinder.web.forms import (
+    CSRF_COOKIE,
     CSRF_FIELD,
     HONEYPOT_FIELD,
     FieldErrors,
@@ -85,6 +95,11 @@ FIELDS = (
 FIELD_IDS = {name: f"c-{name.replace('_', '-')}" for name in FIELDS}
 FIELD_IDS["contact_language"] = "c-contact-language"
 _SUBMISSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# A request sent again within this window (the same browser, trial and address) finds the first: see the docstring.
+REPEAT_WINDOW = timedelta(hours=24)
+# How long the confirmation page knows, in the browser that sent the request, whose it is (to fill in the address in
+# the offer to be notified, and to say "You already sent this request"): a signed key in its URL, bound to the browser.
+SENT_PAGE_KEY = timedelta(hours=1)
 
 PROBLEM_MESSAGES = {
     ("first_name", "required"): N_("Please enter your first name."),
@@ -154,6 +169,7 @@ class Contact(FormHandler):
         # Per client address: a few requests are plenty for a person; a script hits the limit at once.
         self.per_client = RateLimiter(limit=10, window=600)
         self.sends_per_client = RateLimiter(limit=5, window=3600)
+        self.subscriptions = None  # web.subscriptions.Subscriptions: the offer to be notified, after sending
 
     # --- the form, as part of the trial page -----------------------------------------------------------------------
 
@@ -296,7 +312,12 @@ class Contact(FormHandler):
 
         existing = self._existing(fields["submission"])
         if existing is not None:  # the same form sent again (a double click, a reload): one referral
-            return self._sent_redirect(trial, existing)
+            return self._sent_redirect(request, trial, existing, again=True)
+        person = contact_request(values)
+        repeat_key = self._repeat_key(request, person.email, trial.nct_id)
+        earlier = recent_repeat(database=self.database, duplicate_key=repeat_key, since=self.clock() - REPEAT_WINDOW)
+        if earlier is not None:  # sent again from a form shown afresh (Back, another tab): still one referral
+            return self._sent_redirect(request, trial, earlier, again=True)
         if route is None:
             return self._page(request, trial, self._with_sites(trial, form, home), status_code=409)
         if not self.sends_per_client.hit(client_key(request)) or self._email_busy(values["email"]):
@@ -307,10 +328,9 @@ class Contact(FormHandler):
             )
             return self._page(request, trial, self._with_sites(trial, form, home), status_code=429)
 
-        person = contact_request(values)
         site = route.site.site if route.site else None
         now = self.clock()
-        stored, _ = referral_actions.submit_referral(
+        stored, created = referral_actions.submit_referral(
             database=self.database,
             referral=NewReferral(
                 public_id=random_id(),
@@ -330,13 +350,17 @@ class Contact(FormHandler):
                 residence=person.residence,
                 message=person.message,
                 created_at=stamp(now),
+                duplicate_key=repeat_key,
             ),
+            repeat_since=now - REPEAT_WINDOW,
         )
+        if not created:  # the same request arrived at the same moment by another way: that one is the referral
+            return self._sent_redirect(request, trial, stored, again=True)
         try:
             self.queue(request, stored, trial)
         except Exception as error:  # stored already: the background job queues it later
             log.error("referral %s: emails not queued yet: %s", stored.id, type(error).__name__)
-        response = self._sent_redirect(trial, stored)
+        response = self._sent_redirect(request, trial, stored)
         response.background = BackgroundTask(self.deliver)
         return response
 
@@ -380,8 +404,35 @@ class Contact(FormHandler):
         """Three requests from one address a day is plenty; more look like abuse of someone else's address."""
         return requests_from(database=self.database, email=email, since=self.clock() - timedelta(days=1)) >= 3
 
-    def _sent_redirect(self, trial: Trial, referral: StoredReferral) -> RedirectResponse:
-        return RedirectResponse(f"/trials/{trial.nct_id}/contact/sent?ref={referral.public_id}", status_code=303)
+    def _repeat_key(self, request: Request, email: str, nct: str) -> str:
+        """Who asks about what, from where, as a keyed hash: the address (any case; its domain as IDNA writes it), the
+        trial and the browser (its form cookie)."""
+        parsed = parse_email(email)
+        address = f"{parsed.local.lower()}@{parsed.ascii_domain}" if parsed else email.strip().lower()
+        browser = request.cookies.get(CSRF_COOKIE, "")
+        return self.signer.fingerprint("referral_repeat", f"{address}\x1f{nct}\x1f{browser}")
+
+    def _sent_purpose(self, request: Request) -> str:
+        """The sent page's key is good only in the browser that sent the request (bound to its form cookie)."""
+        browser = hashlib.sha256(request.cookies.get(CSRF_COOKIE, "").encode()).hexdigest()[:32]
+        return f"contact_sent:{browser}"
+
+    def _sent_redirect(
+        self, request: Request, trial: Trial, referral: StoredReferral, *, again: bool = False
+    ) -> RedirectResponse:
+        key = self.signer.sign(self._sent_purpose(request), referral.public_id, expires_at=self.clock() + SENT_PAGE_KEY)
+        again_part = "&again=1" if again else ""
+        return RedirectResponse(
+            f"/trials/{trial.nct_id}/contact/sent?ref={referral.public_id}&key={key}{again_part}", status_code=303
+        )
+
+    def _sender_of(self, request: Request, referral: StoredReferral) -> bool:
+        """Whether this browser sent the request (and within the hour): the sent page's key is its own."""
+        try:
+            key = self.signer.verify(self._sent_purpose(request), request.query_params.get("key", ""), now=self.clock())
+        except (TokenExpired, TokenInvalid):
+            return False
+        return key == referral.public_id
 
     # --- emails ----------------------------------------------------------------------------------------------------
 
@@ -432,10 +483,30 @@ class Contact(FormHandler):
             return not_found(self.renderer, request)
         site = _site_by_key(trial, referral.site_key)
         place = ", ".join(part for part in (site.city, site.country) if part) if site else ""
-        context = {"trial": trial, "referral": referral, "site_place": place}
-        return self.renderer.render(
+        sender = self._sender_of(request, referral)
+        context = {
+            "trial": trial,
+            "referral": referral,
+            "site_place": place,
+            "again": sender and request.query_params.get("again") == "1",
+            **self._notify_offer(request, trial, referral if sender else None),
+        }
+        response = self.renderer.render(
             request, "contact_sent.html", context, headers={"cache-control": "private, no-store"}
         )
+        return self.with_csrf_cookie(request, response) if context["subscribe"] else response
+
+    def _notify_offer(self, request: Request, trial: Trial, referral: StoredReferral | None) -> dict:
+        """ "Would you like to be notified about other trials?": trials like this one; for the browser that sent the
+        request, near where the person lives and with their address filled in (nobody else sees either)."""
+        if self.subscriptions is None:
+            return {"subscribe": None}
+        email, place = "", ""
+        if referral is not None:
+            email = referral.email or ""
+            if referral.residence and self._home(request, referral.residence)[1]:
+                place = referral.residence
+        return self.subscriptions.after_request_box(request, trial, email=email, location=place)
 
     async def withdraw(self, request: Request) -> Response:
         return await self._link(request, "withdraw")

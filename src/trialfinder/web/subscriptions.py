@@ -137,9 +137,25 @@ class Subscriptions(FormHandler):
             return {"subscribe": None}
         return {"subscribe": self._box(request, pairs, heading=N_("Get an email about new trials like this one"))}
 
+    def after_request_box(self, request: Request, trial: Trial, *, email: str = "", location: str = "") -> dict:
+        """ "Trials like this one" after a contact request: its first condition and, when given, the place the person
+        lives (within the default radius), with their address filled in. Only the browser that sent the request is
+        given `email` and `location` (web/contact.py)."""
+        pairs: list[tuple[str, str]] = []
+        if trial.conditions:
+            pairs.append(("condition", trial.conditions[0][:200]))
+        if location:
+            pairs.append(("location", location[:200]))
+        if not pairs:
+            return {"subscribe": None}
+        box = self._box(request, pairs, heading=N_("Get an email about new trials like this one"))
+        box["email"] = email
+        return {"subscribe": box}
+
     def _box(self, request: Request, pairs: list[tuple[str, str]], *, heading: str) -> dict:
         token, _ = csrf_token(request)
         return {
+            "email": "",
             "heading": heading,
             "pairs": pairs,
             "summary": describe(pairs, self.renderer.formatter(request)),

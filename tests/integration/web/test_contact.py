@@ -106,6 +106,10 @@ def submit(client, nct: str, *, lang: str | None = None, **changes):
     return client.post(f"/trials/{nct}/contact", data=data, follow_redirects=False)
 
 
+def ref_of(response) -> str:
+    return re.search(r"[?&]ref=([\w-]+)", response.headers["location"]).group(1)
+
+
 def referrals(database) -> list:
     with database.connect() as conn:
         return ReferralStore(conn).listing()
@@ -213,7 +217,8 @@ def test_the_same_form_sent_twice_is_one_referral(client, smtp, contact_catalogu
     first = client.post(f"/trials/{SERVIER}/contact", data=data, follow_redirects=False)
     second = client.post(f"/trials/{SERVIER}/contact", data=data, follow_redirects=False)
     assert first.status_code == second.status_code == 303
-    assert first.headers["location"] == second.headers["location"]
+    assert ref_of(first) == ref_of(second)
+    assert "You already sent this request" in client.get(second.headers["location"]).text
     assert len(referrals(contact_catalogue)) == 1
     smtp.wait_for(2)
     deliver_due(
@@ -242,6 +247,119 @@ def test_the_consent_says_what_the_faq_says(client, lang, consent):
     form = parse(client.get(f"/trials/{SERVIER}", params={"lang": lang}).text).by_id("get-in-touch")
     assert form.find("label", for_="c-consent").text() == consent
     assert form.find("a", href="/faq#privacy") is not None
+
+
+# --- sent again: Back and Send (issue #15) ---------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def clocked_client(database, gazetteer_cache, tmp_path, port: int, clock: Clock) -> TestClient:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        cache_dir=gazetteer_cache,
+        database_url=database.url.url,
+        referral_inbox=OPERATOR_INBOX,
+        secret_key=SECRET,
+        mail_from=SENDER,
+        allowed_hosts=TEST_HOSTS,
+    )
+    sender = SmtpSender(host="127.0.0.1", port=port, security="none", sender=SENDER, timeout=5)
+    return TestClient(create_app(settings, database, sender=sender, clock=clock))
+
+
+def test_sending_again_from_a_fresh_form_finds_the_first_request(client, smtp, contact_catalogue, caplog):
+    caplog.set_level(logging.DEBUG)
+    first = submit(client, SERVIER)
+    assert first.status_code == 303
+    smtp.wait_for(2)
+    # Back, and Send again: the trial page gives a new form (a new one-time key); the address differs only in case.
+    again = submit(client, SERVIER, email="Anna.DeVries@EXAMPLE.org", message="Sent again")
+    assert again.status_code == 303
+    assert ref_of(again) == ref_of(first) and "again=1" in again.headers["location"]
+    page = parse(client.get(again.headers["location"]).text)
+    assert page.find("h1").text() == "You already sent this request"
+    today = datetime.now(UTC)
+    assert f"You already sent this request on {today.day} {today:%B %Y}, so we did not send it a second time." in (
+        page.find("main").text()
+    )
+    assert "withdraw it with the link in the copy we emailed you" in page.find("main").text()
+    assert len(referrals(contact_catalogue)) == 1
+    assert len(smtp.received) == 2  # no second pair of emails
+    dutch = parse(client.get(submit(client, SERVIER, lang="nl").headers["location"]).text)
+    assert dutch.find("h1").text() == "U hebt dit verzoek al verstuurd"
+    assert "U hebt dit verzoek al verstuurd op " in dutch.find("main").text()
+    assert len(referrals(contact_catalogue)) == 1
+    logged = "\n".join(record.getMessage() for record in caplog.records if record.name.startswith("trialfinder"))
+    for private in ("Anna", "anna.devries", "DeVries", "123 4567", "Seattle", "Sent again"):
+        assert private not in logged
+
+
+def test_the_repeat_is_recognised_by_a_keyed_hash_that_withdrawal_clears(client, smtp, contact_catalogue):
+    submit(client, SERVIER)
+    with contact_catalogue.connect() as conn:
+        [(key,)] = conn.fetchall("SELECT duplicate_key FROM referrals")
+    assert re.fullmatch(r"[0-9a-f]{64}", key)  # nothing of the address, the trial or the browser in clear
+    withdraw_url = link(by_recipient(smtp.wait_for(2))[PERSON["email"]], "/referrals/withdraw")
+    press(client, withdraw_url)
+    with contact_catalogue.connect() as conn:
+        assert conn.fetchall("SELECT duplicate_key FROM referrals") == [(None,)]
+    # A withdrawn request does not count: sending it again makes a new one.
+    again = submit(client, SERVIER)
+    assert again.status_code == 303 and "again=1" not in again.headers["location"]
+    assert [item.state for item in referrals(contact_catalogue)] == ["waiting", "withdrawn"]
+
+
+def test_after_the_window_or_for_another_trial_a_request_is_new(contact_catalogue, gazetteer_cache, tmp_path, smtp):
+    clock = Clock()
+    with clocked_client(contact_catalogue, gazetteer_cache, tmp_path, smtp.port, clock) as client:
+        assert submit(client, SERVIER).status_code == 303
+        clock.now += timedelta(hours=23, minutes=59)
+        assert "again=1" in submit(client, SERVIER).headers["location"]
+        assert "again=1" not in submit(client, REFERENCE, residence="Haarlem").headers["location"]
+        clock.now += timedelta(minutes=2)  # 24 hours and a minute after the first
+        assert "again=1" not in submit(client, SERVIER).headers["location"]
+    assert sorted(item.nct_id for item in referrals(contact_catalogue)) == [SERVIER, SERVIER, REFERENCE]
+
+
+def test_another_browser_makes_a_request_of_its_own(client, contact_catalogue, gazetteer_cache, tmp_path, smtp):
+    # Saying "already sent" to anyone who types an address would tell them which trials its owner asked about.
+    submit(client, SERVIER, residence="Tacoma")
+    with app_client(contact_catalogue, gazetteer_cache, tmp_path, smtp.port) as other_browser:
+        response = submit(other_browser, SERVIER, residence="Tacoma")
+        assert "again=1" not in response.headers["location"]
+        # The first browser's confirmation, opened here, says nothing of its sender.
+        first = [item for item in referrals(contact_catalogue) if item.public_id != ref_of(response)][0]
+        forged = other_browser.get(f"/trials/{SERVIER}/contact/sent", params={"ref": first.public_id, "again": "1"})
+        assert forged.status_code == 200 and "already sent" not in forged.text
+        assert PERSON["email"] not in forged.text and "Tacoma" not in forged.text
+    assert len(referrals(contact_catalogue)) == 2
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_after_sending_the_person_is_offered_alerts_for_trials_like_this_one(client, smtp, lang):
+    response = submit(client, SERVIER, lang=lang, residence="Seattle, WA")
+    page = parse(client.get(response.headers["location"]).text)
+    box = page.by_id("notify")
+    heading = {
+        "en": "Would you like to be notified about other trials?",
+        "nl": "Wilt u bericht krijgen over andere studies?",
+    }[lang]
+    assert box.find("h2").text() == heading
+    assert box.by_id("n-email").attrs["value"] == PERSON["email"]  # filled in, for the browser that sent it
+    hidden = {item.attrs["name"]: item.attrs["value"] for item in box.find_all("input", type="hidden")}
+    assert hidden["condition"] == "Non-small Cell Lung Cancer" and hidden["location"] == "Seattle, WA"
+    assert box.find("form").attrs["action"] == "/subscriptions"
+    # Without the page's key (another browser, or the link kept for later): the offer, nothing of the person.
+    bare = parse(client.get(f"/trials/{SERVIER}/contact/sent", params={"ref": ref_of(response)}).text)
+    assert bare.by_id("n-email").attrs["value"] == ""
+    assert "location" not in {item.attrs["name"] for item in bare.by_id("notify").find_all("input", type="hidden")}
 
 
 # --- the mail server is down ----------------------------------------------------------------------------------------
