@@ -19,7 +19,9 @@ Corpora (see ../shared/data/criteria/README.md):
      "Weight < 40 kg" carries "within prior 3 months"); the adjusted scorer moves it to the line, nearest the
      entity, where its source text occurs, and drops it (counted and printed) when the text is nowhere.
   2. age entities: the corpus often annotates an age as the entity "old", "Adults" or "Patients" with the value
-     "18 years"; such an entity with a value in years is an age.
+     "18 years"; such an entity with a value in years is an age. So is an annotation whose own numeric text states
+     an age ("18 years or older", "younger than 18 years", "28 days old"), whatever entity it is tied to ("older",
+     "are", "years", "Those", a condition on the same line).
   3. values: the value written first in the annotation's own numeric text also counts ("<50 x10^9/L" is annotated
      min 9 max 10, from the power of ten), and "> ULN" without a number is one times the ULN (the corpus stores no
      value for it).
@@ -65,6 +67,13 @@ _PERSON = re.compile(
     r"females?|children|volunteers?)$",
     re.IGNORECASE,
 )
+# An annotation's own numeric text that states an age whatever its entity: "18 years or older" (tied to "older",
+# "are", "years", "Those" ...), "younger than 18 years", "at least 28 days old".
+_AGE_PHRASE = re.compile(
+    r"\b\d+\s*(?:years?|yrs?|months?|weeks?|days?)\b[\s-]*(?:or|and)?\s*(?:old|older|younger|of\s+age)\b"
+    r"|\b(?:older|younger)\s+than\s+\d",
+    re.IGNORECASE,
+)
 _FIRST_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?![\d])|\d+(?:\.\d+)?")
 
 
@@ -74,6 +83,8 @@ def quantity_of(entity: str, numeric: str = "", adjusted: bool = False) -> str |
     if re.search(r"\bage[ds]?\b", text, re.IGNORECASE):
         return "age"
     if adjusted and _PERSON.match(text.strip(" ()")) and re.search(r"\b(?:years?|yrs?)\b", numeric, re.IGNORECASE):
+        return "age"
+    if adjusted and _AGE_PHRASE.search(normalise(numeric)):
         return "age"
     if re.search(r"ecog|karnofsky|performance status|\bkps\b|zubrod", text, re.IGNORECASE):
         return "performance"

@@ -681,11 +681,13 @@ _AGE_SUBJECT = re.compile(
 # A number of years (months ...) followed by these words is a span of time: "at least 6 months after surgery".
 _AGE_SPAN_AFTER = re.compile(
     r"\s*(?:since|after|before|prior|from|ago|post|following|previous|previously|earlier|duration|between|for|in"
-    r"|within|without|until|on|off|of(?!\s+age\b))\b",
+    r"|within|without|until|on|off|of(?!\s+(?:age|life)\b))\b",
     re.IGNORECASE,
 )
 # The age of a pregnancy, or one corrected for prematurity, is not the person's age.
-_NOT_THE_PERSONS_AGE = re.compile(r"gestation|post-?menstrual|post-?conception|corrected\s+age|bone\s+age", re.IGNORECASE)
+_NOT_THE_PERSONS_AGE = re.compile(
+    r"gestation|post-?menstrual|post-?conception|corrected\s+age|bone\s+age", re.IGNORECASE
+)
 
 
 def _age_unit(written: str | None) -> str:
@@ -708,7 +710,7 @@ def _age(text: str) -> Check | None:
         (
             match
             for match in re.finditer(
-                rf"(?:age[ds]?\b[^.;\d]{{0,25}}?|between\s+)(?:between\s+|from\s+)?(?P<low>\d{{1,3}})\s*(?P<lu>{_AGE_UNIT})?\s*(?:-|–|to|and)\s*(?P<high>\d{{1,3}})\s*(?P<hu>{_AGE_UNIT})?",
+                rf"(?:age[ds]?\b[^.;\d]{{0,25}}?|between\s+)(?:between\s+|from\s+)?(?P<low>\d{{1,3}})\s*(?P<lu>{_AGE_UNIT})?\s*(?:-|–|to|and)\s*(?:(?P<below><(?!=))|<=|≤)?\s*(?P<high>\d{{1,3}})\s*(?P<hu>{_AGE_UNIT})?",
                 text,
                 re.IGNORECASE,
             )
@@ -722,16 +724,20 @@ def _age(text: str) -> Check | None:
     if not range_match:
         # "35-75 years old", "adult 40-80 years of age", "18 to 64 year-old women", "12 weeks to 6 years of age"
         range_match = re.search(
-            rf"(?<![\d.])(?P<low>\d{{1,3}})\s*(?P<lu>{_AGE_UNIT})?\s*(?:-|–|to)\s*(?P<high>\d{{1,3}})\s*(?P<hu>(?:years?|yrs?|months?|weeks?|days?))[\s-]*(?:of\s+age|old)\b",
+            rf"(?<![\d.])(?P<low>\d{{1,3}})\s*(?P<lu>{_AGE_UNIT})?\s*(?:-|–|to)\s*(?:(?P<below><(?!=))|<=|≤)?\s*(?P<high>\d{{1,3}})\s*(?P<hu>(?:years?|yrs?|months?|weeks?|days?))[\s-]*(?:of\s+age|old)\b",
             text,
             re.IGNORECASE,
         )
+    if range_match and not _AGE_WORD.search(text) and not _AGE_SUBJECT.match(text[: range_match.start()]):
+        range_match = None  # "have a child between 6 and 13 years": someone else's age
     if range_match:
         high_unit = _age_unit(range_match.group("hu") or range_match.group("lu"))
         low_unit = _age_unit(range_match.group("lu")) if range_match.group("lu") else high_unit
         low, high = float(range_match.group("low")), float(range_match.group("high"))
         if _age_days(low, low_unit) < _age_days(high, high_unit) <= _age_days(130, "years"):
-            return AllOf((AgeCheck(Comparator.GE, low, low_unit), AgeCheck(Comparator.LE, high, high_unit)))
+            # "2 to <18 years": the upper bound is exclusive as written
+            upper = Comparator.LT if range_match.group("below") else Comparator.LE
+            return AllOf((AgeCheck(Comparator.GE, low, low_unit), AgeCheck(upper, high, high_unit)))
     for match in re.finditer(
         rf"(?P<comp>{comparators}|(?<![\w])(?:older|younger)\s+than(?![\w]))\s*(?:the\s+age\s+of\s+)?(?P<n>\d{{1,3}}(?:\.\d)?)\s*(?P<unit>{_AGE_UNIT})?",
         text,
@@ -743,13 +749,19 @@ def _age(text: str) -> Check | None:
         unit = _age_unit(match.group("unit"))
         if _AGE_SPAN_AFTER.match(after):  # "more than 5 years since diagnosis" is a span of time, not an age
             continue
+        if not match.group("unit") and re.match(r"\s*(?:%|" + _unit_pattern() + ")", after, re.IGNORECASE):
+            continue  # "ages 6 to 24 months (and at least 7 kg)", "no more than 10%": another quantity
         if unit == "years":
             named = re.search(r"\bage[ds]?\b|\badults?\b", before + match.group(0), re.IGNORECASE)
         else:  # "age < 12 months"; "adults with a life expectancy > 3 months" is no age
             named = re.search(r"\bage[ds]?\s*(?:of\s*)?[:(]?\s*$", before, re.IGNORECASE)
+        about_the_person = named or _AGE_SUBJECT.match(text[: match.start()])
         if (
             named
-            or re.match(r"\s*(?:years?|yrs?)?\s*(?:of\s+age|old|years?\s+old)", after, re.IGNORECASE)
+            or (
+                re.match(r"\s*(?:years?|yrs?)?\s*(?:of\s+age|old|years?\s+old)", after, re.IGNORECASE)
+                and (unit == "years" or about_the_person)
+            )
             or (written.startswith(("older", "younger")) and (match.group("unit") or named))
             or re.match(r"y[./]\s?o", match.group("unit") or "", re.IGNORECASE)
             or (match.group("unit") and _AGE_SUBJECT.match(text[: match.start()]))
@@ -760,15 +772,19 @@ def _age(text: str) -> Check | None:
                 comparator = _comparator(match.group("comp"))
             checks.append(AgeCheck(comparator, float(match.group("n")), unit))
     trailing_pattern, phrases = _trailing()
-    for match in re.finditer(
-        rf"(?P<n>\d{{1,3}})\s*(?P<unit>{_AGE_UNIT})?\s*(?:of\s+age|old)?", text, re.IGNORECASE
-    ):
+    for match in re.finditer(rf"(?P<n>\d{{1,3}})\s*(?P<unit>{_AGE_UNIT})?\s*(?:of\s+age|old)?", text, re.IGNORECASE):
         trailing = trailing_pattern.match(text[match.end() :])
         if not trailing:
             continue
-        # "18 years or older" says age by itself; "18 or more" needs an age word near it.
+        # "18 years or older" says age by itself; "18 or more" needs an age word near it, and without a unit
+        # before it ("aged 18 or older"): "a group of 6 or more adults" counts people.
         says_age = re.search(r"older|younger", trailing.group(1), re.IGNORECASE) and match.group("unit")
-        if says_age or _AGE_WORD.search(text[max(0, match.start() - 30) : match.end() + trailing.end() + 15]):
+        near = (
+            text[max(0, match.start() - 30) : match.end() + trailing.end() + 15]
+            if match.group("unit")
+            else text[max(0, match.start() - 30) : match.start()]
+        )
+        if says_age or _AGE_WORD.search(near):
             unit = _age_unit(match.group("unit"))
             check = AgeCheck(phrases[_canonical_name(trailing.group(1))], float(match.group("n")), unit)
             if check not in checks:
@@ -1130,7 +1146,11 @@ def _typed(text: str, key: str, window: TimeWindow | None) -> Check | None:
     labs = find_lab_thresholds(text, window)
     if labs:
         return _combine_labs(labs, key, text)
-    for rule in (_age, _performance, _life_expectancy, _pregnancy, _sex):
+    # "18 years or older, ECOG 0 or 1": age, performance status and life expectancy on one line are all kept.
+    found = [check for check in (_age(text), _performance(text), _life_expectancy(text)) if check is not None]
+    if found:
+        return found[0] if len(found) == 1 else AllOf(tuple(found))
+    for rule in (_pregnancy, _sex):
         check = rule(text)
         if check is not None:
             return check

@@ -44,6 +44,10 @@ AGE_PHRASES = [
     ("Infants 0-6 months of age", [(GE, 0, "months"), (LE, 6, "months")]),
     ("Children 12 weeks to 6 years of age", [(GE, 12, "weeks"), (LE, 6, "years")]),
     ("Women 50 years or older", [(GE, 50, "years")]),
+    ("Patients ages 2 to <18 years", [(GE, 2, "years"), (LT, 18, "years")]),
+    ("Patients ages 6 to <24 months (and at least 7 kg)", [(GE, 6, "months"), (LT, 24, "months")]),
+    ("aged 18 to <=65 years", [(GE, 18, "years"), (LE, 65, "years")]),
+    ("Individuals of any age above 30 days of life", [(GT, 30, "days")]),
 ]
 
 
@@ -85,10 +89,25 @@ def test_months_and_days_are_never_read_as_years(text):
         "Symptoms for over 2 years",
         "Adults with life expectancy > 3 months",
         "Gestational age ≥ 32 weeks",
+        "have a child between 6 and 13 years",
+        "Infiltrates known to be chronic (greater than 1 week old)",
+        "Unstable, transient, or group (6 or more adults) living arrangement",
     ],
 )
 def test_a_span_of_time_or_a_pregnancys_age_is_not_the_persons_age(text):
     assert "Age(" not in describe(parse_check(text))
+
+
+def test_another_quantity_after_an_age_word_is_not_an_age():
+    text = "Age ≥ 18 years. Enrollment of patients 70 years of age may be limited (no more than 10% of all patients)"
+    assert describe(parse_check(text)) == "Age(>= 18 years)"
+
+
+def test_age_performance_status_and_life_expectancy_on_one_line_are_all_kept():
+    assert describe(parse_check("18 years or older, ECOG 0 or 1")) == "AllOf(Age(>= 18 years), Performance(ECOG 0..1))"
+    assert describe(parse_check("Age ≥ 18 years, life expectancy of at least 12 weeks")) == (
+        "AllOf(Age(>= 18 years), LifeExpectancy(>= 12 weeks))"
+    )
 
 
 def test_the_describe_spelling_names_the_unit():
