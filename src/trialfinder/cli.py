@@ -286,13 +286,30 @@ def stats_command(obj: Context, as_json: bool, top: int) -> None:
         click.echo(f"  {label:<28} {count:>9,}")
     fresh = stats["freshness"]
     click.echo("\nFreshness:")
-    click.echo(f"  newest registry update       {fresh['newest_registry_update'] or '-'}")
+    newest = fresh["newest_registry_update"]
+    age = _age(fresh["newest_update_age_days"])
+    click.echo(f"  newest registry update       {newest + (f', {age}' if age else '') if newest else '-'}")
     click.echo(f"  oldest registry update       {fresh['oldest_registry_update'] or '-'}")
     click.echo(f"  last written here            {fresh['last_written'] or '-'}")
-    cursors = fresh["sync_cursors"] or {"ClinicalTrials.gov": "never synced"}
-    for scope, cursor in cursors.items():
+    for scope, cursor in fresh["sync_cursors"].items():
         click.echo(f"  synced up to                 {cursor}  ({scope})")
+    if not fresh["sync_cursors"]:
+        click.echo("  synced                       never: run `trialfinder sync` for the registry's current records")
     click.echo(f"  last import                  {fresh['last_import'] or '-'}")
+
+
+def _age(days: int | None) -> str | None:
+    """`today`, `5 days ago`, `13 months ago`, `3 years ago`: how old the newest record is, in words."""
+    if days is None:
+        return None
+    if days <= 0:
+        return "today"
+    if days < 61:
+        return f"{days} day{'s' if days != 1 else ''} ago"
+    months = round(days / 30.44)
+    if months < 24:
+        return f"{months} months ago"
+    return f"{days // 365} years ago"
 
 
 @main.command("serve")
@@ -415,6 +432,7 @@ def sync_command(
             PartialDate.parse(since)
         except DomainError:
             raise click.BadParameter(f"{since!r} is not a date (YYYY-MM-DD)", param_hint="--since") from None
+    statuses = _registry_statuses(statuses)  # before the catalogue is opened and anything goes online
     database = obj.open_catalogue(quiet=quiet)
 
     def page_done(report) -> None:
@@ -447,6 +465,22 @@ def sync_command(
         + (f", {counts.stale:,} older than the stored version" if counts.stale else "")
         + f". Cursor: {report.previous_cursor or 'none'} -> {report.new_cursor}."
     )
+
+
+def _registry_statuses(values: tuple[str, ...]) -> tuple[str, ...]:
+    """The --status values as the registry spells them (`recruiting`, `not yet recruiting` -> RECRUITING,
+    NOT_YET_RECRUITING); any other value is a usage error, one line and exit 2."""
+    from trialfinder.domain.trial import RecruitmentStatus
+
+    statuses = []
+    for value in values:
+        code = "_".join(value.replace("-", " ").replace(",", " ").upper().split())
+        if code not in RecruitmentStatus.__members__:
+            known = ", ".join(status.value for status in RecruitmentStatus)
+            click.echo(f"Error: --status {value[:60]!r} is not a ClinicalTrials.gov status; use one of {known}.", err=True)
+            sys.exit(2)
+        statuses.append(code)
+    return tuple(dict.fromkeys(statuses))
 
 
 @main.command("outbox")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -144,6 +146,29 @@ def test_sync_against_a_replayed_registry(env):
     assert "Cursor: none -> 2025-11-20T09:00:05" in done.stdout
     stats = run("stats", env=env)
     assert "2025-11-20T09:00:05  (ctgov_v2.cursor)" in stats.stdout
+
+
+def test_an_unknown_sync_status_is_refused_before_going_online(env):
+    with ReplayServer([Reply.file(PAGES / "version.json")]) as server:
+        done = run("sync", "--status", "FOO", env={**env, "TRIALFINDER_CTGOV_API_URL": server.url})
+        assert server.requests == []
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0
+    assert "--status 'FOO' is not a ClinicalTrials.gov status; use one of RECRUITING, NOT_YET_RECRUITING" in done.stderr
+
+
+def test_stats_says_plainly_when_the_catalogue_was_never_synced(env):
+    assert run("import", "--quiet", str(V2), env=env).returncode == 0
+    # The alert run keeps its own cursor in the same table as the syncs: it is not a sync.
+    assert run("notify", "--no-send", env=env).returncode == 0
+    stats = run("stats", env=env)
+    assert "notify.cursor" not in stats.stdout
+    assert "synced up to" not in stats.stdout
+    assert "  synced                       never: run `trialfinder sync`" in stats.stdout
+    assert re.search(r"newest registry update       2025-09-24, \d+ (months|years) ago", stats.stdout), stats.stdout
+    as_json = json.loads(run("stats", "--json", env=env).stdout)
+    assert as_json["freshness"]["sync_cursors"] == {}
+    assert as_json["freshness"]["newest_update_age_days"] > 60
 
 
 def test_registry_down_is_one_line(env):

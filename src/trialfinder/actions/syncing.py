@@ -20,12 +20,12 @@ from trialfinder.domain.errors import InvalidRecord
 from trialfinder.registries.ctgov_v2.client import CtgovClient
 from trialfinder.registries.fields import Warnings
 from trialfinder.registries.records import from_api
-from trialfinder.storage.bookkeeping import ImportCounts, KeyValues
+from trialfinder.storage.bookkeeping import SYNC_CURSOR_KEY, ImportCounts, KeyValues
 from trialfinder.storage.database import Database
 
 log = logging.getLogger("trialfinder.actions.sync")
 
-CURSOR_KEY = "ctgov_v2.cursor"
+CURSOR_KEY = SYNC_CURSOR_KEY
 
 
 def cursor_key(*, condition: str | None = None, term: str | None = None, statuses: Sequence[str] = ()) -> str:

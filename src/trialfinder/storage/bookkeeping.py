@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from trialfinder.storage.database import Connection
 
+# The key of a registry sync's cursor in `sync_state`; a scoped sync's adds `?cond=…&status=…` to it.
+SYNC_CURSOR_KEY = "ctgov_v2.cursor"
+
 
 @dataclass(frozen=True, slots=True)
 class ImportCounts:
