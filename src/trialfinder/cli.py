@@ -152,8 +152,9 @@ def main(ctx: click.Context, database: str | None) -> None:
     """trialfinder: find clinical trials a person could join.
 
     The catalogue lives in SQLite by default (created on first use, and filled with a starter
-    catalogue of real trials) or in PostgreSQL. Settings come from TRIALFINDER_* environment
-    variables; see docs/SETTINGS.md.
+    catalogue of real trials) or in PostgreSQL. Settings come from the settings file in the data
+    directory (settings.env) and TRIALFINDER_* environment variables, which override it; see
+    docs/SETTINGS.md.
     """
     try:
         settings = Settings.from_env()
@@ -162,6 +163,10 @@ def main(ctx: click.Context, database: str | None) -> None:
         sys.exit(1)
     if database:
         settings = Settings(**{**settings.__dict__, "database_url": database})
+    if settings.settings_file is not None:
+        # It may hold the SMTP password or the secret key: every command says so when others can read it.
+        for line in loose_permissions([settings.settings_file], holds="settings such as passwords"):
+            click.echo(f"Warning: {line}", err=True)
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if settings.log_level != "DEBUG":
         # When the server goes away psycopg warns that it could not end a pipeline on the dead connection: the
@@ -332,6 +337,7 @@ def serve_command(obj: Context, host: str, port: int) -> None:
     database = obj.open_catalogue()
     app = create_app(obj.settings, database, run_jobs_in_background=True, base_url=f"http://{host}:{port}")
     click.echo(f"trialfinder is serving {database.url.redacted()} at http://{host}:{port}/ (Ctrl+C stops it).", err=True)
+    click.echo(_settings_source(obj.settings), err=True)
     click.echo(_email_status(obj.settings), err=True)
     for line in loose_permissions(_private_paths(obj.settings, database)):
         click.echo(f"Warning: {line}", err=True)
@@ -364,6 +370,21 @@ def _private_paths(settings: Settings, database) -> list[Path]:
     if database.url.path is not None:
         paths += [Path(f"{database.url.path}{end}") for end in ("", "-wal", "-shm")]
     return list(dict.fromkeys(paths))
+
+
+def _settings_source(settings: Settings) -> str:
+    from trialfinder.settings import SETTINGS_FILE_NAME
+
+    if settings.settings_file is not None:
+        return (
+            f"Settings: read {settings.settings_file}; TRIALFINDER_* environment variables override it. Every command"
+            " (notify, outbox, sync...) reads the same file."
+        )
+    return (
+        f"Settings: from TRIALFINDER_* environment variables only (no settings file at"
+        f" {settings.data_dir / SETTINGS_FILE_NAME}). Commands run from another shell see only what is in their own"
+        " environment: put settings that every command needs, such as the SMTP server, in that file."
+    )
 
 
 def _email_status(settings: Settings) -> str:

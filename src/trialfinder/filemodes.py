@@ -38,8 +38,9 @@ def create_private_file(path: Path) -> None:
         pass
 
 
-def loose_permissions(paths: list[Path]) -> list[str]:
-    """For each existing path that others may read or enter, a line: the path, its mode, and the command to fix it."""
+def loose_permissions(paths: list[Path], *, holds: str = "personal data") -> list[str]:
+    """For each existing path that others may read or enter, a line: the path, its mode, what it `holds`, and the
+    command to fix it."""
     lines = []
     for path in paths:
         try:
@@ -48,5 +49,5 @@ def loose_permissions(paths: list[Path]) -> list[str]:
             continue
         if mode & 0o077:
             wanted = PRIVATE_FOLDER if path.is_dir() else PRIVATE_FILE
-            lines.append(f"{path} is open to other users (mode {mode:04o}); it holds personal data: chmod {wanted:o} {path}")
+            lines.append(f"{path} is open to other users (mode {mode:04o}); it holds {holds}: chmod {wanted:o} {path}")
     return lines

@@ -1,6 +1,8 @@
 """Configuration: one typed object built from the environment and passed in. Nothing reads it at import time.
 
-Every setting is documented in docs/SETTINGS.md (a test keeps the two in step).
+Every command reads the same settings: the settings file (`<data dir>/settings.env`, or TRIALFINDER_SETTINGS_FILE),
+then the environment, whose variables override the file's. Every setting is documented in docs/SETTINGS.md (a test
+keeps the two in step).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import platformdirs
 from trialfinder.filemodes import make_private_folder
 
 PREFIX = "TRIALFINDER_"
+SETTINGS_FILE_NAME = "settings.env"
+# Where the settings file is found: these can only come from the environment.
+_NOT_IN_FILE = ("DATA_DIR", "SETTINGS_FILE")
 
 
 class SettingsError(ValueError):
@@ -55,16 +60,33 @@ class Settings:
     overview_model_timeout: int = 30
     # Subscriptions (see docs/SETTINGS.md): days a sign-up has to be confirmed before it is deleted.
     subscription_confirm_days: int = 7
+    # The archive (or folder, or file) loaded into an empty catalogue; None: the one the package ships.
+    starter_catalogue: Path | None = None
+    # The settings file that was read, None when there was none (`serve` says which).
+    settings_file: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings from the environment and the settings file (the environment's variables win). With
+        `environ` given, only a settings file it names (TRIALFINDER_SETTINGS_FILE) or one in the data folder it
+        names (TRIALFINDER_DATA_DIR) is read, never the user's own."""
         env = os.environ if environ is None else environ
 
-        def get(name: str) -> str | None:
+        def from_environment(name: str) -> str | None:
             value = env.get(PREFIX + name)
             return value.strip() if value and value.strip() else None
 
-        data_dir = Path(get("DATA_DIR") or platformdirs.user_data_dir("trialfinder")).expanduser()
+        data_dir = Path(from_environment("DATA_DIR") or platformdirs.user_data_dir("trialfinder")).expanduser()
+        named = from_environment("SETTINGS_FILE")
+        path = Path(named).expanduser() if named else data_dir / SETTINGS_FILE_NAME
+        read = bool(named or environ is None or from_environment("DATA_DIR"))
+        in_file = read_settings_file(path, required=bool(named)) if read else {}
+        settings_file = path if read and path.is_file() else None
+
+        def get(name: str) -> str | None:
+            value = from_environment(name)
+            return value if value is not None else in_file.get(name)
+
         cache_dir = Path(get("CACHE_DIR") or platformdirs.user_cache_dir("trialfinder")).expanduser()
         database_url = get("DATABASE_URL") or f"sqlite:///{(data_dir / 'trialfinder.db').as_posix()}"
         return cls(
@@ -99,7 +121,46 @@ class Settings:
             subscription_confirm_days=_integer(
                 get("SUBSCRIPTION_CONFIRM_DAYS"), "SUBSCRIPTION_CONFIRM_DAYS", 7, 1, 60
             ),
+            starter_catalogue=Path(get("STARTER_CATALOGUE")).expanduser() if get("STARTER_CATALOGUE") else None,
+            settings_file=settings_file,
         )
+
+
+def read_settings_file(path: Path, *, required: bool = False) -> dict[str, str]:
+    """The settings in a file of `TRIALFINDER_NAME=value` lines (the names without the prefix), as systemd's
+    EnvironmentFile and `docker --env-file` read them: blank lines and `#` comments are skipped, a value may be
+    quoted ('...' or "..."). {} when there is no such file, unless `required` (TRIALFINDER_SETTINGS_FILE named it).
+    A line that is not a known setting is an error naming the file and the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if required:
+            raise SettingsError(f"{PREFIX}SETTINGS_FILE: there is no file {path}") from None
+        return {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(f"cannot read the settings file {path}: {getattr(error, 'strerror', None) or error}") from None
+    values: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :].lstrip()
+        name, equals, value = line.partition("=")
+        name = name.strip()
+        where = f"{path} line {number}"
+        if not equals:
+            raise SettingsError(f"{where}: expected {PREFIX}NAME=value")
+        if not name.startswith(PREFIX) or name[len(PREFIX) :] not in SETTING_NAMES:
+            raise SettingsError(f"{where}: {name[:60]!r} is not a setting (see docs/SETTINGS.md)")
+        if name[len(PREFIX) :] in _NOT_IN_FILE:
+            raise SettingsError(f"{where}: {name} says where the settings file is, so it can only be an environment variable")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if value:
+            values[name[len(PREFIX) :]] = value
+    return values
 
 
 # The names in the order docs/SETTINGS.md lists them; the documentation test reads this.
@@ -131,6 +192,8 @@ SETTING_NAMES = (
     "OVERVIEW_MODEL_API_KEY",
     "OVERVIEW_MODEL_TIMEOUT",
     "SUBSCRIPTION_CONFIRM_DAYS",
+    "STARTER_CATALOGUE",
+    "SETTINGS_FILE",
 )
 
 
