@@ -9,6 +9,7 @@ import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -75,6 +76,11 @@ def create_app(
     )
     api = Api(renderer=renderer, database=database, places=places)
     static = StaticFiles(directory=str(resources.files(__package__).joinpath("static")))
+    icon = resources.files(__package__).joinpath("static", "icon.svg").read_bytes()
+
+    async def favicon(request) -> Response:
+        # Pages link the icon (`<link rel="icon">`); browsers and tools that ask for /favicon.ico get it too, not a 404.
+        return Response(icon, media_type="image/svg+xml", headers={"cache-control": "public, max-age=86400"})
 
     routes = [
         Route("/", pages.search),
@@ -106,6 +112,7 @@ def create_app(
         Route("/subscriptions/manage", subscriptions.manage, methods=["GET", "POST"]),
         Route("/subscriptions/unsubscribe", subscriptions.unsubscribe, methods=["GET", "POST"]),
         Route("/faq", pages.faq),
+        Route("/favicon.ico", favicon),
         Route("/api/trials", api.trials),
         Route("/api/trials/{nct_id}", api.trial),
         Route("/api/places", api.place_suggestions),

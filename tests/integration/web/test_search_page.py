@@ -230,3 +230,27 @@ def test_back_to_the_results_returns_to_the_same_page(client, import_records, tm
     assert link == f"/trials/{first_hit}?q=zebrafish&page=2"
     back = parse(client.get(link).text).find("a", href="/trials?q=zebrafish&page=2")
     assert back is not None and back.text() == "Back to your search results"
+
+
+def test_after_a_search_the_results_come_before_the_form(client):
+    # Issue #15: on a phone the results started 2,700 px down, below the filters.
+    html = search(client, q="colorectal")
+    assert html.index('id="results-title"') < html.index('id="search-form"')
+    jump = parse(html).find("p", cls="to-results").find("a")
+    assert (jump.attrs["href"], jump.text()) == ("#search-form", "Change your search")
+    dutch = search(client, q="colorectal", lang="nl")
+    assert "Uw zoekopdracht aanpassen" in parse(dutch).find("p", cls="to-results").text()
+    # The page as first opened, and a search with a mistake, start with the form.
+    for first in (client.get("/").text, search(client, age="-3")):
+        assert first.index('id="search-form"') < first.index('id="results-title"')
+
+
+def test_every_page_links_the_site_icon_and_favicon_ico_answers(client):
+    # Issue #15: every page logged a 404 for /favicon.ico.
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.content.startswith(b"<svg")
+    for path in ("/", "/faq", "/trials/NCT06857773", "/no-such-page"):
+        link = parse(client.get(path).text).find("link", rel="icon")
+        assert link is not None and link.attrs["type"] == "image/svg+xml", path
+        assert client.get(link.attrs["href"]).content == icon.content
