@@ -112,6 +112,8 @@ def site_env(tmp_path_factory) -> dict[str, str]:
         "TRIALFINDER_IMPORT_WORKERS": "0",  # a dozen records: worker processes would cost more than they save
         # The reference trial gives no contact email: its referrals go to this inbox (as .eml files: no SMTP here).
         "TRIALFINDER_REFERRAL_INBOX": "referrals@operator.example",
+        # The access log's lines (method, path, status; never a query string): a test can see what answered 404.
+        "TRIALFINDER_LOG_LEVEL": "INFO",
     }
     assert "4 added" in _run(["import", "--quiet", str(FIXTURES / "ctgov_v2")], env)
     assert "8 added" in _run(["import", "--quiet", str(FIXTURES / "ctgov_xml")], env)
