@@ -26,7 +26,7 @@ from trialfinder.overview.places import country_name, date_text, months_between
 from trialfinder.overview.readability import flesch_kincaid_grade
 
 # Bump when the rules below change, so that stored overviews are written again.
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 
 MAX_CONDITIONS = 3
 MAX_ARMS = 4
@@ -56,6 +56,19 @@ _T: dict[str, dict[str, str]] = {
         "healthy_yes": "Healthy volunteers can also join.",
         "healthy_no": "Healthy volunteers cannot join.",
         "all_criteria": "The registry record lists all the rules for who can join.",
+        "ages_min_closed": "People who could take part had to be {minimum} or older.",
+        "ages_max_closed": "People who could take part had to be {maximum} or younger.",
+        "ages_both_closed": "People who could take part had to be between {minimum} and {maximum}.",
+        "ages_none_closed": "There was no age limit.",
+        "sex_all_closed": "Both men and women could take part.",
+        "sex_female_closed": "Only women could take part.",
+        "sex_male_closed": "Only men could take part.",
+        "healthy_yes_closed": "Healthy volunteers could also take part.",
+        "healthy_no_closed": "Healthy volunteers could not take part.",
+        "all_criteria_closed": "The registry record lists all the rules for who could take part.",
+        "no_longer": "It is no longer looking for participants.",
+        "maybe_no_longer": "It may no longer be looking for participants.",
+        "not_now": "It is not looking for participants now.",
         "enrolment_estimated": "The study plans to include about {count} people.",
         "enrolment_actual": "The number of people who took part was {count}.",
         "groups": "There are {count} groups.",
@@ -99,6 +112,19 @@ _T: dict[str, dict[str, str]] = {
         "healthy_yes": "Ook gezonde vrijwilligers kunnen meedoen.",
         "healthy_no": "Gezonde vrijwilligers kunnen niet meedoen.",
         "all_criteria": "In de registratie staan alle voorwaarden om mee te doen.",
+        "ages_min_closed": "Mensen die konden meedoen, moesten {minimum} of ouder zijn.",
+        "ages_max_closed": "Mensen die konden meedoen, moesten {maximum} of jonger zijn.",
+        "ages_both_closed": "Mensen die konden meedoen, moesten tussen {minimum} en {maximum} zijn.",
+        "ages_none_closed": "Er was geen leeftijdsgrens.",
+        "sex_all_closed": "Zowel mannen als vrouwen konden meedoen.",
+        "sex_female_closed": "Alleen vrouwen konden meedoen.",
+        "sex_male_closed": "Alleen mannen konden meedoen.",
+        "healthy_yes_closed": "Ook gezonde vrijwilligers konden meedoen.",
+        "healthy_no_closed": "Gezonde vrijwilligers konden niet meedoen.",
+        "all_criteria_closed": "In de registratie staan alle voorwaarden die golden om mee te doen.",
+        "no_longer": "Het zoekt geen deelnemers meer.",
+        "maybe_no_longer": "Misschien zoekt het geen deelnemers meer.",
+        "not_now": "Het zoekt nu geen deelnemers.",
         "enrolment_estimated": "Het onderzoek wil ongeveer {count} mensen laten meedoen.",
         "enrolment_actual": "Het aantal deelnemers was {count}.",
         "groups": "Er zijn {count} groepen.",
@@ -235,7 +261,43 @@ _STATUS = {
         "en": "The treatment can be asked for outside a study.",
         "nl": "De behandeling kan buiten een onderzoek worden aangevraagd.",
     },
+    RecruitmentStatus.NO_LONGER_AVAILABLE: {
+        "en": "The treatment can no longer be asked for outside a study.",
+        "nl": "De behandeling kan niet meer buiten een onderzoek worden aangevraagd.",
+    },
+    RecruitmentStatus.TEMPORARILY_NOT_AVAILABLE: {
+        "en": "For now, the treatment cannot be asked for outside a study.",
+        "nl": "De behandeling kan op dit moment niet buiten een onderzoek worden aangevraagd.",
+    },
+    RecruitmentStatus.APPROVED_FOR_MARKETING: {
+        "en": "The treatment has been approved for use.",
+        "nl": "De behandeling is goedgekeurd voor gebruik.",
+    },
 }
+
+# Statuses under which a person may still join (or ask to): "who can join" is said to them ("You can join if
+# ..."). Under every other status the same facts are told in the past ("People who could take part had to be
+# ..."), and a sentence after the status says the study no longer looks for people.
+OPEN_STATUSES = frozenset(
+    {
+        RecruitmentStatus.RECRUITING,
+        RecruitmentStatus.NOT_YET_RECRUITING,
+        RecruitmentStatus.ENROLLING_BY_INVITATION,
+        RecruitmentStatus.AVAILABLE,
+    }
+)
+_AFTER_STATUS = {
+    RecruitmentStatus.COMPLETED: "no_longer",
+    RecruitmentStatus.TERMINATED: "no_longer",
+    RecruitmentStatus.WITHDRAWN: "no_longer",
+    RecruitmentStatus.NO_LONGER_AVAILABLE: "no_longer",
+    RecruitmentStatus.APPROVED_FOR_MARKETING: "no_longer",
+    RecruitmentStatus.WITHHELD: "no_longer",
+    RecruitmentStatus.UNKNOWN: "maybe_no_longer",
+    RecruitmentStatus.SUSPENDED: "not_now",
+    RecruitmentStatus.TEMPORARILY_NOT_AVAILABLE: "not_now",
+}
+_CLOSED_WHO_HEADING = {"en": "Who could take part", "nl": "Wie kon meedoen"}
 
 _UNITS = {
     "en": {
@@ -284,7 +346,7 @@ def _criteria_rules() -> tuple[_Rule, ...]:
             rule["id"],
             rule["section"],
             re.compile(rule["pattern"], re.IGNORECASE),
-            {"en": rule["en"], "nl": rule["nl"]},
+            {key: rule[key] for key in ("en", "nl", "en_closed", "nl_closed")},
         )
         for rule in data["rules"]
     )
@@ -302,8 +364,17 @@ class _Writer:
     lexicon: Lexicon
     explained: set[str] = field(default_factory=set)
 
+    @property
+    def open(self) -> bool:
+        """Whether the trial takes people now (or will): "who can join" is then said to the reader."""
+        return self.trial.overall_status in OPEN_STATUSES
+
     def t(self, key: str, **values: object) -> str:
-        return _T[self.language][key].format(**values)
+        """Our sentence `key`; for a trial that is not open, its past-tense form (`key_closed`) when it has one."""
+        table = _T[self.language]
+        if not self.open and f"{key}_closed" in table:
+            key = f"{key}_closed"
+        return table[key].format(**values)
 
     def lay(self, text: str) -> str:
         """A registry phrase in lay words, to be put inside one of our sentences."""
@@ -362,9 +433,10 @@ def generate(
         "when": _duration(writer),
         "where": _where(writer, near),
     }
-    sections = tuple(
-        Section(key, SECTION_HEADINGS[key][language], tuple(sentences)) for key, sentences in parts.items() if sentences
-    )
+    headings = {key: SECTION_HEADINGS[key][language] for key in parts}
+    if not writer.open:
+        headings["who"] = _CLOSED_WHO_HEADING[language]
+    sections = tuple(Section(key, headings[key], tuple(sentences)) for key, sentences in parts.items() if sentences)
     return Overview(
         nct_id=trial.nct_id,
         language=language,
@@ -510,6 +582,8 @@ def _who(w: _Writer) -> list[Sentence]:
     status = _STATUS.get(trial.overall_status)
     if status:
         out.append(Sentence(status[w.language], ("overall_status",)))
+    if trial.overall_status in _AFTER_STATUS:
+        out.append(Sentence(w.t(_AFTER_STATUS[trial.overall_status]), ("overall_status",)))
     ages = eligibility.ages
     if ages.minimum and ages.maximum:
         out.append(
@@ -528,7 +602,8 @@ def _who(w: _Writer) -> list[Sentence]:
         out.append(Sentence(w.t(key), ("eligibility.healthy_volunteers",)))
     if eligibility.criteria:
         out.extend(
-            Sentence(text, ("eligibility.criteria",)) for text in plain_criteria(eligibility.criteria, w.language)
+            Sentence(text, ("eligibility.criteria",))
+            for text in plain_criteria(eligibility.criteria, w.language, closed=not w.open)
         )
         out.append(Sentence(w.t("all_criteria"), ("eligibility.criteria",)))
     return out
@@ -547,12 +622,16 @@ def criteria_lines(criteria: str) -> Iterable[tuple[str, str]]:
             yield section, line.strip().lstrip("*-• ").strip()
 
 
-def plain_criteria(criteria: str, language: str, limit: int = MAX_CRITERIA) -> list[str]:
-    """The common criteria found in `criteria`, each said once in plain words, most important first."""
+def plain_criteria(
+    criteria: str, language: str, limit: int = MAX_CRITERIA, *, closed: bool = False, leave_out: Iterable[str] = ()
+) -> list[str]:
+    """The common criteria found in `criteria`, each said once in plain words, most important first; `closed`
+    says them in the past (for a trial no longer taking people); `leave_out` names rules said otherwise."""
     hits: dict[str, str] = {}
     lines = list(criteria_lines(criteria))
+    skipped = set(leave_out)
     for rule in _criteria_rules():
-        if rule.id in hits:
+        if rule.id in hits or rule.id in skipped:
             continue
         for section, line in lines:
             if rule.section != "any" and section not in (rule.section, "any"):
@@ -564,7 +643,7 @@ def plain_criteria(criteria: str, language: str, limit: int = MAX_CRITERIA) -> l
             if "unit" in values and values["unit"]:
                 singular, plural = _UNITS[language][values["unit"].lower().rstrip("s")]
                 values["unit"] = singular if values.get("n") == "1" else plural
-            hits[rule.id] = rule.text[language].format(**values)
+            hits[rule.id] = rule.text[f"{language}_closed" if closed else language].format(**values)
             break
     order = [rule.id for rule in _criteria_rules()]
     return [hits[key] for key in sorted(hits, key=order.index)][:limit]
