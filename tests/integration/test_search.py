@@ -138,6 +138,21 @@ def test_pagination_and_totals(catalogue):
     assert keys == sorted(keys, reverse=True)
 
 
+def test_without_words_open_trials_come_first_and_the_most_recently_updated_first(catalogue):
+    # The home page (no words, the default statuses): current recruiting trials, the newest first.
+    home = search(database=catalogue, query=SearchQuery())
+    dates = [hit.last_update for hit in home.hits]
+    assert dates == sorted(dates, reverse=True) and dates[0] == "2025-09-24"
+    assert {hit.overall_status for hit in home.hits} <= {RecruitmentStatus.RECRUITING, RecruitmentStatus.NOT_YET_RECRUITING}
+    # Other statuses asked for too: the completed trial (updated 2025-09-16) after every open one, even older ones.
+    everything = search(database=catalogue, query=SearchQuery(statuses=EVERY_STATUS))
+    assert ids(everything)[-1] == "NCT90000004"
+    assert ids(everything).index("NCT06898385") < ids(everything).index("NCT90000004")  # open, updated 2025-05-30
+    # "Most recently updated" is that alone, whatever the status.
+    by_update = search(database=catalogue, query=SearchQuery(statuses=EVERY_STATUS, sort=Sort.LAST_UPDATE))
+    assert ids(by_update).index("NCT90000004") < ids(by_update).index("NCT06898385")
+
+
 def test_query_syntax_is_never_interpreted(catalogue):
     for text in ['" OR 1=1 --', "NEAR(liver", "liver*", "{title}: x", "'; DROP TABLE trials; --", "(((", "AND OR NOT"]:
         search(database=catalogue, query=SearchQuery(text=text, statuses=EVERY_STATUS))

@@ -279,6 +279,9 @@ def count(conn: Connection, filters: Filters, text: TextFilter) -> int:
     return int(conn.scalar(sql, [*cte_params, *params]) or 0)
 
 
+# Recruiting and not-yet-recruiting trials (the search's default statuses) before the others.
+_OPEN_FIRST = "CASE WHEN overall_status IN ('RECRUITING', 'NOT_YET_RECRUITING') THEN 0 ELSE 1 END"
+
 _HIT_COLUMNS = (
     "t.id, t.nct_id, t.brief_title, t.overall_status, t.phases, t.study_type, t.sex, t.min_age_days, t.max_age_days,"
     " t.last_update, t.last_update_key"
@@ -331,7 +334,9 @@ def hits(
         with_cte = f"WITH {cte} "
         near_columns = ", near.km, near.position, near.open_status, near.approximate"
     orders = {
-        "relevance": "score DESC, last_update_key DESC, nct_id" if text else "last_update_key DESC, nct_id",
+        # Without words there is nothing to rank: trials open now or soon come first (when other statuses were asked
+        # for too), the most recently updated first; the home page opens on current recruiting trials.
+        "relevance": "score DESC, last_update_key DESC, nct_id" if text else f"{_OPEN_FIRST}, last_update_key DESC, nct_id",
         "distance": "km, score DESC, nct_id",
         "last_update": "last_update_key DESC, nct_id",
     }
