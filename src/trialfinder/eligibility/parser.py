@@ -667,8 +667,12 @@ _AGE_WORD = re.compile(
 )
 # An age may be written in years, months, weeks or days; each limit keeps the unit it is written in.
 _AGE_UNIT = r"(?:years?|yrs?|y[./]\s?o\b\.?|y(?![\w/])(?!\.\s?o\b)|months?|mos?|weeks?|wks?|days?)(?![\w])"
+# Lines worth reading for an age: an age word, "older"/"younger", or a line that opens with a number of years
+# (months ...), as "18 years or older" and "Male or female between 18 and 65 years" do. Most lines are none of these.
 _AGE_GATE = re.compile(
-    r"\b(?:age[ds]?|old|older|younger|adults?|years?|yrs?|months?|weeks?|days?)\b|(?<![\w])y[./]\s?o\b", re.IGNORECASE
+    r"\b(?:age[ds]?|old|older|younger|adults?)\b|(?<![\w])y[./]\s?o\b"
+    r"|^[^\d]{0,60}?\d{1,3}\s*(?:-|–|to|and)?\s*(?:<=?|≤)?\s*\d{0,3}\s*(?:years?|yrs?|months?|mos?|weeks?|wks?|days?)\b",
+    re.IGNORECASE,
 )
 # Words that may stand before an age limit on a line of its own: "Patients must be over 18 years".
 _AGE_SUBJECT = re.compile(
