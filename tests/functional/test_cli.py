@@ -85,6 +85,16 @@ def test_import_show_and_stats(env):
     assert "newest registry update       2025-09-24" in stats.stdout
 
 
+def test_show_says_what_an_unknown_status_last_was(env):
+    assert run("import", "--quiet", str(FIXTURES / "ctgov_xml"), env=env).returncode == 0
+    shown = run("show", "NCT00495183", env=env)
+    assert shown.returncode == 0
+    assert "Status unknown (last known: recruiting, last verified 2010-05) | " in shown.stdout
+    stored = json.loads(run("show", "--json", "NCT00495183", env=env).stdout)
+    assert stored["last_known_status"] == "RECRUITING"
+    assert stored["status_verified"] == {"year": 2010, "month": 5, "day": None}
+
+
 def test_rejected_records_are_listed_and_the_rest_imported(env, tmp_path):
     folder = tmp_path / "records"
     shutil.copytree(V2, folder)

@@ -189,6 +189,10 @@ class Trial:
     other_ids: tuple[OtherId, ...] = ()
     overall_status: RecruitmentStatus = RecruitmentStatus.UNKNOWN
     why_stopped: str | None = None
+    # When the status is UNKNOWN (the registry heard nothing from the sponsor for two years): the status it had when it
+    # was last verified. Optional: trials stored before these fields were kept decode with None.
+    last_known_status: RecruitmentStatus | None = None
+    status_verified: PartialDate | None = None  # when the sponsor last confirmed the status
     phases: tuple[Phase, ...] = ()
     study_type: StudyType | None = None
     enrollment: Enrollment | None = None
@@ -216,6 +220,11 @@ class Trial:
     sites: tuple[Site, ...] = ()
     central_contacts: tuple[Contact, ...] = ()
     has_results: bool = False
+
+    @property
+    def status_is_stale(self) -> bool:
+        """The registry no longer knows the status, but says what it last was (`last_known_status`)."""
+        return self.overall_status is RecruitmentStatus.UNKNOWN and self.last_known_status is not None
 
     @property
     def registry_url(self) -> str:

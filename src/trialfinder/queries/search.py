@@ -19,7 +19,7 @@ from enum import Enum
 
 from trialfinder.domain.errors import DomainError
 from trialfinder.domain.trial import Phase, RecruitmentStatus, Sex, StudyType
-from trialfinder.domain.values import KM_PER_MILE, GeoPoint
+from trialfinder.domain.values import KM_PER_MILE, GeoPoint, PartialDate
 from trialfinder.storage import search as sql
 from trialfinder.storage.database import Database
 from trialfinder.storage.search import Filters, NearFilter, TextFilter
@@ -138,6 +138,9 @@ class TrialHit:
     last_update: str | None
     snippet: str | None = None  # a passage of the summary around the matched words, plain text
     nearest_site: SiteHit | None = None
+    # With an UNKNOWN status: what the registry last knew, and when the sponsor last confirmed it.
+    last_known_status: RecruitmentStatus | None = None
+    status_verified: PartialDate | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +188,8 @@ def search(*, database: Database, query: SearchQuery) -> SearchResults:
     }
     hits = []
     for row in rows:
-        conditions, summary = sql.excerpt(records[row.trial_id])
+        shown = sql.excerpt(records[row.trial_id])
+        last_known = shown.last_known_status
         hits.append(
             TrialHit(
                 nct_id=row.nct_id,
@@ -196,10 +200,12 @@ def search(*, database: Database, query: SearchQuery) -> SearchResults:
                 sex=Sex(row.sex),
                 min_age_days=row.min_age_days,
                 max_age_days=row.max_age_days,
-                conditions=conditions,
+                conditions=shown.conditions,
                 last_update=row.last_update,
-                snippet=snippet(summary, matched),
+                snippet=snippet(shown.brief_summary, matched),
                 nearest_site=nearest.get(row.trial_id),
+                last_known_status=RecruitmentStatus(last_known) if last_known in RecruitmentStatus.__members__ else None,
+                status_verified=PartialDate(*shown.status_verified) if shown.status_verified else None,
             )
         )
     return SearchResults(query, total, tuple(hits), matched)

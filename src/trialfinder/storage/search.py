@@ -100,19 +100,41 @@ class HitRow:
     score: float
 
 
+class _Date(msgspec.Struct):
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+
 class _Excerpt(msgspec.Struct):
     """The few fields of a stored trial a result list shows; msgspec skips the rest without building it."""
 
     conditions: list[str] = []
     brief_summary: str | None = None
+    last_known_status: str | None = None  # absent from trials stored before it was kept
+    status_verified: _Date | None = None
 
 
 _excerpt = msgspec.json.Decoder(_Excerpt)
 
 
-def excerpt(record: str) -> tuple[tuple[str, ...], str | None]:
+@dataclass(frozen=True, slots=True)
+class Excerpt:
+    conditions: tuple[str, ...]
+    brief_summary: str | None
+    last_known_status: str | None
+    status_verified: tuple[int, int | None, int | None] | None  # year, month, day
+
+
+def excerpt(record: str) -> Excerpt:
     decoded = _excerpt.decode(record)
-    return tuple(decoded.conditions), decoded.brief_summary
+    verified = decoded.status_verified
+    return Excerpt(
+        tuple(decoded.conditions),
+        decoded.brief_summary,
+        decoded.last_known_status,
+        (verified.year, verified.month, verified.day) if verified else None,
+    )
 
 
 def _great_circle_km(conn: Connection) -> str:

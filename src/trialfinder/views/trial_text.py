@@ -48,8 +48,12 @@ def render_trial(trial: Trial, *, width: int = 100) -> str:
 
     lines.extend(textwrap.wrap(trial.brief_title, width))
     lines.append("=" * min(width, len(trial.brief_title)))
+    status = labels.STATUS[trial.overall_status]
+    if trial.status_is_stale and trial.last_known_status is not None:
+        verified = f", last verified {trial.status_verified}" if trial.status_verified else ""
+        status += f" (last known: {labels.STATUS[trial.last_known_status].lower()}{verified})"
     badges = [
-        labels.STATUS[trial.overall_status],
+        status,
         age_range_text(trial),
         labels.SEX[trial.eligibility.sex],
         labels.phases(trial.phases),

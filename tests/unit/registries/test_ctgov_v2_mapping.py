@@ -122,6 +122,24 @@ def test_every_real_v2_record_maps_cleanly_and_round_trips():
         assert decode_trial(encode_trial(trial)) == trial
 
 
+def test_an_unknown_status_keeps_the_last_known_one_and_trials_stored_before_still_decode():
+    record = load("NCT06857773")
+    status = record["protocolSection"]["statusModule"]
+    status.update(overallStatus="UNKNOWN", lastKnownStatus="RECRUITING", statusVerifiedDate="2019-05")
+    trial = to_trial(record)
+    assert trial.overall_status is RecruitmentStatus.UNKNOWN
+    assert trial.last_known_status is RecruitmentStatus.RECRUITING
+    assert trial.status_verified == PartialDate(2019, 5)
+    assert trial.status_is_stale
+    assert decode_trial(encode_trial(trial)) == trial
+    # A trial stored before these fields were kept has neither key in its JSON: it decodes, with None.
+    stored = json.loads(encode_trial(trial))
+    del stored["last_known_status"], stored["status_verified"]
+    old = decode_trial(json.dumps(stored))
+    assert old.last_known_status is None and old.status_verified is None and not old.status_is_stale
+    assert to_trial(load("NCT06857773")).last_known_status is None
+
+
 def test_missing_identity_is_rejected():
     with pytest.raises(InvalidRecord, match="protocolSection"):
         to_trial({})

@@ -136,6 +136,14 @@ def test_unknown_status_design_codes_arms_and_outcomes():
     trial = mapped("NCT00495183")
 
     assert trial.overall_status is RecruitmentStatus.UNKNOWN  # "Unknown status"
+    # What the registry last knew: <last_known_status>Recruiting</last_known_status>, verified "May 2010".
+    assert trial.last_known_status is RecruitmentStatus.RECRUITING
+    assert trial.status_verified == PartialDate(2010, 5)
+    assert trial.status_is_stale
+    assert mapped("NCT00463359").last_known_status is RecruitmentStatus.NOT_YET_RECRUITING
+    completed = mapped("NCT00000102")
+    assert completed.last_known_status is None and not completed.status_is_stale
+    assert completed.status_verified == PartialDate(2004, 1)  # "January 2004"
     # "eudraCT 2005-06-01" names EudraCT but is no EudraCT number: kept as written, not taken for one.
     assert trial.other_ids == (OtherId("eudraCT 2005-06-01"),)
     assert trial.eu_ct_numbers == ()

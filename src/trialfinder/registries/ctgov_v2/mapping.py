@@ -93,6 +93,8 @@ def to_trial(raw: object, warnings: Warnings | None = None) -> Trial:
         )
         or RecruitmentStatus.UNKNOWN,
         why_stopped=f.text(status.get("whyStopped"), "whyStopped", notes),
+        last_known_status=f.enum_value(RecruitmentStatus, status.get("lastKnownStatus"), "lastKnownStatus", notes),
+        status_verified=f.partial_date(status.get("statusVerifiedDate"), "statusVerifiedDate", notes),
         phases=_phases(design.get("phases"), notes),
         study_type=f.enum_value(StudyType, design.get("studyType"), "studyType", notes),
         enrollment=Enrollment(enrollment_count, f.text(enrollment_info.get("type"), "enrollmentInfo.type", notes))

@@ -121,6 +121,8 @@ def to_trial(xml: bytes | str, warnings: Warnings | None = None) -> Trial:
         overall_status=_status(study.text("overall_status"), "overall_status", notes, RecruitmentStatus.UNKNOWN)
         or RecruitmentStatus.UNKNOWN,
         why_stopped=" ".join(why_stopped.split()) if why_stopped else None,
+        last_known_status=_status(study.text("last_known_status"), "last_known_status", notes, None),
+        status_verified=_date(study, "verification_date", notes),
         phases=_phases(study.text("phase"), notes),
         study_type=_study_type(study.text("study_type"), notes),
         enrollment=Enrollment(enrollment_count, _code(enrollment.get("type"), "enrollment.type", notes))
