@@ -190,7 +190,10 @@ SITE_HIT = {
         "country": {"type": ["string", "null"]},
         "status": {"type": ["string", "null"]},
         "distance_km": {"type": "number"},
-        "approximate": {"type": "boolean", "description": "The site's position is its city's (from the gazetteer)."},
+        "approximate": {
+            "type": "boolean",
+            "description": "The site's position is its postal code area's or its town's (from the gazetteer).",
+        },
     },
 }
 
