@@ -20,13 +20,14 @@ from importlib import resources
 
 from trialfinder.domain.trial import Arm, Phase, RecruitmentStatus, Sex, Site, StudyType, Trial
 from trialfinder.domain.values import Age
+from trialfinder.overview.decisive import Decisive, decisive_conditions
 from trialfinder.overview.lexicon import Lexicon, default_lexicon
 from trialfinder.overview.model import BUILTIN, SECTION_HEADINGS, Overview, Section, Sentence
-from trialfinder.overview.places import country_name, date_text, months_between
+from trialfinder.overview.places import country_name, date_text
 from trialfinder.overview.readability import flesch_kincaid_grade
 
 # Bump when the rules below change, so that stored overviews are written again.
-RULES_VERSION = "2"
+RULES_VERSION = "3"
 
 MAX_CONDITIONS = 3
 MAX_ARMS = 4
@@ -80,6 +81,19 @@ _T: dict[str, dict[str, str]] = {
         "arm_single": "Everyone gets {role}{items}.",
         "tests": "The study tests {items}.",
         "dates": "The study runs from {start} to {end}.",
+        "burden_arm": "For group {number}, taking part means {items}.",
+        "burden_all": "Taking part means {items}.",
+        "operation": "an operation",
+        "operation_device": "an operation to put in the {device}",
+        "biopsy": "taking a small piece of tissue (a biopsy)",
+        "scope": "a look inside the body with a thin tube and camera (endoscopy)",
+        "every_arm": "Group {number} has treatment or visits every {amount}.",
+        "every_all": "There is treatment or a visit every {amount}.",
+        "period_arm": "In group {number}, treatment lasts {amount}.",
+        "period_all": "Treatment lasts {amount}.",
+        "visits": "There are {count} study visits.",
+        "follow_up": "Each person is followed for up to {amount}.",
+        "whole_study": "The whole study runs from {start} to {end}.",
         "start": "The study start date is {start}.",
         "end": "The planned end date is {end}.",
         "years": "That is about {count} years.",
@@ -136,6 +150,19 @@ _T: dict[str, dict[str, str]] = {
         "arm_single": "Iedereen krijgt {role}{items}.",
         "tests": "Het onderzoek test {items}.",
         "dates": "Het onderzoek loopt van {start} tot {end}.",
+        "burden_arm": "Voor groep {number} betekent meedoen {items}.",
+        "burden_all": "Meedoen betekent {items}.",
+        "operation": "een operatie",
+        "operation_device": "een operatie om het hulpmiddel te plaatsen ({device})",
+        "biopsy": "het afnemen van een stukje weefsel (biopt)",
+        "scope": "een kijkonderzoek met een dun slangetje met camera (endoscopie)",
+        "every_arm": "Groep {number} heeft elke {amount} een behandeling of bezoek.",
+        "every_all": "Er is elke {amount} een behandeling of bezoek.",
+        "period_arm": "In groep {number} duurt de behandeling {amount}.",
+        "period_all": "De behandeling duurt {amount}.",
+        "visits": "Er zijn {count} bezoeken voor het onderzoek.",
+        "follow_up": "Elke deelnemer wordt tot {amount} gevolgd.",
+        "whole_study": "Het hele onderzoek loopt van {start} tot {end}.",
         "start": "De startdatum is {start}.",
         "end": "De geplande einddatum is {end}.",
         "years": "Dat is ongeveer {count} jaar.",
@@ -584,6 +611,12 @@ def _who(w: _Writer) -> list[Sentence]:
         out.append(Sentence(status[w.language], ("overall_status",)))
     if trial.overall_status in _AFTER_STATUS:
         out.append(Sentence(w.t(_AFTER_STATUS[trial.overall_status]), ("overall_status",)))
+    decisive = (
+        decisive_conditions(eligibility.criteria, tuple(trial.conditions), w.language, open=w.open)
+        if eligibility.criteria
+        else []
+    )
+    out.extend(Sentence(item.text, ("eligibility.criteria",)) for item in decisive)
     ages = eligibility.ages
     if ages.minimum and ages.maximum:
         out.append(
@@ -603,10 +636,27 @@ def _who(w: _Writer) -> list[Sentence]:
     if eligibility.criteria:
         out.extend(
             Sentence(text, ("eligibility.criteria",))
-            for text in plain_criteria(eligibility.criteria, w.language, closed=not w.open)
+            for text in plain_criteria(
+                eligibility.criteria,
+                w.language,
+                MAX_CRITERIA - 1 if decisive else MAX_CRITERIA,
+                closed=not w.open,
+                leave_out=_said_by(decisive),
+            )
         )
         out.append(Sentence(w.t("all_criteria"), ("eligibility.criteria",)))
     return out
+
+
+def _said_by(decisive: list[Decisive]) -> set[str]:
+    """The common-criteria rules that a decisive sentence says more precisely."""
+    kinds = {item.kind for item in decisive}
+    said = set()
+    if kinds & {"no_prior", "prior_required", "refractory", "naive"}:
+        said.add("prior-treatment")
+    if any(item.kind == "no_spread" and "brain" in item.text.lower() or "hersenen" in item.text for item in decisive):
+        said.add("brain-metastases")
+    return said
 
 
 def criteria_lines(criteria: str) -> Iterable[tuple[str, str]]:
@@ -678,6 +728,140 @@ def _participation(w: _Writer) -> list[Sentence]:
         names = _distinct([w.lay_name(item.name) for item in trial.interventions])
         if names:
             out.append(Sentence(w.t("tests", items=_items(w, names)), ("interventions",)))
+    out.extend(_burden(w))
+    return out
+
+
+# --- The burden of taking part: operations and procedures, how often, for how long ------------------------------
+
+# An implanted device means an operation to put it in.
+_IMPLANT = re.compile(
+    r"\b(?:pumps?|ports?|implants?|implantable|implanted|stents?|pacemakers?|stimulators?|shunts?|valves?|electrodes?|"
+    r"catheters?|defibrillators?)\b",
+    re.IGNORECASE,
+)
+_OPERATION = re.compile(
+    r"\b(?:surgery|surgical|operation|operative|resection|resected|implantation|\w{3,}ectomy|\w{3,}ectomies)\b",
+    re.IGNORECASE,
+)
+_BIOPSY = re.compile(r"\bbiops(?:y|ies)\b", re.IGNORECASE)
+_SCOPE = re.compile(r"\b(?:endoscop|colonoscop|bronchoscop|gastroscop|cystoscop)\w*", re.IGNORECASE)
+_NUMBER_WORDS = {
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "eight": "8",
+    "twelve": "12",
+}
+_EVERY = re.compile(
+    r"\b(?:every|each|once a|once every|q)\s*(\d{1,2}|one|two|three|four|six|eight|twelve)?\s*(day|week|month)s?\b|"
+    r"\b(daily|weekly|monthly)\b",
+    re.IGNORECASE,
+)
+_PERIOD = re.compile(
+    r"\bfor\s+(?:up\s+to\s+|a\s+total\s+of\s+|a\s+maximum\s+of\s+)?(\d{1,3})\s+(?:consecutive\s+)?"
+    r"(day|week|month|year)s?\b",
+    re.IGNORECASE,
+)
+_VISITS = re.compile(r"\b(\d{1,2})\s+(?:study\s+|clinic\s+|hospital\s+|outpatient\s+)?visits\b", re.IGNORECASE)
+_ADVERB_UNITS = {"daily": "day", "weekly": "week", "monthly": "month"}
+
+
+def _arm_interventions(trial: Trial, arm: Arm) -> list[tuple[int, object]]:
+    names = {_clean(name).lower() for name in arm.intervention_names}
+    return [
+        (i, item)
+        for i, item in enumerate(trial.interventions)
+        if arm.label in item.arm_labels or _clean(item.name).lower() in names
+    ]
+
+
+def _burden(w: _Writer) -> list[Sentence]:
+    """What taking part asks of a person, by group: an operation (a procedure, or an implanted device), a biopsy, a
+    camera test; how often there is treatment or a visit, and how long treatment lasts, where the record says."""
+    trial = w.trial
+    out: list[Sentence] = []
+    arms = list(trial.arms)[:MAX_ARMS]
+    groups: list[tuple[int | None, str, list[tuple[str, str]], list[tuple[str, str]]]] = []
+    # (arm index, arm label, [(field, text)] of names and types, [(field, text)] of descriptions)
+    if arms:
+        for index, arm in enumerate(arms):
+            names = [(f"arms[{index}].intervention_names", name) for name in arm.intervention_names]
+            texts = [(f"arms[{index}].description", arm.description)] if arm.description else []
+            for i, item in _arm_interventions(trial, arm):
+                names.append((f"interventions[{i}].name", f"{item.type or ''}: {item.name}"))
+                if item.description:
+                    texts.append((f"interventions[{i}].description", item.description))
+            groups.append((index, arm.label, names, texts))
+    elif trial.interventions:
+        names = [
+            (f"interventions[{i}].name", f"{item.type or ''}: {item.name}")
+            for i, item in enumerate(trial.interventions)
+        ]
+        texts = [
+            (f"interventions[{i}].description", item.description)
+            for i, item in enumerate(trial.interventions)
+            if item.description
+        ]
+        groups.append((None, "", names, texts))
+    numbered = len(arms) >= 2
+    for index, _, names, texts in groups:
+        items: list[str] = []
+        sources: list[str] = []
+        for source, text in names + texts:
+            kind, _, name = (
+                text.partition(": ") if source.endswith(".name") or "intervention_names" in source else ("", "", text)
+            )
+            device = kind.upper() == "DEVICE" or _TYPE_PREFIX.match(text) and text.upper().startswith("DEVICE")
+            if device and _IMPLANT.search(name) and "operation" not in {key for key, _ in items}:
+                label = w.lay_name(name)
+                items.append(("operation", w.t("operation_device", device=label[:1].lower() + label[1:])))
+                sources.append(source)
+            elif (kind.upper() == "PROCEDURE" or source.endswith("description")) and _OPERATION.search(name):
+                if "operation" not in {key for key, _ in items}:
+                    items.append(("operation", w.t("operation")))
+                    sources.append(source)
+            if _BIOPSY.search(name) and "biopsy" not in {key for key, _ in items}:
+                items.append(("biopsy", w.t("biopsy")))
+                sources.append(source)
+            if _SCOPE.search(name) and "scope" not in {key for key, _ in items}:
+                items.append(("scope", w.t("scope")))
+                sources.append(source)
+        if items:
+            listed = w.join([text for _, text in items])
+            key, extra = ("burden_arm", {"number": index + 1}) if numbered and index is not None else ("burden_all", {})
+            out.append(Sentence(w.t(key, items=listed, **extra), tuple(dict.fromkeys(sources))))
+        # How often and how long come from the group's own description only: a drug's description tells its dosing.
+        texts = [(source, text) for source, text in texts if source.startswith("arms[")]
+        for source, text in texts:
+            every = _EVERY.search(text)
+            if every:
+                number = every.group(1) or "1"
+                number = _NUMBER_WORDS.get(number.lower(), number)
+                unit = (every.group(2) or _ADVERB_UNITS.get((every.group(3) or "").lower(), "day")).lower()
+                amount = w.amount(number, unit) if number != "1" else _UNITS[w.language][unit][0]
+                key, extra = (
+                    ("every_arm", {"number": index + 1}) if numbered and index is not None else ("every_all", {})
+                )
+                out.append(Sentence(w.t(key, amount=amount, **extra), (source,)))
+                break
+        for source, text in texts:
+            period = _PERIOD.search(text)
+            if period:
+                amount = w.amount(period.group(1), period.group(2))
+                key, extra = (
+                    ("period_arm", {"number": index + 1}) if numbered and index is not None else ("period_all", {})
+                )
+                out.append(Sentence(w.t(key, amount=amount, **extra), (source,)))
+                break
+    for index, arm in enumerate(arms):
+        visits = _VISITS.search(arm.description or "")
+        if visits:
+            out.append(Sentence(w.t("visits", count=visits.group(1)), (f"arms[{index}].description",)))
+            break
     return out
 
 
@@ -746,17 +930,13 @@ def _duration(w: _Writer) -> list[Sentence]:
     if end is None:
         end, end_field = (trial.primary_completion_date, "primary_completion_date")
     if start and end and end.sort_key() > start.sort_key():
+        # The whole study's span, said as such: it is not how long one person takes part.
         out.append(
             Sentence(
-                w.t("dates", start=date_text(start, w.language), end=date_text(end, w.language)),
+                w.t("whole_study", start=date_text(start, w.language), end=date_text(end, w.language)),
                 ("start_date", end_field),
             )
         )
-        months = months_between(start, end)
-        if months is not None and months >= 24:
-            out.append(Sentence(w.t("years", count=round(months / 12)), ("start_date", end_field)))
-        elif months is not None and months >= 2:
-            out.append(Sentence(w.t("months", count=months), ("start_date", end_field)))
     elif start:
         out.append(Sentence(w.t("start", start=date_text(start, w.language)), ("start_date",)))
     elif end:
@@ -767,7 +947,17 @@ def _duration(w: _Writer) -> list[Sentence]:
             days = float(number) * _DAYS[unit.lower()]
             if longest is None or days > longest[0]:
                 longest = (days, number, unit, index)
-    if longest is not None and longest[0] >= 1:
+    # How long one person is followed: the longest time frame of any outcome (each is measured per participant).
+    follow: tuple[float, str, str, str] | None = None
+    for kind in ("primary_outcomes", "secondary_outcomes"):
+        for index, outcome in enumerate(getattr(trial, kind)):
+            for number, unit in _DURATION.findall(outcome.time_frame or ""):
+                days = float(number) * _DAYS[unit.lower()]
+                if follow is None or days > follow[0]:
+                    follow = (days, number, unit, f"{kind}[{index}].time_frame")
+    if follow is not None and follow[0] >= 7:
+        out.insert(0, Sentence(w.t("follow_up", amount=w.amount(follow[1], follow[2])), (follow[3],)))
+    if longest is not None and longest[0] >= 1 and (follow is None or longest[0] < follow[0] or follow[0] < 7):
         _, number, unit, index = longest
         out.append(
             Sentence(w.t("time_frame", amount=w.amount(number, unit)), (f"primary_outcomes[{index}].time_frame",))
