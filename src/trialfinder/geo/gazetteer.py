@@ -677,19 +677,32 @@ def _coarse_postal_code(country: str, stored: str) -> bool:
 # --- trials --------------------------------------------------------------------------------------------------------
 
 
-def geocode_sites(trial: Trial, gazetteer: Gazetteer) -> Trial:
-    """The trial with every site that has no coordinates given its place's from the gazetteer, marked approximate.
+# A registry's point this close to the gazetteer's centre of the site's city is that centre (ClinicalTrials.gov places
+# sites by city), not the site's own place.
+CITY_CENTRE_KM = 2.0
 
-    Sites with coordinates are left as they are; the same object comes back when nothing changed.
+
+def geocode_sites(trial: Trial, gazetteer: Gazetteer) -> Trial:
+    """The trial with every site that has no coordinates given its place's from the gazetteer, marked approximate;
+    and a site whose coordinates are only its city's centre (as the registry geocodes) moved to its postal code's
+    place when that is known and more precise (`locate_site`), marked approximate too.
+
+    Other sites with coordinates are left as they are; the same object comes back when nothing changed.
     """
     changed = False
     sites = []
     for site in trial.sites:
+        point = None
         if site.coordinates is None:
             point = gazetteer.locate_site(site.city, site.state, site.country, site.postal_code)
-            if point is not None:
-                site = replace(site, coordinates=point, coordinates_approximate=True)
-                changed = True
+        elif site.postal_code and not site.coordinates_approximate:
+            centre = gazetteer.locate_site(site.city, site.state, site.country)
+            if centre is not None and site.coordinates.distance_km(centre) <= CITY_CENTRE_KM:
+                precise = gazetteer.locate_site(site.city, site.state, site.country, site.postal_code)
+                point = precise if precise is not None and precise != centre else None
+        if point is not None:
+            site = replace(site, coordinates=point, coordinates_approximate=True)
+            changed = True
         sites.append(site)
     return replace(trial, sites=tuple(sites)) if changed else trial
 
@@ -727,6 +740,6 @@ class SiteGeocoder:
         self.cache_dir = cache_dir
 
     def __call__(self, trial: Trial) -> Trial:
-        if all(site.coordinates is not None for site in trial.sites):
+        if all(site.coordinates is not None and not site.postal_code for site in trial.sites):
             return trial
         return geocode_sites(trial, shared_gazetteer(self.cache_dir))

@@ -244,8 +244,9 @@ def nearest_site(page, nct_id: str):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_site_at_the_persons_own_place_is_less_than_1_km_away(page, language):
     words = WORDS[language]
-    # The city typed, and a site at its centre: not "0 km away".
-    page.goto(f"/trials?location=Amsterdam&radius=20&lang={language}")
+    # The hospital's own postal code typed (the registry places the site at the city's centre; its postal code, 1066
+    # CX, places it where it is): not "5.7 km", and not "0 km away".
+    page.goto(f"/trials?location=1066%20CX&radius=20&lang={language}")
     expect(nearest_site(page, REFERENCE)).to_contain_text(words["less"])
     # A legacy record without coordinates, at the hospital's own postal code: placed there, and said to be approximate.
     page.goto(f"/trials/{BARCELONA}?location=08035%20Barcelona&lang={language}")

@@ -48,12 +48,18 @@ def test_a_city_typed_finds_the_trial_near_it_with_its_distance(client):
     html = search(client, location="Amsterdam", radius="20")
     assert hit_ids(html) == [REFERENCE]  # Utrecht is 35 km away; the other Amsterdam site has completed
     hit = parse(html).by_id(f"hit-{REFERENCE}").parent
-    # Not "0 km away" (issue #15).
-    assert "Nearest site: The Netherlands Cancer Institute, Amsterdam, Netherlands, less than 1 km away" in hit.text()
+    # The registry places the site at Amsterdam's centre; its postal code (1066 CX) places it in its own part of town.
+    assert "Nearest site: The Netherlands Cancer Institute, Amsterdam, Netherlands, 5.7 km away" in hit.text()
     assert "Near Amsterdam, Netherlands, within 20 km." in html
-    miles = parse(search(client, location="Amsterdam", radius="20", unit="mi")).by_id(f"hit-{REFERENCE}").parent
+
+
+def test_a_person_at_the_sites_own_postal_code_is_told_it_is_less_than_1_km_away(client):
+    # Issue #15: "a person at the hospital's own postal code is told it is 5.7 km away"; and not "0 km away".
+    hit = parse(search(client, location="1066 CX", radius="20")).by_id(f"hit-{REFERENCE}").parent
+    assert "Nearest site: The Netherlands Cancer Institute, Amsterdam, Netherlands, less than 1 km away" in hit.text()
+    miles = parse(search(client, location="1066 CX", radius="20", unit="mi")).by_id(f"hit-{REFERENCE}").parent
     assert "Netherlands, less than 1 mi away" in miles.text()
-    dutch = parse(search(client, location="Amsterdam", radius="20", lang="nl")).by_id(f"hit-{REFERENCE}").parent
+    dutch = parse(search(client, location="1066 CX", radius="20", lang="nl")).by_id(f"hit-{REFERENCE}").parent
     assert "Dichtstbijzijnde locatie: The Netherlands Cancer Institute, Amsterdam, Netherlands, op minder dan 1 km" in (
         dutch.text()
     )
@@ -62,10 +68,10 @@ def test_a_city_typed_finds_the_trial_near_it_with_its_distance(client):
 def test_a_position_from_the_browser_finds_the_trial_with_its_distance(client):
     html = search(client, lat="52.35", lon="4.95", radius="20")
     assert hit_ids(html) == [REFERENCE]
-    assert "4.9 km away" in parse(html).by_id(f"hit-{REFERENCE}").parent.text()
+    assert "8.9 km away" in parse(html).by_id(f"hit-{REFERENCE}").parent.text()
     assert "Near your location" in html
     miles = search(client, lat="52.35", lon="4.95", radius="20", unit="mi")
-    assert "3 mi away" in parse(miles).by_id(f"hit-{REFERENCE}").parent.text()
+    assert "5.6 mi away" in parse(miles).by_id(f"hit-{REFERENCE}").parent.text()
 
 
 def test_a_trial_whose_only_nearby_site_has_completed_is_not_found_near_it(client):

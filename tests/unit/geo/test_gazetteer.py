@@ -10,6 +10,7 @@ import tarfile
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -642,6 +643,26 @@ def test_geocode_sites_places_a_site_by_its_postal_code_marked_approximate(gazet
     [placed] = geocode_sites(_trial(hospital), gazetteer).sites
     assert placed.coordinates == gazetteer.find_place("1066 CX")[0].point
     assert placed.coordinates_approximate is True
+
+
+def test_a_registry_point_at_the_city_centre_gives_way_to_the_sites_postal_code(gazetteer: Gazetteer) -> None:
+    # ClinicalTrials.gov places NCT06857773's site at Amsterdam's centre; its postal code says where it is (issue #15:
+    # a person at 1066 CX was told the hospital was 5.7 km away).
+    centre = GeoPoint(52.37403, 4.88969)
+    hospital = Site(
+        facility="The Netherlands Cancer Institute",
+        city="Amsterdam",
+        postal_code="1066 CX",
+        country="Netherlands",
+        coordinates=centre,
+    )
+    [placed] = geocode_sites(_trial(hospital), gazetteer).sites
+    assert placed.coordinates == gazetteer.find_place("1066 CX")[0].point
+    assert placed.coordinates.distance_km(centre) > 5
+    assert placed.coordinates_approximate is True
+    # A registry point that is not the city's centre is the site's own: kept.
+    own = replace(hospital, coordinates=GeoPoint(52.3465, 4.8185))
+    assert geocode_sites(_trial(own), gazetteer).sites[0] is own
 
 
 def test_geocode_sites_returns_the_same_trial_when_nothing_changes(gazetteer: Gazetteer) -> None:
