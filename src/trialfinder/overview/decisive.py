@@ -74,10 +74,31 @@ def _patterns() -> tuple[tuple[tuple[str, re.Pattern[str]], ...], re.Pattern[str
     )
 
 
+# Only top-level criteria that name a spread, a stage or an earlier treatment can be decisive: the rest (lab
+# values, sub-bullets, consent) is left out before parsing, which is most of the parser's work.
+_HEADING = re.compile(r"^\s*(?:#+\s*)?(?:inclusion|exclusion)\b[^:\n]*:?\s*$", re.IGNORECASE)
+_CANDIDATE = re.compile(
+    r"metasta|\bCRLM\b|secondar|spread|prior|previous|history of|receiv|receipt|treated|undergo|underw|\bhad\b|"
+    r"exposure|exposed|before|na[iï]ve|first[- ]line|resect|operable|synchronous|metachronous|locally|recurren|"
+    r"relapsed|refractory|newly|stage|fail|progress|cancer|carcinom|tumou?r|neoplas|malignan",
+    re.IGNORECASE,
+)
+
+
+_LONGEST = 400
+
+
 @lru_cache(maxsize=16)
 def criteria_tree(criteria: str) -> CriteriaTree:
-    """The criteria parsed once for both languages (the generator writes English and Dutch in a row)."""
-    return parse_criteria(criteria)
+    """The candidate criteria parsed, once for both languages (the generator writes English and Dutch in a row)."""
+    kept = [
+        # A criterion says what decides it near its start; a legacy record's one-line block of every criterion
+        # ("DISEASE CHARACTERISTICS: ...") is read no further than its opening words.
+        line if len(line) <= _LONGEST else line[:_LONGEST].rsplit(" ", 1)[0]
+        for line in criteria.splitlines()
+        if _HEADING.match(line) or (line[:1] not in (" ", "\t") and _CANDIDATE.search(line))
+    ]
+    return parse_criteria("\n".join(kept))
 
 
 def decisive_conditions(
