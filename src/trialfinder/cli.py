@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -64,44 +66,187 @@ class Context:
         database = self.database
         catalogue.prepare_database(database=database)
         if self.settings.load_starter_catalogue and catalogue.needs_starter_catalogue(database=database):
-            starter = catalogue.StarterCatalogue.bundled()
-            if not quiet:
-                click.echo(
-                    f"First run: loading the starter catalogue ({starter.manifest.get('records', 0):,} real trials)"
-                    f" into {database.url.redacted()} ...",
-                    err=True,
-                )
-            report = _with_progress(
-                starter.manifest.get("records"),
-                "Loading starter catalogue",
-                quiet,
-                lambda progress: catalogue.load_starter_catalogue(
-                    database=database,
-                    geocode=self.geocoder(),
-                    starter=starter,
-                    workers=self.settings.import_workers,
-                    on_progress=progress,
-                ),
-            )
-            if not quiet:
-                click.echo(f"Starter catalogue loaded: {report.summary()}.", err=True)
+            self._load_starter_catalogue(database, quiet)
         return database
 
+    def _load_starter_catalogue(self, database: Database, quiet: bool) -> None:
+        """The first run: say what is happening at once, then show progress until the catalogue is loaded.
 
-def _with_progress(total: int | None, label: str, quiet: bool, run: Callable[[Callable[[int], None]], Any]) -> Any:
-    """Run an action with a progress bar on stderr when it is a terminal (and quiet was not asked)."""
-    if quiet or not sys.stderr.isatty():
+        Sites without coordinates (all legacy XML sites) take their city's from the gazetteer, whose index is built
+        once per installation (ten seconds or more). It is built here, in the background, as the import starts: the
+        import's first records (API v2, with coordinates) are written meanwhile, and a worker that needs the index
+        waits for this one build instead of making its own.
+        """
+        from trialfinder.geo.gazetteer import Gazetteer
+
+        started = time.monotonic()
+        setting = self.settings.starter_catalogue
+        starter = catalogue.StarterCatalogue.at(setting) if setting else catalogue.StarterCatalogue.bundled()
+        total = starter.records
+        if not quiet:
+            described = f"{total:,} real trials" if total else str(starter.archive)
+            if starter.manifest.get("open"):
+                described += f", {starter.manifest['open']:,} of them recruiting or about to"
+            click.echo(
+                f"First run: loading the starter catalogue ({described}) into {database.url.redacted()}."
+                " This happens once and takes about a minute.",
+                err=True,
+            )
+        builder: threading.Thread | None = None
+        if not Gazetteer.is_cached(self.settings.cache_dir):
+            if not quiet:
+                click.echo(
+                    f"Building the offline place index for site distances, once (kept in {self.settings.cache_dir}).",
+                    err=True,
+                )
+            builder = threading.Thread(target=_prepare_gazetteer, args=(self.settings.cache_dir,), daemon=True)
+            builder.start()
+
+        def waiting_for() -> str | None:
+            if builder is not None and builder.is_alive():
+                return f"building the place index, {time.monotonic() - started:.0f} s"
+            return None
+
+        report = _with_progress(
+            total,
+            "Loading starter catalogue",
+            quiet,
+            lambda progress: catalogue.load_starter_catalogue(
+                database=database,
+                geocode=self.geocoder(),
+                starter=starter,
+                workers=self.settings.import_workers,
+                batch_size=self.settings.import_batch_size,
+                on_progress=progress,
+            ),
+            waiting_for=waiting_for,
+        )
+        if builder is not None:
+            builder.join()
+        if not quiet:
+            click.echo(
+                f"Starter catalogue loaded in {time.monotonic() - started:.0f} s: {report.summary()}.", err=True
+            )
+
+
+def _prepare_gazetteer(cache_dir: Path) -> None:
+    from trialfinder.geo.gazetteer import Gazetteer
+
+    try:
+        Gazetteer.prepare(cache_dir)
+    except Exception:  # the import's own load builds it then, or says why it cannot
+        log.warning("could not build the gazetteer index in the background", exc_info=True)
+
+
+def _with_progress(
+    total: int | None,
+    label: str,
+    quiet: bool,
+    run: Callable[[Callable[[int], None]], Any],
+    *,
+    waiting_for: Callable[[], str | None] | None = None,
+) -> Any:
+    """Run an action with a progress bar on stderr when it is a terminal, else progress lines (unless quiet).
+
+    A long wait between two steps is never silent: every second the bar's label says what it waits for
+    (`waiting_for`, e.g. "building the place index, 12 s"), and without a terminal a line says so every ten seconds.
+    """
+    if quiet:
         return run(lambda position: None)
+    lock = threading.Lock()
+    if not sys.stderr.isatty():
+        lines = _ProgressLines(total, label)
+
+        def advance_line(position: int) -> None:
+            with lock:
+                lines(position)
+
+        def remind() -> None:
+            with lock:
+                lines.still(waiting_for() if waiting_for else None)
+
+        return _ticking(remind, lambda: run(advance_line))
     with click.progressbar(length=total or 0, label=label, file=sys.stderr, show_pos=True) as bar:
         seen = 0
 
         def advance(position: int) -> None:
             nonlocal seen
-            if position > seen:
-                bar.update(position - seen)
-                seen = position
+            with lock:
+                if position > seen:
+                    bar.update(position - seen)
+                    seen = position
 
-        return run(advance)
+        def relabel() -> None:
+            note = waiting_for() if waiting_for else None
+            with lock:
+                wanted = f"{label} ({note})" if note else label
+                if bar.label != wanted:
+                    bar.label = wanted
+                    bar.render_progress()
+
+        return _ticking(relabel, lambda: run(advance))
+
+
+def _ticking(tick: Callable[[], None], run: Callable[[], Any]) -> Any:
+    """`run()`, with `tick()` called every second in another thread meanwhile."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(1.0):
+            tick()
+
+    ticker = threading.Thread(target=loop, name="progress", daemon=True)
+    ticker.start()
+    try:
+        return run()
+    finally:
+        stop.set()
+        ticker.join()
+
+
+class _ProgressLines:
+    """Progress as lines, for a stderr that is a log or a pipe rather than a terminal (a service, CI, `| tee`): one
+    at the first step, then one per tenth of the total (without a total, at most one per ten seconds), and one every
+    ten seconds while nothing moves (`still`). Nothing at the end: the summary line follows."""
+
+    QUIET_SECONDS = 10
+
+    def __init__(self, total: int | None, label: str):
+        self.total = total
+        self.label = label
+        self.position = 0
+        self.last_step: int | None = None
+        self.started = self.last_line = time.monotonic()
+
+    def _where(self) -> str:
+        if self.total:
+            return f"{self.position:,} of {self.total:,} ({self.position * 100 // self.total}%)"
+        return f"{self.position:,} so far"
+
+    def _say(self, text: str) -> None:
+        click.echo(text, err=True)
+        self.last_line = time.monotonic()
+
+    def __call__(self, position: int) -> None:
+        self.position = position
+        if self.total:
+            if position >= self.total:
+                return
+            step = position * 10 // self.total
+            if step != self.last_step:
+                self.last_step = step
+                self._say(f"{self.label}: {self._where()}")
+            return
+        if self.last_step is None or time.monotonic() - self.last_line >= self.QUIET_SECONDS:
+            self.last_step = position
+            self._say(f"{self.label}: {self._where()}")
+
+    def still(self, note: str | None) -> None:
+        """Called every second: after ten seconds without a line, one that says the work goes on, and on what."""
+        if time.monotonic() - self.last_line < self.QUIET_SECONDS:
+            return
+        elapsed = time.monotonic() - self.started
+        self._say(f"{self.label}: {self._where()}; {note or 'still working'} ({elapsed:.0f} s so far)")
 
 
 def handle_errors(command: Callable) -> Callable:

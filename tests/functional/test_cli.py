@@ -188,21 +188,64 @@ def test_registry_down_is_one_line(env):
     assert "ClinicalTrials.gov is unavailable" in done.stderr
 
 
-@pytest.mark.slow
-def test_first_run_loads_the_starter_catalogue(tmp_path):
+def _first_run_env(tmp_path: Path, cache: Path, **settings: str) -> dict[str, str]:
     env = {
         **os.environ,
         "TRIALFINDER_DATA_DIR": str(tmp_path / "data"),
-        "TRIALFINDER_CACHE_DIR": str(tmp_path / "cache"),
+        "TRIALFINDER_CACHE_DIR": str(cache),
+        **{f"TRIALFINDER_{name.upper()}": value for name, value in settings.items()},
     }
-    env.pop("TRIALFINDER_DATABASE_URL", None)
-    done = run("show", "NCT06857773", env=env)
+    for name in ("TRIALFINDER_DATABASE_URL", "TRIALFINDER_LOAD_STARTER_CATALOGUE"):
+        env.pop(name, None)
+    return env
+
+
+def test_the_first_run_says_what_it_does_and_shows_progress_before_the_load_ends(tmp_path, cache_dir):
+    # A small starter catalogue of the fixtures (TRIALFINDER_STARTER_CATALOGUE), written two records at a time.
+    starter = tmp_path / "starter"
+    shutil.copytree(V2, starter / "v2")
+    shutil.copytree(FIXTURES / "ctgov_xml", starter / "xml")
+    env = _first_run_env(tmp_path, cache_dir, starter_catalogue=str(starter), import_batch_size="2")
+    done = run("stats", env=env)
     assert done.returncode == 0, done.stderr
-    assert "First run: loading the starter catalogue" in done.stderr
+    lines = done.stderr.splitlines()
+
+    def first(prefix: str) -> int:
+        return next(number for number, line in enumerate(lines) if line.startswith(prefix))
+
+    # Without a terminal, progress is lines: the first step, then each tenth of the way.
+    assert lines[0].startswith("First run: loading the starter catalogue (12 real trials) into sqlite:///")
+    assert first("Loading starter catalogue: 2 of 12 (16%)") > 0
+    assert first("Loading starter catalogue: 4 of 12 (33%)") < first("Starter catalogue loaded in ")
+    assert "Trials: 12" in done.stdout
+    again = run("stats", env=env)
+    assert "First run" not in again.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+def test_first_run_loads_the_starter_catalogue(tmp_path):
+    cache = tmp_path / "cache"
+    done = run("show", "NCT06857773", env=_first_run_env(tmp_path, cache))
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith("First run: loading the starter catalogue (8,252 real trials, 675 of them recruiting")
+    # The gazetteer index is built once, in the background, while the import goes on; progress shows meanwhile.
+    assert lines[1].startswith("Building the offline place index for site distances, once")
+    # While nothing moves, a line every ten seconds says what it waits for ("...: 0 of 8,252 (0%); building the
+    # place index, 10 s"); then a line for each tenth of the way.
+    progress = [line for line in lines if re.match(r"Loading starter catalogue: [1-9][\d,]* of 8,252", line)]
+    assert progress[0] == "Loading starter catalogue: 500 of 8,252 (6%)"
+    assert lines.index(progress[-1]) < next(i for i, line in enumerate(lines) if line.startswith("Starter catalogue loaded"))
+    assert "8,252 added, 0 updated, 0 unchanged, 0 rejected" in done.stderr
+    assert len(list(cache.glob("gazetteer-v*.bin"))) == 1
     assert "PUMP-IT RCT" in done.stdout
     assert (tmp_path / "data" / "trialfinder.db").exists()
-    stats = run("stats", "--json", env=env)
-    assert '"trials": 6798' in stats.stdout
-    again = run("show", "NCT00000102", env=env)
+    stats = json.loads(run("stats", "--json", env=_first_run_env(tmp_path, cache)).stdout)
+    assert stats["trials"] == 8252
+    assert stats["by_status"]["RECRUITING"] == 574 and stats["by_status"]["NOT_YET_RECRUITING"] == 101
+    assert stats["freshness"]["newest_registry_update"] == "2025-12-05"
+    assert stats["freshness"]["sync_cursors"] == {}
+    again = run("show", "NCT00000102", env=_first_run_env(tmp_path, cache))
     assert "First run" not in again.stderr
     assert again.returncode == 0

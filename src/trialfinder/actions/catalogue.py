@@ -10,6 +10,7 @@ from pathlib import Path
 
 from trialfinder.actions.catalogue_writer import Geocoder
 from trialfinder.actions.importing import ImportReport, OnRejection, Progress, import_path
+from trialfinder.registries.files import open_source
 from trialfinder.storage.bookkeeping import KeyValues
 from trialfinder.storage.database import Database
 from trialfinder.storage.migrations import migrate
@@ -20,6 +21,7 @@ log = logging.getLogger("trialfinder.actions.catalogue")
 STARTER_ARCHIVE = "starter-catalogue.tar.xz"
 STARTER_MANIFEST = "starter-catalogue.json"
 STARTER_LOADED_KEY = "starter_catalogue_loaded"
+_ARCHIVE_ENDINGS = (".tar.xz", ".txz", ".tar.gz", ".tgz", ".tar.bz2", ".tar", ".zip")
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,26 @@ class StarterCatalogue:
         archive = Path(str(folder / STARTER_ARCHIVE))
         manifest = json.loads((folder / STARTER_MANIFEST).read_text(encoding="utf-8"))
         return cls(archive, manifest)
+
+    @classmethod
+    def at(cls, path: Path) -> StarterCatalogue:
+        """Another starter catalogue (TRIALFINDER_STARTER_CATALOGUE): anything `import` reads (an archive, a folder
+        of records, one record file). An archive's manifest is the `.json` file of the same name beside it
+        (`mine.tar.xz` -> `mine.json`), when there is one."""
+        path = Path(path).expanduser()
+        manifest: dict = {}
+        ending = next((end for end in _ARCHIVE_ENDINGS if path.name.lower().endswith(end)), None)
+        if ending is not None:
+            beside = path.with_name(path.name[: -len(ending)] + ".json")
+            if beside.is_file():
+                manifest = json.loads(beside.read_text(encoding="utf-8"))
+        return cls(path, manifest)
+
+    @property
+    def records(self) -> int | None:
+        """How many records it holds: the manifest's count, else what the source tells without being read."""
+        count = self.manifest.get("records")
+        return int(count) if isinstance(count, int) else open_source(self.archive).total
 
 
 def prepare_database(*, database: Database) -> list[int]:
@@ -58,6 +80,7 @@ def load_starter_catalogue(
     geocode: Geocoder | None = None,
     starter: StarterCatalogue | None = None,
     workers: int = 0,
+    batch_size: int = 500,
     on_progress: Progress | None = None,
     on_rejection: OnRejection | None = None,
 ) -> ImportReport:
@@ -68,6 +91,7 @@ def load_starter_catalogue(
         path=catalogue.archive,
         geocode=geocode,
         workers=workers,
+        batch_size=batch_size,
         on_progress=on_progress,
         on_rejection=on_rejection,
         source_label=f"starter catalogue {catalogue.manifest.get('built', '')}".strip(),
