@@ -99,7 +99,7 @@ def test_an_import_that_loses_the_database_midway_says_so_and_exits_1(tmp_path, 
         text=True,
     )
     output: dict[str, str] = {}
-    reader = threading.Thread(target=lambda: output.update(zip(("out", "err"), process.communicate(timeout=300))))
+    reader = threading.Thread(target=lambda: output.update(zip(("out", "err"), process.communicate(timeout=300), strict=True)))
     reader.start()
     # Once the first batches are committed the import is well under way: then the database goes away.
     deadline = time.monotonic() + 120

@@ -45,13 +45,13 @@ from trialfinder.domain.trial import Trial
 from trialfinder.domain.values import GeoPoint
 from trialfinder.geo.cache import (
     _build_in_child,
-    build_lock,
     _cache_file_name,
     _read_cache,
     _remove_stale_caches,
     _source_versions,
     _write_cache,
     build_cache_file,
+    build_lock,
 )
 from trialfinder.geo.index import _ALTERNATE, _PRIMARY, _build_index, _geonames_data_dir, _Index
 from trialfinder.geo.names import _CEDEX, MAX_QUERY_LENGTH, _city_variants, _text, normalise

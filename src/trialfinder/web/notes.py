@@ -29,6 +29,8 @@ from starlette.responses import RedirectResponse, Response
 from trialfinder.actions import notes as actions
 from trialfinder.actions.notes import LinkState, NotesError
 from trialfinder.actions.outbox import deliver_due, stamp
+from trialfinder.domain.control_characters import without_typed_control_characters
+from trialfinder.domain.email_address import parse_email
 from trialfinder.domain.notes import (
     MAX_NOTE,
     MAX_QUOTE,
@@ -41,8 +43,6 @@ from trialfinder.domain.notes import (
     resolve,
     section_texts,
 )
-from trialfinder.domain.control_characters import without_typed_control_characters
-from trialfinder.domain.email_address import parse_email
 from trialfinder.domain.trial import Trial
 from trialfinder.domain.values import is_nct_id, nct_id
 from trialfinder.queries.trials import find_trial
