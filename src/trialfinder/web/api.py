@@ -19,11 +19,18 @@ from trialfinder.queries.trials import find_trial
 from trialfinder.storage.database import Database
 from trialfinder.web import openapi
 from trialfinder.web.errors import json_error
-from trialfinder.web.i18n import N_
+from trialfinder.web.i18n import N_, Message
 from trialfinder.web.params import parse_search
 from trialfinder.web.places import MAX_SUGGESTIONS, PlaceFinder
 from trialfinder.web.rendering import Renderer, language_of
-from trialfinder.web.serialize import place_json, results_json, trial_json
+from trialfinder.web.serialize import (
+    MAX_SITES_PAGE,
+    SITES_PER_API_PAGE,
+    SitesWindow,
+    place_json,
+    results_json,
+    trial_json,
+)
 from trialfinder.web.sites import listed_sites
 
 MAX_JSON_DEPTH = 64  # levels of arrays and objects in a request body; a FHIR Bundle with lab results nests about ten
@@ -95,8 +102,16 @@ class Api:
         if form.errors:
             first = form.errors[0]
             return self._bad_request(request, first.field, first.message)
+        raw_page = (request.query_params.get("sites_page") or "1").strip()
+        if not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_SITES_PAGE:
+            message = Message(N_("Choose a page of sites from 1 to %(most)s."), {"most": MAX_SITES_PAGE})
+            return self._bad_request(request, "sites_page", message)
         sites = listed_sites(trial, near=form.location.point if form.location else None, statuses=form.statuses)
-        return JSONResponse(trial_json(trial, sites, form.location))
+        pages = max(1, -(-len(sites) // SITES_PER_API_PAGE))
+        page = min(int(raw_page), pages)  # past the last page: the last page
+        first = (page - 1) * SITES_PER_API_PAGE
+        window = SitesWindow(total=len(sites), page=page, pages=pages, page_size=SITES_PER_API_PAGE)
+        return JSONResponse(trial_json(trial, sites[first : first + SITES_PER_API_PAGE], form.location, window))
 
     def place_suggestions(self, request: Request) -> Response:
         fmt = self.renderer.formatter(request)

@@ -22,6 +22,7 @@ from trialfinder.web.errors import MAX_QUERY_STRING
 from trialfinder.web.i18n import LANGUAGES
 from trialfinder.web.params import DEFAULT_RADIUS, MAX_AGE, MAX_VALUES, NO, PAGE_SIZE, UNITS, YES
 from trialfinder.web.places import MAX_SUGGESTIONS
+from trialfinder.web.serialize import MAX_SITES_PAGE, SITES_PER_API_PAGE
 
 
 def _or_empty(schema: dict[str, Any]) -> dict[str, Any]:
@@ -396,6 +397,13 @@ def document() -> dict[str, Any]:
                         LAT,
                         LON,
                         {**STATUS, "description": "Which statuses make a site open (open sites are listed first)."},
+                        _query(
+                            "sites_page",
+                            f"Which page of the trial's sites ({SITES_PER_API_PAGE} a page, in the order described under"
+                            " `Trial`); a page past the last gives the last.",
+                            {"type": "integer", "minimum": 1, "maximum": MAX_SITES_PAGE, "default": 1},
+                            1,
+                        ),
                         LANG,
                     ],
                     "responses": {
@@ -525,7 +533,15 @@ def document() -> dict[str, Any]:
                         "eligibility": {"type": "object"},
                         "arms": {"type": "array", "items": {"type": "object"}},
                         "interventions": {"type": "array", "items": {"type": "object"}},
-                        "sites": {"type": "array", "items": {"type": "object"}},
+                        "sites": {
+                            "type": "array",
+                            "items": {"type": "object"},
+                            "description": f"One page of the sites (`sites_page` of `sites_pages`, {SITES_PER_API_PAGE}"
+                            " a page).",
+                        },
+                        "site_count": {"type": "integer", "description": "How many sites the trial lists in all."},
+                        "sites_page": {"type": "integer"},
+                        "sites_pages": {"type": "integer"},
                         "central_contacts": {"type": "array", "items": {"type": "object"}},
                         "registry_url": {"type": "string"},
                         "eu_ct_numbers": {"type": "array", "items": {"type": "string"}},

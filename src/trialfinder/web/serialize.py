@@ -101,7 +101,25 @@ def results_json(results: SearchResults, location: Location | None, radius_km: f
     }
 
 
-def trial_json(trial: Trial, sites: list[ListedSite], location: Location | None) -> dict[str, Any]:
+# A trial lists up to tens of thousands of sites: the API gives them a page at a time (`sites_page`), enough for nearly
+# every trial in one (the largest trials commonly list a few hundred).
+SITES_PER_API_PAGE = 500
+MAX_SITES_PAGE = 1_000
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SitesWindow:
+    """Which of a trial's sites an answer holds: one page of `page_size`, of `total`."""
+
+    total: int
+    page: int
+    pages: int
+    page_size: int
+
+
+def trial_json(
+    trial: Trial, sites: list[ListedSite], location: Location | None, window: SitesWindow | None = None
+) -> dict[str, Any]:
     body = plain(trial)
     body["registry_url"] = trial.registry_url
     body["eu_ct_numbers"] = list(trial.eu_ct_numbers)
@@ -115,6 +133,10 @@ def trial_json(trial: Trial, sites: list[ListedSite], location: Location | None)
         }
         for item in sites
     ]
+    window = window or SitesWindow(total=len(sites), page=1, pages=1, page_size=len(sites))
+    body["site_count"] = window.total
+    body["sites_page"] = window.page
+    body["sites_pages"] = window.pages
     body["near"] = location_json(location)
     return body
 

@@ -78,3 +78,28 @@ def test_the_pages_of_sites_in_dutch(many_sites):
     page = _page(many_sites, lang="nl")
     assert page.by_id("sites-range").text() == "Locaties 1–50 van 120"
     assert page.by_id("sites").find("nav", cls="pagination").attrs["aria-label"] == "Pagina’s met onderzoekslocaties"
+
+
+@pytest.fixture
+def more_than_a_page_of_sites(client, import_records, tmp_path):
+    sites = [
+        {"facility": f"Clinic {n}", "status": "RECRUITING", "city": "Utrecht", "country": "Netherlands",
+         "geoPoint": {"lat": 52.09083 + n / 10000, "lon": 5.12222}}
+        for n in range(620)
+    ]  # fmt: skip
+    import_records(write_records(tmp_path / "api-many", [derived_record(MANY, sites=sites)]))
+    return client
+
+
+def test_the_api_gives_a_trials_sites_five_hundred_to_a_page(more_than_a_page_of_sites):
+    client = more_than_a_page_of_sites
+    first = client.get(f"/api/trials/{MANY}", params={"location": "Utrecht"}).json()
+    assert (first["site_count"], first["sites_page"], first["sites_pages"]) == (620, 1, 2)
+    assert [site["facility"] for site in first["sites"]] == [f"Clinic {n}" for n in range(500)]  # nearest first
+    second = client.get(f"/api/trials/{MANY}", params={"location": "Utrecht", "sites_page": "2"}).json()
+    assert [site["facility"] for site in second["sites"]] == [f"Clinic {n}" for n in range(500, 620)]
+    # Past the last page: the last; not a page number: a 400 that names the parameter.
+    assert client.get(f"/api/trials/{MANY}", params={"sites_page": "7"}).json()["sites_page"] == 2
+    for wrong in ("0", "x", "1001"):
+        refused = client.get(f"/api/trials/{MANY}", params={"sites_page": wrong})
+        assert refused.status_code == 400 and refused.json()["error"]["field"] == "sites_page"
