@@ -11,9 +11,10 @@ first time its database is empty, through the same importer as `trialfinder impo
 A trial in several of them is packed once: the version with the latest last-update date wins; on a tie an API v2
 record beats a legacy XML one, and an earlier source in the list above beats a later one.
 
-Records whose sites all have coordinates (or that list no site) come first in the archive, API v2 before legacy XML;
-then the others (legacy XML sites never have coordinates). The first-run import writes the first ones while the
-gazetteer index that the others need is being built, instead of waiting for it.
+Records the importer's geocoder leaves alone come first in the archive (no site, or sites with coordinates and no
+postal code: `trialfinder.geo.gazetteer.needs_gazetteer`), API v2 before legacy XML; then the others. The first-run
+import writes the first ones while the gazetteer index that the others need is being built. The script runs with the
+project's virtualenv (`make starter-catalogue`): it maps each record with trialfinder's own mapping to tell.
 Next to it, starter-catalogue.json records what went in, from where, under which licence, and how old each part is.
 """
 
@@ -99,7 +100,7 @@ class Record:
     last_update: str  # YYYY-MM-DD, or "" when the record gives none
     status: str
     data: bytes
-    needs_gazetteer: bool  # a site without coordinates: its city's come from the gazetteer on import
+    needs_gazetteer: bool  # the importer's geocoder will look its sites up (see `needs_gazetteer` below)
 
 
 def v2_record(part: str, data: bytes) -> Record:
@@ -108,9 +109,9 @@ def v2_record(part: str, data: bytes) -> Record:
     status = protocol["statusModule"]
     nct = protocol["identificationModule"]["nctId"]
     updated = status.get("lastUpdatePostDateStruct", {}).get("date", "")
-    sites = protocol.get("contactsLocationsModule", {}).get("locations", [])
-    unplaced = any(not isinstance(site.get("geoPoint"), dict) for site in sites)
-    return Record(part, f"v2/{nct}.json", nct, _iso(updated), status.get("overallStatus", "UNKNOWN"), data, unplaced)
+    name = f"v2/{nct}.json"
+    status_code = status.get("overallStatus", "UNKNOWN")
+    return Record(part, name, nct, _iso(updated), status_code, data, needs_gazetteer(name, data, "ctgov-v2"))
 
 
 _LEGACY_STATUS = {"Unknown status": "UNKNOWN"}
@@ -120,8 +121,17 @@ def xml_record(name: str, data: bytes) -> Record:
     nct = _tag(data, "nct_id")
     status = _tag(data, "overall_status")
     status = _LEGACY_STATUS.get(status, status.upper().replace(" ", "_").replace(",", ""))
-    sited = b"<location>" in data
-    return Record("legacy", name, nct, _iso(_tag(data, "last_update_posted")), status, data, sited)
+    updated = _iso(_tag(data, "last_update_posted"))
+    return Record("legacy", name, nct, updated, status, data, needs_gazetteer(name, data, "ctgov-xml"))
+
+
+def needs_gazetteer(name: str, data: bytes, kind: str) -> bool:
+    """Whether importing the record will need the gazetteer index, as the importer decides it."""
+    from trialfinder.geo import gazetteer
+    from trialfinder.registries.files import RawRecord
+    from trialfinder.registries.records import to_trial
+
+    return gazetteer.needs_gazetteer(to_trial(RawRecord(name, kind, data)))
 
 
 def _tag(data: bytes, tag: str) -> str:

@@ -149,7 +149,7 @@ def _with_progress(
     """Run an action with a progress bar on stderr when it is a terminal, else progress lines (unless quiet).
 
     A long wait between two steps is never silent: every second the bar's label says what it waits for
-    (`waiting_for`, e.g. "building the place index, 12 s"), and without a terminal a line says so every ten seconds.
+    (`waiting_for`, e.g. "building the place index, 12 s"), and without a terminal a line says so every five seconds.
     """
     if quiet:
         return run(lambda position: None)
@@ -206,10 +206,10 @@ def _ticking(tick: Callable[[], None], run: Callable[[], Any]) -> Any:
 
 class _ProgressLines:
     """Progress as lines, for a stderr that is a log or a pipe rather than a terminal (a service, CI, `| tee`): one
-    at the first step, then one per tenth of the total (without a total, at most one per ten seconds), and one every
-    ten seconds while nothing moves (`still`). Nothing at the end: the summary line follows."""
+    at the first step, then one per tenth of the total (without a total, at most one per five seconds), and one every
+    five seconds while nothing moves (`still`). Nothing at the end: the summary line follows."""
 
-    QUIET_SECONDS = 10
+    QUIET_SECONDS = 5
 
     def __init__(self, total: int | None, label: str):
         self.total = total
@@ -242,7 +242,7 @@ class _ProgressLines:
             self._say(f"{self.label}: {self._where()}")
 
     def still(self, note: str | None) -> None:
-        """Called every second: after ten seconds without a line, one that says the work goes on, and on what."""
+        """Called every second: after five seconds without a line, one that says the work goes on, and on what."""
         if time.monotonic() - self.last_line < self.QUIET_SECONDS:
             return
         elapsed = time.monotonic() - self.started

@@ -232,7 +232,7 @@ def test_first_run_loads_the_starter_catalogue(tmp_path):
     assert lines[0].startswith("First run: loading the starter catalogue (8,252 real trials, 675 of them recruiting")
     # The gazetteer index is built once, in the background, while the import goes on; progress shows meanwhile.
     assert lines[1].startswith("Building the offline place index for site distances, once")
-    # While nothing moves, a line every ten seconds says what it waits for ("...: 0 of 8,252 (0%); building the
+    # While nothing moves, a line every five seconds says what it waits for ("...: 0 of 8,252 (0%); building the
     # place index, 10 s"); then a line for each tenth of the way.
     progress = [line for line in lines if re.match(r"Loading starter catalogue: [1-9][\d,]* of 8,252", line)]
     assert progress[0] == "Loading starter catalogue: 500 of 8,252 (6%)"

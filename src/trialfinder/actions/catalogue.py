@@ -10,7 +10,7 @@ from pathlib import Path
 
 from trialfinder.actions.catalogue_writer import Geocoder
 from trialfinder.actions.importing import ImportReport, OnRejection, Progress, import_path
-from trialfinder.registries.files import open_source
+from trialfinder.registries.files import SourceError, open_source
 from trialfinder.storage.bookkeeping import KeyValues
 from trialfinder.storage.database import Database
 from trialfinder.storage.migrations import migrate
@@ -47,7 +47,10 @@ class StarterCatalogue:
         if ending is not None:
             beside = path.with_name(path.name[: -len(ending)] + ".json")
             if beside.is_file():
-                manifest = json.loads(beside.read_text(encoding="utf-8"))
+                try:
+                    manifest = json.loads(beside.read_text(encoding="utf-8"))
+                except (ValueError, OSError) as error:
+                    raise SourceError(f"{beside}: not a readable starter-catalogue manifest ({error})") from None
         return cls(path, manifest)
 
     @property

@@ -78,6 +78,7 @@ __all__ = [
     "build_cache_file",
     "default_cache_dir",
     "geocode_sites",
+    "needs_gazetteer",
     "normalise",
     "shared_gazetteer",
 ]
@@ -740,6 +741,13 @@ class SiteGeocoder:
         self.cache_dir = cache_dir
 
     def __call__(self, trial: Trial) -> Trial:
-        if all(site.coordinates is not None and not site.postal_code for site in trial.sites):
+        if not needs_gazetteer(trial):
             return trial
         return geocode_sites(trial, shared_gazetteer(self.cache_dir))
+
+
+def needs_gazetteer(trial: Trial) -> bool:
+    """Whether `geocode_sites` may change the trial: a site without coordinates, or one with a postal code that may
+    place it better than the registry's city centre. (The starter catalogue's build puts the trials that do not
+    first, to be imported while the first run builds the index.)"""
+    return not all(site.coordinates is not None and not site.postal_code for site in trial.sites)
