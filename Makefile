@@ -29,6 +29,7 @@ services:
 	scripts/ensure-browser
 
 test: install-test services
+	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/pytest
 
 bench: install
