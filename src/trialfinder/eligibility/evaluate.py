@@ -438,14 +438,7 @@ class _Evaluator:
         if isinstance(check, LifeExpectancy):
             return "life_expectancy", {"weeks": format_number(check.weeks)}, None
         if isinstance(check, PregnancyCheck):
-            family = (
-                "pregnancy"
-                if check.pregnant and check.breastfeeding
-                else "pregnant"
-                if check.pregnant
-                else "breastfeeding"
-            )
-            return family, {}, None
+            return check.family, {}, None
         return None
 
     def _AgeCheck(self, check: AgeCheck) -> _Finding:

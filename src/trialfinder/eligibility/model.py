@@ -107,6 +107,13 @@ class PregnancyCheck:
     def key(self) -> str:
         return "pregnancy"
 
+    @property
+    def family(self) -> str:
+        """What it asks about, as the messages name it: `pregnancy` (both), `pregnant` or `breastfeeding`."""
+        if self.pregnant and self.breastfeeding:
+            return "pregnancy"
+        return "pregnant" if self.pregnant else "breastfeeding"
+
 
 @dataclass(frozen=True, slots=True)
 class LabThreshold:

@@ -201,14 +201,7 @@ def _questions(check: Check, criterion: Criterion, language: str) -> list[Questi
         )
         return [Question("sex", "choice", t("q.sex"), ("sex",), ids, sources, choices)]
     if isinstance(check, PregnancyCheck):
-        key = (
-            "q.pregnancy"
-            if check.pregnant and check.breastfeeding
-            else "q.pregnant"
-            if check.pregnant
-            else "q.breastfeeding"
-        )
-        return [yes_no(check.key, t(key))]
+        return [yes_no(check.key, t(f"q.{check.family}"))]
     if isinstance(check, LabThreshold):
         return _lab_questions(check, criterion, language)
     if isinstance(check, PerformanceStatus):
