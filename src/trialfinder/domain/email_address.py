@@ -71,8 +71,3 @@ def parse_email(value: str) -> EmailAddress | None:
         return None
     return EmailAddress(local, domain, ascii_domain)
 
-
-def smtp_address(value: str) -> str:
-    """`value` as a mail server is given it (the domain in ASCII); `value` unchanged when it is not an address."""
-    parsed = parse_email(value)
-    return parsed.for_smtp if parsed else value
