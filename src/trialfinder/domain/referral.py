@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from trialfinder.domain.control_characters import has_typed_control_characters
 from trialfinder.domain.email_address import MAX_LENGTH, parse_email
 from trialfinder.domain.trial import RecruitmentStatus, Site, Trial
 from trialfinder.domain.values import GeoPoint
@@ -95,7 +96,7 @@ def check_contact_fields(values: dict[str, str]) -> list[FieldProblem]:
     message = values.get("message", "")
     if len(message) > MAX_MESSAGE:
         problems.append(FieldProblem("message", "too_long"))
-    elif _CONTROL.search(message.replace("\r\n", "\n").replace("\n", "").replace("\t", "")):
+    elif has_typed_control_characters(message):
         problems.append(FieldProblem("message", "invalid"))
     if values.get("consent") != "yes":
         problems.append(FieldProblem("consent", "required"))
