@@ -83,9 +83,10 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def latency(database_url: str, cache: Path, queries: int) -> None:
+    from trialfinder.domain.search import Search
     from trialfinder.domain.trial import Phase, RecruitmentStatus, Sex
     from trialfinder.geo.gazetteer import shared_gazetteer
-    from trialfinder.queries.search import Near, SearchQuery, Sort, search
+    from trialfinder.queries.search import SearchQuery, Sort, search
     from trialfinder.storage.database import Database
 
     database = Database(database_url)
@@ -95,34 +96,35 @@ def latency(database_url: str, cache: Path, queries: int) -> None:
     every_status = tuple(RecruitmentStatus)
 
     def text_only() -> SearchQuery:
-        return SearchQuery(text=rng.choice(CONDITIONS), statuses=every_status)
+        return SearchQuery(Search(text=rng.choice(CONDITIONS), statuses=every_status))
 
     def text_and_filters() -> SearchQuery:
         return SearchQuery(
-            text=rng.choice(CONDITIONS),
-            statuses=every_status,
-            phases=(rng.choice([Phase.PHASE2, Phase.PHASE3]),),
-            age_years=rng.choice([8, 35, 50, 67]),
-            sex=rng.choice([Sex.FEMALE, Sex.MALE]),
+            Search(
+                text=rng.choice(CONDITIONS),
+                statuses=every_status,
+                phases=(rng.choice([Phase.PHASE2, Phase.PHASE3]),),
+                age_years=rng.choice([8, 35, 50, 67]),
+                sex=rng.choice([Sex.FEMALE, Sex.MALE]),
+            )
         )
 
     def text_and_radius() -> SearchQuery:
         city = rng.choice(CITIES)
+        where = {"location": city, "point": places[city], "radius": rng.choice([25, 50, 100])}
         return SearchQuery(
-            text=rng.choice(CONDITIONS),
-            statuses=every_status,
-            near=Near.of(places[city], rng.choice([25, 50, 100]), "km", city),
+            Search(text=rng.choice(CONDITIONS), statuses=every_status, **where),
             sort=rng.choice([Sort.RELEVANCE, Sort.DISTANCE]),
         )
 
     def default_statuses() -> SearchQuery:
-        return SearchQuery(text=rng.choice(CONDITIONS))
+        return SearchQuery(Search(text=rng.choice(CONDITIONS)))
 
     def radius_default_statuses() -> SearchQuery:
         city = rng.choice(CITIES)
+        where = {"location": city, "point": places[city], "radius": rng.choice([25, 50, 100])}
         return SearchQuery(
-            text=rng.choice(CONDITIONS),
-            near=Near.of(places[city], rng.choice([25, 50, 100]), "km", city),
+            Search(text=rng.choice(CONDITIONS), **where),
             sort=rng.choice([Sort.RELEVANCE, Sort.DISTANCE]),
         )
 

@@ -13,7 +13,9 @@ from support.cli import user_env
 from support.smtp_server import SmtpServer
 
 from trialfinder.actions import subscriptions as subscription_actions
-from trialfinder.domain.subscriptions import Area, Frequency
+from trialfinder.domain.search import Search
+from trialfinder.domain.subscriptions import Frequency
+from trialfinder.domain.values import GeoPoint
 from trialfinder.notifications.email import OutgoingEmail
 from trialfinder.storage.database import Database
 from trialfinder.storage.subscriptions import SubscriptionStore
@@ -57,8 +59,9 @@ def test_notify_after_an_import_sends_each_alert_once(env, smtp, tmp_path, datab
         database=database,
         email=EMAIL,
         language="nl",
-        search="condition=liver+metastases&location=Amsterdam&radius=25",
-        area=Area(52.37403, 4.88969, 25.0),
+        search=Search.from_query_string("condition=liver+metastases&location=Amsterdam&radius=25").located(
+            GeoPoint(52.37403, 4.88969)
+        ),
         frequency=Frequency.IMMEDIATE,
         compose=lambda subscription, kind: OutgoingEmail(subscription.email, kind, kind, kind),
         sender_address=SENDER,

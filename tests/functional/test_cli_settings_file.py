@@ -21,7 +21,9 @@ from support.cli import user_env
 from support.smtp_server import SmtpServer, free_port
 
 from trialfinder.actions import subscriptions as subscription_actions
-from trialfinder.domain.subscriptions import Area, Frequency
+from trialfinder.domain.search import Search
+from trialfinder.domain.subscriptions import Frequency
+from trialfinder.domain.values import GeoPoint
 from trialfinder.notifications.email import OutgoingEmail
 from trialfinder.storage.database import Database
 from trialfinder.storage.subscriptions import SubscriptionStore
@@ -73,8 +75,9 @@ def test_notify_run_without_the_smtp_variables_sends_through_the_server_in_the_s
         database=database,
         email=EMAIL,
         language="en",
-        search="condition=liver+metastases&location=Amsterdam&radius=25",
-        area=Area(52.37403, 4.88969, 25.0),
+        search=Search.from_query_string("condition=liver+metastases&location=Amsterdam&radius=25").located(
+            GeoPoint(52.37403, 4.88969)
+        ),
         frequency=Frequency.IMMEDIATE,
         compose=lambda subscription, kind: OutgoingEmail(subscription.email, kind, kind, kind),
         sender_address="From the environment <env@trials.example>",

@@ -16,7 +16,10 @@ from conftest import FIXTURES
 from trialfinder.actions import subscriptions as subscription_actions
 from trialfinder.actions.importing import import_path
 from trialfinder.actions.notify import run_alerts
-from trialfinder.domain.subscriptions import Area, Frequency
+from trialfinder.domain.search import Search
+from trialfinder.domain.subscriptions import Frequency
+from trialfinder.domain.trial import RecruitmentStatus
+from trialfinder.domain.values import GeoPoint
 from trialfinder.notifications.email import OutgoingEmail
 from trialfinder.storage.changes import ChangeLog
 from trialfinder.storage.outbox import Outbox
@@ -36,7 +39,7 @@ PARIS = {
     "country": "France",
     "geoPoint": {"lat": 48.85341, "lon": 2.3488},
 }
-AMSTERDAM = Area(52.37403, 4.88969, 50.0)
+AMSTERDAM = GeoPoint(52.37403, 4.88969)
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
@@ -79,14 +82,15 @@ def compose_sign_up(subscription, kind) -> OutgoingEmail:
 
 
 def subscribe(
-    database, search: str, *, area=None, frequency=Frequency.IMMEDIATE, email="reader@example.org", confirm=True
+    database, search: str, *, found_at=None, frequency=Frequency.IMMEDIATE, email="reader@example.org", confirm=True
 ):
+    """Sign up (and confirm) for a search given as a query string; `found_at` is where its typed place was found."""
+    saved = Search.from_query_string(search)
     outcome = subscription_actions.sign_up(
         database=database,
         email=email,
         language="en",
-        search=search,
-        area=area,
+        search=saved.located(found_at) if found_at else saved,
         frequency=frequency,
         compose=compose_sign_up,
         sender_address="trialfinder <no-reply@example.org>",
@@ -153,7 +157,7 @@ def test_a_new_matching_trial_is_alerted_once_and_never_again(database, load):
 
 
 def test_only_trials_with_an_open_site_within_the_radius_are_alerted(database, load):
-    subscribe(database, "location=Amsterdam&radius=50", area=AMSTERDAM)
+    subscribe(database, "location=Amsterdam&radius=50", found_at=AMSTERDAM)
     load(record("NCT09100021", sites=(PARIS,)), record("NCT09100022", sites=(UTRECHT,)))
     alert(database)
     assert alerts(database) == ["NCT09100022"]
@@ -175,7 +179,7 @@ def test_a_trial_that_starts_recruiting_is_alerted_and_an_updated_one_that_match
 
 def test_a_newly_open_site_is_news_within_the_radius_only(database, load):
     load(record("NCT09100041", sites=(PARIS,)))
-    near = subscribe(database, "location=Amsterdam&radius=50", area=AMSTERDAM, email="near@example.org")
+    near = subscribe(database, "location=Amsterdam&radius=50", found_at=AMSTERDAM, email="near@example.org")
     anywhere = subscribe(database, "condition=colorectal", email="anywhere@example.org")
     load(record("NCT09100041", sites=(PARIS, UTRECHT), updated="2025-10-01"))
     alert(database)
@@ -205,6 +209,37 @@ def test_filters_of_the_saved_search_apply(database, load):
     with database.connect() as conn:
         recipients = [row[0] for row in conn.fetchall("SELECT recipient FROM outbox WHERE kind = 'subscription_alert'")]
     assert recipients == ["man@example.org"]
+
+
+def test_searches_saved_as_typed_before_the_query_string_was_canonical_still_alert(database, load):
+    # Rows saved by earlier versions kept the parameters as typed: defaults spelled out, a decimal comma, "on".
+    typed = "condition=colorectal&age=40,5&healthy=off&location=Amsterdam&radius=50&unit=km&status=RECRUITING"
+    old = subscribe(database, "condition=colorectal", email="old@example.org")
+    with database.connect() as conn, conn.transaction():
+        conn.execute(
+            "UPDATE subscriptions SET search = ?, lat = ?, lon = ?, radius_km = ? WHERE id = ?",
+            (typed, AMSTERDAM.lat, AMSTERDAM.lon, 50.0, old),
+        )
+        stored = SubscriptionStore(conn).by_id(old)
+    assert stored.saved_search() == Search(
+        condition="colorectal", age_years=40.5, location="Amsterdam", point=AMSTERDAM, statuses=(RecruitmentStatus.RECRUITING,)
+    )
+    load(record("NCT09100101", sites=(PARIS,)), record("NCT09100102", sites=(UTRECHT,)))
+    alert(database)
+    assert alerts(database) == ["NCT09100102"]
+    # The same search signed up for again is the one already confirmed, however it was spelled then.
+    again = Search.from_query_string("condition=colorectal&age=40.5&location=Amsterdam&status=RECRUITING")
+    outcome = subscription_actions.sign_up(
+        database=database,
+        email="old@example.org",
+        language="en",
+        search=again.located(AMSTERDAM),
+        frequency=Frequency.IMMEDIATE,
+        compose=compose_sign_up,
+        sender_address="trialfinder <no-reply@example.org>",
+        now=NOW,
+    )
+    assert (outcome.subscription_id, outcome.kind) == (old, "already")
 
 
 def test_pending_subscriptions_get_nothing_and_expire(database, load):

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from trialfinder.actions.importing import import_path
+from trialfinder.domain.search import InvalidSearch, Search, words
 from trialfinder.domain.trial import Phase, RecruitmentStatus, Sex, StudyType
 from trialfinder.domain.values import GeoPoint
-from trialfinder.queries.search import InvalidQuery, Near, SearchQuery, Sort, search, snippet, words
+from trialfinder.queries.search import SearchQuery, Sort, search, snippet
 from trialfinder.storage.search import _lon_ranges
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ctgov_v2"
@@ -62,18 +63,21 @@ def catalogue(database, tmp_path):
     return database
 
 
+def query(*, sort: Sort = Sort.RELEVANCE, page: int = 1, page_size: int = 20, **criteria) -> SearchQuery:
+    return SearchQuery(Search(**criteria), sort=sort, page=page, page_size=page_size)
+
+
 def ids(results) -> list[str]:
     return [hit.nct_id for hit in results.hits]
 
 
 def test_radius_search_uses_the_nearest_open_site(catalogue):
-    near = Near.of(AMSTERDAM, 30, "km", "Amsterdam")
-    results = search(database=catalogue, query=SearchQuery(near=near, sort=Sort.DISTANCE))
+    results = search(database=catalogue, query=query(point=AMSTERDAM, radius=30, sort=Sort.DISTANCE))
     assert ids(results) == ["NCT90000003", "NCT06857773"]
     assert results.hits[1].nearest_site.city == "Amsterdam"
     assert results.hits[1].nearest_site.distance_km == pytest.approx(1.0, abs=0.6)
 
-    wider = search(database=catalogue, query=SearchQuery(near=Near.of(AMSTERDAM, 80, "km"), sort=Sort.DISTANCE))
+    wider = search(database=catalogue, query=query(point=AMSTERDAM, radius=80, unit="km", sort=Sort.DISTANCE))
     assert "NCT90000002" not in ids(wider)  # its only site has completed
     rotterdam_only = next(hit for hit in wider.hits if hit.nct_id == "NCT90000001")
     assert rotterdam_only.nearest_site.city == "Rotterdam"  # not the first listed (completed) Amsterdam site
@@ -83,100 +87,103 @@ def test_radius_search_uses_the_nearest_open_site(catalogue):
 
 
 def test_radius_in_miles_and_statuses_of_sites(catalogue):
-    assert "NCT90000001" not in ids(search(database=catalogue, query=SearchQuery(near=Near.of(AMSTERDAM, 30, "mi"))))
-    assert "NCT90000001" in ids(search(database=catalogue, query=SearchQuery(near=Near.of(AMSTERDAM, 40, "mi"))))
-    completed = SearchQuery(statuses=(RecruitmentStatus.COMPLETED,), near=Near.of(AMSTERDAM, 10, "km"))
+    assert "NCT90000001" not in ids(search(database=catalogue, query=query(point=AMSTERDAM, radius=30, unit="mi")))
+    assert "NCT90000001" in ids(search(database=catalogue, query=query(point=AMSTERDAM, radius=40, unit="mi")))
+    completed = query(statuses=(RecruitmentStatus.COMPLETED,), point=AMSTERDAM, radius=10, unit="km")
     assert ids(search(database=catalogue, query=completed)) == ["NCT90000004"]
 
 
 def test_text_is_ranked_and_words_are_stemmed(catalogue):
-    results = search(database=catalogue, query=SearchQuery(text="Liver metastases", statuses=EVERY_STATUS))
+    results = search(database=catalogue, query=query(text="Liver metastases", statuses=EVERY_STATUS))
     assert results.hits[0].nct_id == "NCT06857773"
     assert {"NCT90000001", "NCT90000002"} <= set(ids(results))  # the variants share its text
-    pancreatic = search(database=catalogue, query=SearchQuery(text="pancreatic cancers"))
+    pancreatic = search(database=catalogue, query=query(text="pancreatic cancers"))
     assert "NCT06898385" in ids(pancreatic)
     assert "NCT06857773" not in ids(pancreatic)
     assert results.matched_words == ("liver", "metastases")
 
 
 def test_condition_and_intervention_look_in_their_own_fields(catalogue):
-    by_condition = search(database=catalogue, query=SearchQuery(condition="pancreatic"))
+    by_condition = search(database=catalogue, query=query(condition="pancreatic"))
     assert set(ids(by_condition)) >= {"NCT06898385", "NCT05052671"}
     assert "NCT06857773" not in ids(by_condition)
-    fludarabine = search(database=catalogue, query=SearchQuery(intervention="Fludara"))  # an other-name
+    fludarabine = search(database=catalogue, query=query(intervention="Fludara"))  # an other-name
     assert "NCT06898385" in ids(fludarabine)
     assert "NCT06857773" not in ids(fludarabine)
 
 
 def test_age_sex_phase_and_status_filters(catalogue):
-    teen = search(database=catalogue, query=SearchQuery(age_years=15, statuses=EVERY_STATUS))
+    teen = search(database=catalogue, query=query(age_years=15, statuses=EVERY_STATUS))
     assert "NCT90000003" in ids(teen) and "NCT06857773" not in ids(teen)
-    adult = search(database=catalogue, query=SearchQuery(age_years=18, statuses=EVERY_STATUS))
+    adult = search(database=catalogue, query=query(age_years=18, statuses=EVERY_STATUS))
     assert "NCT90000003" not in ids(adult) and "NCT06857773" in ids(adult)
-    assert "NCT90000003" in ids(search(database=catalogue, query=SearchQuery(age_years=17.9)))  # "17 Years" inclusive
-    men = search(database=catalogue, query=SearchQuery(sex=Sex.MALE, statuses=EVERY_STATUS))
+    assert "NCT90000003" in ids(search(database=catalogue, query=query(age_years=17.9)))  # "17 Years" inclusive
+    men = search(database=catalogue, query=query(sex=Sex.MALE, statuses=EVERY_STATUS))
     assert "NCT90000004" not in ids(men) and "NCT06857773" in ids(men)
-    women = search(database=catalogue, query=SearchQuery(sex=Sex.FEMALE, statuses=EVERY_STATUS))
+    women = search(database=catalogue, query=query(sex=Sex.FEMALE, statuses=EVERY_STATUS))
     assert "NCT90000004" in ids(women)
-    phase2 = search(database=catalogue, query=SearchQuery(phases=(Phase.PHASE2,), statuses=EVERY_STATUS))
+    phase2 = search(database=catalogue, query=query(phases=(Phase.PHASE2,), statuses=EVERY_STATUS))
     assert "NCT90000004" in ids(phase2) and "NCT06857773" not in ids(phase2)
-    observational = search(database=catalogue, query=SearchQuery(study_types=(StudyType.OBSERVATIONAL,)))
+    observational = search(database=catalogue, query=query(study_types=(StudyType.OBSERVATIONAL,)))
     assert ids(observational) == ["NCT05052671"]
-    default = search(database=catalogue, query=SearchQuery())
+    default = search(database=catalogue, query=query())
     assert "NCT90000004" not in ids(default)  # completed: not shown unless asked for
 
 
 def test_pagination_and_totals(catalogue):
-    everything = search(database=catalogue, query=SearchQuery(statuses=EVERY_STATUS, page_size=3))
+    everything = search(database=catalogue, query=query(statuses=EVERY_STATUS, page_size=3))
     assert everything.total == 8 and everything.pages == 3
     seen = []
     for page in range(1, 4):
-        seen += ids(search(database=catalogue, query=SearchQuery(statuses=EVERY_STATUS, page_size=3, page=page)))
+        seen += ids(search(database=catalogue, query=query(statuses=EVERY_STATUS, page_size=3, page=page)))
     assert len(seen) == len(set(seen)) == 8
-    by_update = search(database=catalogue, query=SearchQuery(statuses=EVERY_STATUS, sort=Sort.LAST_UPDATE, page_size=8))
+    by_update = search(database=catalogue, query=query(statuses=EVERY_STATUS, sort=Sort.LAST_UPDATE, page_size=8))
     keys = [hit.last_update for hit in by_update.hits]
     assert keys == sorted(keys, reverse=True)
 
 
 def test_without_words_open_trials_come_first_and_the_most_recently_updated_first(catalogue):
     # The home page (no words, the default statuses): current recruiting trials, the newest first.
-    home = search(database=catalogue, query=SearchQuery())
+    home = search(database=catalogue, query=query())
     dates = [hit.last_update for hit in home.hits]
     assert dates == sorted(dates, reverse=True) and dates[0] == "2025-09-24"
     assert {hit.overall_status for hit in home.hits} <= {RecruitmentStatus.RECRUITING, RecruitmentStatus.NOT_YET_RECRUITING}
     # Other statuses asked for too: the completed trial (updated 2025-09-16) after every open one, even older ones.
-    everything = search(database=catalogue, query=SearchQuery(statuses=EVERY_STATUS))
+    everything = search(database=catalogue, query=query(statuses=EVERY_STATUS))
     assert ids(everything)[-1] == "NCT90000004"
     assert ids(everything).index("NCT06898385") < ids(everything).index("NCT90000004")  # open, updated 2025-05-30
     # "Most recently updated" is that alone, whatever the status.
-    by_update = search(database=catalogue, query=SearchQuery(statuses=EVERY_STATUS, sort=Sort.LAST_UPDATE))
+    by_update = search(database=catalogue, query=query(statuses=EVERY_STATUS, sort=Sort.LAST_UPDATE))
     assert ids(by_update).index("NCT90000004") < ids(by_update).index("NCT06898385")
 
 
 def test_query_syntax_is_never_interpreted(catalogue):
     for text in ['" OR 1=1 --', "NEAR(liver", "liver*", "{title}: x", "'; DROP TABLE trials; --", "(((", "AND OR NOT"]:
-        search(database=catalogue, query=SearchQuery(text=text, statuses=EVERY_STATUS))
+        search(database=catalogue, query=query(text=text, statuses=EVERY_STATUS))
     assert words('liver" OR "cancer*') == ["liver", "OR", "cancer"]
-    assert search(database=catalogue, query=SearchQuery(statuses=EVERY_STATUS)).total == 8
+    assert search(database=catalogue, query=query(statuses=EVERY_STATUS)).total == 8
 
 
 @pytest.mark.parametrize(
     ("make", "field"),
     [
-        (lambda: SearchQuery(text="x" * 201), "text"),
-        (lambda: SearchQuery(age_years=-3), "age"),
-        (lambda: SearchQuery(age_years=float("inf")), "age"),
-        (lambda: Near.of(AMSTERDAM, 1e9), "radius"),
-        (lambda: Near.of(AMSTERDAM, 0), "radius"),
-        (lambda: Near.of(AMSTERDAM, 5, "parsec"), "unit"),
-        (lambda: SearchQuery(page=0), "page"),
-        (lambda: SearchQuery(sort=Sort.DISTANCE), "sort"),
-        (lambda: SearchQuery(statuses=()), "status"),
-        (lambda: SearchQuery(sex=Sex.ALL), "sex"),
+        (lambda: query(text="x" * 201), "q"),
+        (lambda: query(location="x" * 201), "location"),
+        (lambda: query(age_years=-3), "age"),
+        (lambda: query(age_years=float("inf")), "age"),
+        (lambda: query(point=AMSTERDAM, radius=1e9), "radius"),
+        (lambda: query(point=AMSTERDAM, radius=0), "radius"),
+        (lambda: query(point=AMSTERDAM, radius=1243, unit="mi"), "radius"),
+        (lambda: query(point=AMSTERDAM, radius=5, unit="parsec"), "unit"),
+        (lambda: query(location="Amsterdam"), "location"),  # typed, not yet found
+        (lambda: query(page=0), "page"),
+        (lambda: query(sort=Sort.DISTANCE), "sort"),
+        (lambda: query(statuses=()), "status"),
+        (lambda: query(sex=Sex.ALL), "sex"),
     ],
 )
 def test_out_of_bounds_queries_name_their_field(make, field):
-    with pytest.raises(InvalidQuery) as raised:
+    with pytest.raises(InvalidSearch) as raised:
         make()
     assert raised.value.field == field
 

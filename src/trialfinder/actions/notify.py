@@ -21,13 +21,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl
 
 from trialfinder.actions.outbox import stamp
 from trialfinder.actions.subscriptions import digest_key
-from trialfinder.domain.subscriptions import Area, Frequency, Matcher, Watch, is_due
+from trialfinder.domain.search import InvalidSearch
+from trialfinder.domain.subscriptions import Frequency, Matcher, Watch, is_due
 from trialfinder.notifications.email import OutgoingEmail, build_message
-from trialfinder.queries.search import DEFAULT_STATUSES, words
 from trialfinder.storage.bookkeeping import KeyValues
 from trialfinder.storage.changes import CURSOR_KEY, ChangeLog, candidates, text_matches
 from trialfinder.storage.database import Database
@@ -58,35 +57,22 @@ class NotifyReport:
 
 
 def watch_of(subscription: StoredSubscription) -> Watch:
-    """A subscription's saved search (the search page's parameters, checked by its parser at sign-up) as a Watch."""
-    pairs = parse_qsl(subscription.search, keep_blank_values=False)
-    first: dict[str, str] = {}
-    lists: dict[str, list[str]] = {}
-    for key, value in pairs:
-        first.setdefault(key, value.strip())
-        lists.setdefault(key, []).append(value.strip().upper())
-    text = TextFilter(
-        tuple(words(first.get("q", ""))),
-        tuple(words(first.get("condition", ""))),
-        tuple(words(first.get("intervention", ""))),
-    )
-    age = first.get("age", "").replace(",", ".")
-    sex = first.get("sex", "").upper()
-    area = None
-    if subscription.lat is not None and subscription.lon is not None and subscription.radius_km:
-        area = Area(subscription.lat, subscription.lon, subscription.radius_km)
-    return Watch(
-        subscription_id=subscription.id,
-        statuses=frozenset(lists.get("status") or (status.value for status in DEFAULT_STATUSES)),
-        phases=frozenset(lists.get("phase", ())),
-        study_types=frozenset(lists.get("type", ())),
-        sex=sex if sex in ("FEMALE", "MALE") else None,
-        age_days=float(age) * 365.25 if age else None,
-        healthy_volunteers=first.get("healthy", "").lower() in ("yes", "true", "1", "on"),
-        area=area,
-        text=text if text else None,
-        from_change=subscription.from_change,
-    )
+    """What a subscription's saved search watches, its words keyed for `text_matches`."""
+    search = subscription.saved_search()
+    text = TextFilter.of(search)
+    return Watch.of(subscription.id, search, text=text or None, from_change=subscription.from_change)
+
+
+def _watches(subscriptions: list[StoredSubscription]) -> list[Watch]:
+    """The watches of the subscriptions whose saved search reads (all do, unless a rule was tightened since they
+    were saved: those are named by id in the log and skipped, rather than stopping everyone's alerts)."""
+    watches = []
+    for subscription in subscriptions:
+        try:
+            watches.append(watch_of(subscription))
+        except InvalidSearch as problem:
+            log.error("notify: subscription %d has a saved search no rule reads (%s); skipped", subscription.id, problem.field)
+    return watches
 
 
 def run_alerts(
@@ -100,7 +86,7 @@ def run_alerts(
     changes_seen = trials_seen = matched = 0
     with database.connect() as conn:
         subscriptions = SubscriptionStore(conn).confirmed()
-        watches = [watch_of(item) for item in subscriptions]
+        watches = _watches(subscriptions)
         while True:
             cursor = int(KeyValues(conn, "sync_state").get(CURSOR_KEY) or 0)
             changes = ChangeLog(conn).batch(after=cursor, limit=batch_trials)

@@ -13,9 +13,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl
 
 from trialfinder.actions.outbox import stamp
-from trialfinder.domain.subscriptions import Area, Frequency, SubscriptionState, email_key
+from trialfinder.domain.search import Search, read_search
+from trialfinder.domain.subscriptions import Frequency, SubscriptionState, email_key
 from trialfinder.notifications.email import OutgoingEmail, message_text
 from trialfinder.signing import random_id
 from trialfinder.storage.changes import ChangeLog
@@ -47,20 +49,22 @@ def sign_up(
     database: Database,
     email: str,
     language: str,
-    search: str,
-    area: Area | None,
+    search: Search,
     frequency: Frequency,
     compose: Composer,
     sender_address: str,
     now: datetime | None = None,
 ) -> SignUp:
-    """Store a pending subscription (or find the confirmed one) and queue its one email."""
+    """Store a pending subscription (or find the confirmed one) and queue its one email. A typed place must have
+    been found (`Search.point`): the alert run measures from it."""
+    search.check_found()
     moment = now or datetime.now(UTC)
     key = email_key(email)
+    written = search.query_string()
     with database.connect() as conn, conn.transaction():
         store = SubscriptionStore(conn)
         held = store.for_email(key)
-        same = [item for item in held if item.search == search]
+        same = [item for item in held if _canonical(item.search) == written]
         confirmed = next((item for item in same if item.state == SubscriptionState.CONFIRMED.value), None)
         if confirmed is not None:
             subscription, kind = confirmed, "already"
@@ -76,9 +80,6 @@ def sign_up(
                     email_key=key,
                     language=language,
                     search=search,
-                    lat=area.lat if area else None,
-                    lon=area.lon if area else None,
-                    radius_km=area.radius_km if area else None,
                     frequency=frequency.value,
                     created_at=stamp(moment),
                 )
@@ -135,21 +136,13 @@ def change(
     *,
     database: Database,
     subscription: StoredSubscription,
-    search: str,
-    area: Area | None,
+    search: Search,
     frequency: Frequency,
     language: str,
 ) -> None:
+    search.check_found()
     with database.connect() as conn, conn.transaction():
-        SubscriptionStore(conn).change(
-            subscription.id,
-            search=search,
-            lat=area.lat if area else None,
-            lon=area.lon if area else None,
-            radius_km=area.radius_km if area else None,
-            frequency=frequency.value,
-            language=language,
-        )
+        SubscriptionStore(conn).change(subscription.id, search=search, frequency=frequency.value, language=language)
     log.info("subscription %s changed", subscription.id)
 
 
@@ -168,6 +161,11 @@ def purge_unconfirmed(*, database: Database, confirm_days: int, now: datetime | 
     if deleted:
         log.info("subscriptions unconfirmed purged=%d", deleted)
     return deleted
+
+
+def _canonical(saved: str) -> str:
+    """A stored query string as the writer writes it now (rows saved before kept the parameters as typed)."""
+    return read_search(parse_qsl(saved, keep_blank_values=True)).search.query_string()
 
 
 def digest_key(nct_ids: list[str]) -> str:

@@ -4,7 +4,8 @@ A **subscription** watches a saved search (the search page's own parameters) and
 that newly match it: a trial new to the catalogue, a trial that became recruiting (or not yet recruiting), or a
 trial with a newly open site within the subscription's radius. The **matcher** answers, for many subscriptions
 at once, which of a batch of changed trials (the **candidates**) each one gets; its rules are those of the search
-(queries/search.py), so that an alert never names a trial the saved search would not show:
+(queries/search.py and storage/search.py), so that an alert never names a trial the saved search would not show
+(tests/spec/test_search_spec.py runs one table of searches through both):
 
 - the trial's status is one of the statuses watched (by default recruiting and not yet recruiting);
 - phases, study types, sex, healthy volunteers and age as the search filters them;
@@ -22,6 +23,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from trialfinder.domain.email_address import parse_email
+from trialfinder.domain.search import Search
 
 # The statuses in which a trial or a site counts as open for an alert: a person can join now or soon.
 OPENING_STATUSES = frozenset({"RECRUITING", "NOT_YET_RECRUITING"})
@@ -108,6 +110,24 @@ class Watch:
     area: Area | None = None
     text: object | None = None
     from_change: int = 0  # changes up to this id happened before the subscription was confirmed
+
+    @classmethod
+    def of(cls, subscription_id: int, search: Search, *, text: object | None = None, from_change: int = 0) -> Watch:
+        """What a saved search watches; `text` the key of its words' matches (None when it has no words). A typed
+        place must have been found (`Search.point`)."""
+        point = search.point
+        return cls(
+            subscription_id=subscription_id,
+            statuses=frozenset(status.value for status in search.statuses),
+            phases=frozenset(phase.value for phase in search.phases),
+            study_types=frozenset(kind.value for kind in search.study_types),
+            sex=search.sex.value if search.sex else None,
+            age_days=search.age_days,
+            healthy_volunteers=search.healthy_volunteers,
+            area=Area(point.lat, point.lon, search.radius_km) if point else None,
+            text=text,
+            from_change=from_change,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,8 @@
-"""Trial search: what a person asks for (`SearchQuery`), what they get back (`SearchResults`).
+"""Trial search: what a person asks for (a `domain.search.Search`, sorted and paged: `SearchQuery`), what they get
+back (`SearchResults`).
 
-The rules a person relies on:
+The rules a person relies on (the alert run's matcher, domain/subscriptions.py, follows the same ones, and
+tests/spec/test_search_spec.py runs one table of searches through both):
 - text is ranked by relevance (BM25 on SQLite's FTS5, ts_rank_cd on PostgreSQL), titles and conditions
   weighing most;
 - the default statuses are RECRUITING and NOT_YET_RECRUITING;
@@ -17,17 +19,13 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
-from trialfinder.domain.errors import DomainError
+from trialfinder.domain.search import InvalidSearch, Search
 from trialfinder.domain.trial import Phase, RecruitmentStatus, Sex, StudyType
-from trialfinder.domain.values import KM_PER_MILE, GeoPoint, PartialDate
+from trialfinder.domain.values import PartialDate
 from trialfinder.storage import search as sql
 from trialfinder.storage.database import Database
-from trialfinder.storage.search import Filters, NearFilter, TextFilter
+from trialfinder.storage.search import Filters, TextFilter
 
-DEFAULT_STATUSES = (RecruitmentStatus.RECRUITING, RecruitmentStatus.NOT_YET_RECRUITING)
-MAX_TEXT = 200  # characters of free text, condition or intervention
-MAX_WORDS = 12
-MAX_RADIUS_KM = 2_000.0
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 500
 
@@ -38,78 +36,23 @@ class Sort(str, Enum):
     LAST_UPDATE = "last_update"
 
 
-class InvalidQuery(DomainError):
-    """A search parameter is out of bounds; `field` names it so a form can show the message beside it."""
-
-    def __init__(self, field_name: str, message: str):
-        super().__init__(message)
-        self.field = field_name
-
-
-@dataclass(frozen=True, slots=True)
-class Near:
-    """Where the person is, and how far they would travel (kilometres; miles are converted on input)."""
-
-    point: GeoPoint
-    radius_km: float
-    label: str | None = None  # what they typed or chose, to show back
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.radius_km) and 0 < self.radius_km <= MAX_RADIUS_KM):
-            raise InvalidQuery("radius", f"the distance must be more than 0 and at most {MAX_RADIUS_KM:,.0f} km")
-
-    @classmethod
-    def of(cls, point: GeoPoint, radius: float, unit: str = "km", label: str | None = None) -> Near:
-        if unit not in ("km", "mi"):
-            raise InvalidQuery("unit", "the unit must be km or mi")
-        return cls(point, radius * KM_PER_MILE if unit == "mi" else radius, label)
-
-
 @dataclass(frozen=True, slots=True)
 class SearchQuery:
-    text: str = ""
-    condition: str = ""
-    intervention: str = ""
-    statuses: tuple[RecruitmentStatus, ...] = DEFAULT_STATUSES
-    phases: tuple[Phase, ...] = ()
-    study_types: tuple[StudyType, ...] = ()
-    age_years: float | None = None
-    sex: Sex | None = None  # the person's sex; None: no filter
-    healthy_volunteers: bool | None = None  # True: only trials that accept healthy volunteers
-    near: Near | None = None
+    """A search (domain.search.Search) and which page of its results, in which order."""
+
+    search: Search = Search()
     sort: Sort = Sort.RELEVANCE
     page: int = 1
     page_size: int = 20
 
     def __post_init__(self) -> None:
-        for name in ("text", "condition", "intervention"):
-            value = getattr(self, name)
-            if len(value) > MAX_TEXT:
-                raise InvalidQuery(name, f"please use at most {MAX_TEXT} characters")
-        if self.age_years is not None and not (math.isfinite(self.age_years) and 0 <= self.age_years <= 125):
-            raise InvalidQuery("age", "the age must be between 0 and 125 years")
-        if self.sex is Sex.ALL:
-            raise InvalidQuery("sex", "the sex to match is female or male")
+        self.search.check_found()
         if not 1 <= self.page <= MAX_PAGE:
-            raise InvalidQuery("page", f"the page must be between 1 and {MAX_PAGE}")
+            raise InvalidSearch("page", f"the page must be between 1 and {MAX_PAGE}")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
-            raise InvalidQuery("page_size", f"the page size must be between 1 and {MAX_PAGE_SIZE}")
-        if self.sort is Sort.DISTANCE and self.near is None:
-            raise InvalidQuery("sort", "sorting by distance needs a location")
-        if not self.statuses:
-            raise InvalidQuery("status", "choose at least one status")
-
-    @property
-    def has_text(self) -> bool:
-        return bool(words(self.text) or words(self.condition) or words(self.intervention))
-
-
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
-
-
-def words(text: str) -> list[str]:
-    """The searchable words of what a person typed: letters and digits only, so nothing they type is syntax."""
-    return _WORD.findall(text)[:MAX_WORDS]
+            raise InvalidSearch("page_size", f"the page size must be between 1 and {MAX_PAGE_SIZE}")
+        if self.sort is Sort.DISTANCE and self.search.point is None:
+            raise InvalidSearch("sort", "sorting by distance needs a location")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,19 +100,9 @@ class SearchResults:
 
 def search(*, database: Database, query: SearchQuery) -> SearchResults:
     """Run a search. Raises nothing for a valid SearchQuery: every bound was checked when it was made."""
-    text = TextFilter(tuple(words(query.text)), tuple(words(query.condition)), tuple(words(query.intervention)))
-    statuses = tuple(status.value for status in query.statuses)
+    text = TextFilter.of(query.search)
     matched = tuple(dict.fromkeys(word.casefold() for word in (*text.text, *text.condition, *text.intervention)))
-    near = query.near
-    filters = Filters(
-        statuses=statuses,
-        phases=tuple(phase.value for phase in query.phases),
-        study_types=tuple(kind.value for kind in query.study_types),
-        age_days=query.age_years * 365.25 if query.age_years is not None else None,
-        sex=query.sex.value if query.sex else None,
-        healthy_volunteers=query.healthy_volunteers,
-        near=NearFilter(near.point.lat, near.point.lon, near.radius_km) if near else None,
-    )
+    filters = Filters.of(query.search)
     offset = (query.page - 1) * query.page_size
     with database.connect() as conn:
         rows, total, sites = sql.hits(conn, filters, text, order=query.sort.value, limit=query.page_size, offset=offset)

@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from trialfinder.domain.search import Search, words
 from trialfinder.storage.database import Connection
 
 # Relevance weights by field, for FTS5's bm25 (title, conditions, keywords, interventions, summary,
@@ -62,6 +63,10 @@ class TextFilter:
     condition: tuple[str, ...] = ()
     intervention: tuple[str, ...] = ()
 
+    @classmethod
+    def of(cls, search: Search) -> TextFilter:
+        return cls(tuple(words(search.text)), tuple(words(search.condition)), tuple(words(search.intervention)))
+
     def __bool__(self) -> bool:
         return bool(self.text or self.condition or self.intervention)
 
@@ -73,8 +78,22 @@ class Filters:
     study_types: tuple[str, ...] = ()
     age_days: float | None = None
     sex: str | None = None
-    healthy_volunteers: bool | None = None
+    healthy_volunteers: bool = False
     near: NearFilter | None = None  # only trials with an open site within a radius
+
+    @classmethod
+    def of(cls, search: Search) -> Filters:
+        """A search's filters as the stored codes. A typed place must have been found (`Search.point`)."""
+        point = search.point
+        return cls(
+            statuses=tuple(status.value for status in search.statuses),
+            phases=tuple(phase.value for phase in search.phases),
+            study_types=tuple(kind.value for kind in search.study_types),
+            age_days=search.age_days,
+            sex=search.sex.value if search.sex else None,
+            healthy_volunteers=search.healthy_volunteers,
+            near=NearFilter(point.lat, point.lon, search.radius_km) if point else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,12 +2,17 @@
 
 A subscription's unsent alert emails are outbox rows whose dedupe key starts with `subscription:<id>:`; deleting the
 subscription deletes them too (and its matches, by foreign key), so nothing of the person is left behind.
+
+A saved search is stored as its query string (`Search.query_string`, in `search`) and, when it has a place, the point
+and radius it was found at (`lat`, `lon`, `radius_km`): the alert run measures from that point without the gazetteer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from trialfinder.domain.search import Search
+from trialfinder.domain.values import GeoPoint
 from trialfinder.storage.database import Connection
 
 
@@ -17,10 +22,7 @@ class NewSubscription:
     email: str
     email_key: str
     language: str
-    search: str  # the saved search as the search page's query string
-    lat: float | None
-    lon: float | None
-    radius_km: float | None
+    search: Search
     frequency: str
     created_at: str
 
@@ -43,6 +45,14 @@ class StoredSubscription:
     last_sent_at: str | None
     from_change: int
 
+    def saved_search(self) -> Search:
+        """The saved search, read back (rows written before the query string was canonical read the same), with
+        its typed place at the point found when it was saved. Raises InvalidSearch for a row no rule reads."""
+        search = Search.from_query_string(self.search)
+        if search.location and self.lat is not None and self.lon is not None:
+            search = search.located(GeoPoint(self.lat, self.lon))
+        return search
+
 
 @dataclass(frozen=True, slots=True)
 class WaitingMatch:
@@ -56,6 +66,14 @@ _COLUMNS = (
     "id, public_id, email, email_key, language, search, lat, lon, radius_km, frequency, state, created_at,"
     " confirmed_at, last_sent_at, from_change"
 )
+
+
+def _search_columns(search: Search) -> tuple[str, float | None, float | None, float | None]:
+    """search, lat, lon, radius_km"""
+    point = search.point
+    if point is None:
+        return search.query_string(), None, None, None
+    return search.query_string(), point.lat, point.lon, search.radius_km
 
 
 def outbox_key_prefix(subscription_id: int) -> str:
@@ -75,10 +93,7 @@ class SubscriptionStore:
                 item.email,
                 item.email_key,
                 item.language,
-                item.search,
-                item.lat,
-                item.lon,
-                item.radius_km,
+                *_search_columns(item.search),
                 item.frequency,
                 item.created_at,
             ),
@@ -110,11 +125,11 @@ class SubscriptionStore:
             (now, from_change, subscription_id),
         )
 
-    def change(self, subscription_id: int, *, search: str, lat, lon, radius_km, frequency: str, language: str) -> None:
+    def change(self, subscription_id: int, *, search: Search, frequency: str, language: str) -> None:
         self.conn.execute(
             "UPDATE subscriptions SET search = ?, lat = ?, lon = ?, radius_km = ?, frequency = ?, language = ?"
             " WHERE id = ?",
-            (search, lat, lon, radius_km, frequency, language, subscription_id),
+            (*_search_columns(search), frequency, language, subscription_id),
         )
 
     def delete(self, subscription_id: int) -> None:

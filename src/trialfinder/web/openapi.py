@@ -14,13 +14,24 @@ import math
 from typing import Any
 
 from trialfinder import __version__
+from trialfinder.domain.search import (
+    DEFAULT_RADIUS,
+    DEFAULT_STATUSES,
+    MAX_AGE,
+    MAX_RADIUS_KM,
+    MAX_TEXT,
+    MAX_VALUES,
+    NO,
+    UNITS,
+    YES,
+)
 from trialfinder.domain.trial import Phase, RecruitmentStatus, Sex, StudyType
 from trialfinder.domain.values import KM_PER_MILE
 from trialfinder.geo.gazetteer import MAX_QUERY_LENGTH
-from trialfinder.queries.search import DEFAULT_STATUSES, MAX_PAGE, MAX_PAGE_SIZE, MAX_RADIUS_KM, MAX_TEXT
+from trialfinder.queries.search import MAX_PAGE, MAX_PAGE_SIZE
 from trialfinder.web.errors import MAX_QUERY_STRING
 from trialfinder.web.i18n import LANGUAGES
-from trialfinder.web.params import DEFAULT_RADIUS, MAX_AGE, MAX_VALUES, NO, PAGE_SIZE, UNITS, YES
+from trialfinder.web.params import PAGE_SIZE
 from trialfinder.web.places import MAX_SUGGESTIONS
 from trialfinder.web.serialize import MAX_SITES_PAGE, SITES_PER_API_PAGE
 

@@ -10,9 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from trialfinder.actions.overviews import overview_for_page
+from trialfinder.domain.search import DEFAULT_RADIUS, MAX_TEXT
 from trialfinder.domain.trial import Phase, RecruitmentStatus, StudyType
 from trialfinder.domain.values import is_nct_id, nct_id
-from trialfinder.queries.search import MAX_PAGE, MAX_TEXT, search
+from trialfinder.queries.search import MAX_PAGE, search
 from trialfinder.queries.trials import find_trial
 from trialfinder.storage.database import Database
 from trialfinder.web import vocabulary
@@ -25,7 +26,7 @@ from trialfinder.web.i18n import N_, Message
 from trialfinder.web.links import search_url, trial_url
 from trialfinder.web.overview import source_labels
 from trialfinder.web.pagination import page_links, pagination
-from trialfinder.web.params import DEFAULT_RADIUS, SearchForm, parse_search
+from trialfinder.web.params import SearchForm, parse_search
 from trialfinder.web.places import PlaceFinder
 from trialfinder.web.rendering import Renderer, language_of
 from trialfinder.web.sites import listed_sites

@@ -94,7 +94,7 @@ def results_json(results: SearchResults, location: Location | None, radius_km: f
         "page": query.page,
         "pages": results.pages,
         "page_size": query.page_size,
-        "statuses": [status.value for status in query.statuses],
+        "statuses": [status.value for status in query.search.statuses],
         "near": location_json(location, radius_km),
         "matched_words": list(results.matched_words),
         "hits": [hit_json(hit) for hit in results.hits],

@@ -9,7 +9,8 @@
                                             token is the authority); the GET shows a button
 
 What a person types (address, saved search) goes to actions.subscriptions and storage.subscriptions only and is
-never logged. The saved search is the search page's own parameters, parsed by the same parser (web/params.py).
+never logged. The saved search is a `domain.search.Search`, read from the form by the search page's own parser
+(web/params.py) and stored by actions.subscriptions as its query string.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -27,7 +28,8 @@ from trialfinder.actions import subscriptions as actions
 from trialfinder.actions.notify import ALERT_KIND, NotifyReport, run_alerts
 from trialfinder.actions.notify import compose_alert as compose_queued_alert
 from trialfinder.actions.outbox import deliver_due
-from trialfinder.domain.subscriptions import Area, Frequency, normalise_email
+from trialfinder.domain.search import Search
+from trialfinder.domain.subscriptions import Frequency, normalise_email
 from trialfinder.domain.trial import Phase, StudyType, Trial
 from trialfinder.notifications.email import EmailSender, OutgoingEmail
 from trialfinder.settings import Settings
@@ -101,11 +103,6 @@ class SubscribeForm(FieldErrors):
     notice: Message | None = None
 
 
-def saved_pairs(form: SearchForm) -> list[tuple[str, str]]:
-    """A search's parameters as a subscription keeps them: what to watch, not how the page was sorted or paged."""
-    return [(key, value) for key, value in form.pairs() if key not in ("sort", "page")]
-
-
 class Subscriptions(FormHandler):
     def __init__(self, services: Services):
         super().__init__(services)
@@ -119,46 +116,41 @@ class Subscriptions(FormHandler):
         """ "Save this search": the search page's own parameters, when there is a valid search to save."""
         if form.query is None or form.is_empty:
             return {"subscribe": None}
-        return {
-            "subscribe": self._box(
-                request, saved_pairs(form), heading=N_("Get an email about new trials for this search")
-            )
-        }
+        return {"subscribe": self._box(request, form.search, heading=N_("Get an email about new trials for this search"))}
 
     def trial_box(self, request: Request, trial: Trial, form: SearchForm) -> dict:
         """ "Trials like this one": its first condition, and the place and radius the visitor searched with."""
-        pairs: list[tuple[str, str]] = []
-        if trial.conditions:
-            pairs.append(("condition", trial.conditions[0][:200]))
-        pairs += [
-            (key, value) for key, value in saved_pairs(form) if key in ("location", "lat", "lon", "radius", "unit")
-        ]
-        if not pairs:
+        where = form.search
+        search = Search(
+            condition=trial.conditions[0][:200] if trial.conditions else "",
+            location=where.location,
+            point=where.point,
+            radius=where.radius,
+            unit=where.unit,
+        )
+        if search == Search():
             return {"subscribe": None}
-        return {"subscribe": self._box(request, pairs, heading=N_("Get an email about new trials like this one"))}
+        return {"subscribe": self._box(request, search, heading=N_("Get an email about new trials like this one"))}
 
     def after_request_box(self, request: Request, trial: Trial, *, email: str = "", location: str = "") -> dict:
         """ "Trials like this one" after a contact request: its first condition and, when given, the place the person
         lives (within the default radius), with their address filled in. Only the browser that sent the request is
         given `email` and `location` (web/contact.py)."""
-        pairs: list[tuple[str, str]] = []
-        if trial.conditions:
-            pairs.append(("condition", trial.conditions[0][:200]))
-        if location:
-            pairs.append(("location", location[:200]))
-        if not pairs:
+        search = Search(condition=trial.conditions[0][:200] if trial.conditions else "", location=location[:200])
+        if search == Search():
             return {"subscribe": None}
-        box = self._box(request, pairs, heading=N_("Get an email about new trials like this one"))
+        box = self._box(request, search, heading=N_("Get an email about new trials like this one"))
         box["email"] = email
         return {"subscribe": box}
 
-    def _box(self, request: Request, pairs: list[tuple[str, str]], *, heading: str) -> dict:
+    def _box(self, request: Request, search: Search, *, heading: str) -> dict:
         token, _ = csrf_token(request)
+        pairs = search.pairs()
         return {
             "email": "",
             "heading": heading,
             "pairs": pairs,
-            "summary": describe(pairs, self.renderer.formatter(request)),
+            "summary": describe(search, self.renderer.formatter(request)),
             "change_href": url("/subscriptions/new", pairs),
             "csrf_token": token,
             "frequencies": FREQUENCIES,
@@ -272,15 +264,12 @@ class Subscriptions(FormHandler):
             return self._form_page(request, form, status_code=400)
         # From here on the answer is the same whatever the address's state (new, pending, confirmed, or busy).
         if self.per_address.hit(email_key(email)):
-            location = form.search.location
-            area = Area(location.point.lat, location.point.lon, form.search.radius_km) if location else None
             base = self.base_url(request)
             actions.sign_up(
                 database=self.database,
                 email=email,
                 language=language_of(request),
-                search=urlencode(saved_pairs(form.search)),
-                area=area,
+                search=form.search.search,
                 frequency=frequency,
                 compose=lambda subscription, kind: self.compose_sign_up(subscription, kind, base_url=base),
                 sender_address=self.settings.mail_from,
@@ -338,7 +327,7 @@ class Subscriptions(FormHandler):
             return refused
         assert subscription is not None
         token = fields["token"]
-        summary = describe(parse_qsl(subscription.search), self.renderer.formatter(request))
+        summary = describe(subscription.saved_search(), self.renderer.formatter(request))
         manage_href = self.manage_url("", subscription)
         if subscription.state == "confirmed":
             return self._link_page(request, "confirm", "done", token, summary=summary, manage_href=manage_href)
@@ -363,7 +352,7 @@ class Subscriptions(FormHandler):
             # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click" with no cookie; the signed token suffices.
             actions.delete(database=self.database, subscription_id=subscription.id)
             return self._link_page(request, "unsubscribe", "done", "")
-        summary = describe(parse_qsl(subscription.search), self.renderer.formatter(request))
+        summary = describe(subscription.saved_search(), self.renderer.formatter(request))
         return self._link_page(request, "unsubscribe", "confirm", fields["token"], summary=summary)
 
     async def manage(self, request: Request) -> Response:
@@ -392,12 +381,10 @@ class Subscriptions(FormHandler):
         form, _, frequency = self._read(request, {**fields, "email": subscription.email}, items)
         if form.errors or frequency is None or form.search.query is None:
             return self._form_page(request, form, status_code=400, manage=manage)
-        location = form.search.location
         actions.change(
             database=self.database,
             subscription=subscription,
-            search=urlencode(saved_pairs(form.search)),
-            area=Area(location.point.lat, location.point.lon, form.search.radius_km) if location else None,
+            search=form.search.search,
             frequency=frequency,
             language=language_of(request),
         )
@@ -426,11 +413,11 @@ class Subscriptions(FormHandler):
 
     def _common(self, subscription: StoredSubscription, base_url: str) -> dict:
         fmt = self.emails.formatter(_language(subscription))
-        pairs = parse_qsl(subscription.search)
+        search = subscription.saved_search()
         unsubscribe = self.unsubscribe_url(base_url, subscription)
         return {
-            "summary": describe(pairs, fmt),
-            "search_url": f"{base_url}{url('/trials', pairs)}",
+            "summary": describe(search, fmt),
+            "search_url": f"{base_url}{url('/trials', search.pairs())}",
             "manage_url": self.manage_url(base_url, subscription),
             "unsubscribe_url": unsubscribe,
         }, unsubscribe
@@ -458,12 +445,9 @@ class Subscriptions(FormHandler):
         self, subscription: StoredSubscription, matches: list[WaitingMatch], *, base_url: str
     ) -> OutgoingEmail:
         common, unsubscribe = self._common(subscription, base_url)
-        pairs = [
-            (key, value)
-            for key, value in parse_qsl(subscription.search)
-            if key in ("location", "lat", "lon", "radius", "unit", "status")
-        ]
-        unit = dict(pairs).get("unit", "km")
+        search = subscription.saved_search()
+        # A trial's page shows distances from the place and the sites open in the statuses watched.
+        pairs = [pair for pair in search.pairs() if pair[0] in ("location", "lat", "lon", "radius", "unit", "status")]
         trials = [
             {
                 "nct_id": match.nct_id,
@@ -477,7 +461,7 @@ class Subscriptions(FormHandler):
         email = self.emails.render(
             "subscription_alert",
             _language(subscription),
-            {**common, "trials": trials, "unit": unit if unit in ("km", "mi") else "km"},
+            {**common, "trials": trials, "unit": search.unit},
             to=subscription.email,
         )
         return OutgoingEmail(email.to, email.subject, email.text, email.html, headers=self._headers(unsubscribe))
@@ -515,55 +499,40 @@ def _language(subscription: StoredSubscription) -> str:
     return subscription.language if subscription.language in LANGUAGES else LANGUAGES[0]
 
 
-def describe(pairs, fmt: Formatter) -> list[str]:
+def describe(search: Search, fmt: Formatter) -> list[str]:
     """A saved search in words, one line per thing watched (for pages and emails; no gazetteer lookup)."""
-    values: dict[str, str] = {}
-    lists: dict[str, list[str]] = {}
-    for key, value in pairs:
-        values.setdefault(key, value)
-        lists.setdefault(key, []).append(value)
     lines = []
-    if values.get("q"):
-        lines.append(fmt.gettext(N_("Words: %(words)s"), words=values["q"]))
-    if values.get("condition"):
-        lines.append(fmt.gettext(N_("Condition: %(condition)s"), condition=values["condition"]))
-    if values.get("intervention"):
-        lines.append(fmt.gettext(N_("Treatment: %(treatment)s"), treatment=values["intervention"]))
-    place = values.get("location") or (fmt.gettext(N_("your position")) if values.get("lat") else "")
+    if search.text:
+        lines.append(fmt.gettext(N_("Words: %(words)s"), words=search.text))
+    if search.condition:
+        lines.append(fmt.gettext(N_("Condition: %(condition)s"), condition=search.condition))
+    if search.intervention:
+        lines.append(fmt.gettext(N_("Treatment: %(treatment)s"), treatment=search.intervention))
+    place = search.location or (fmt.gettext(N_("your position")) if search.point else "")
     if place:
-        unit = values.get("unit", "km") if values.get("unit") in ("km", "mi") else "km"
-        try:
-            radius = float((values.get("radius") or "50").replace(",", "."))
-        except ValueError:
-            radius = 50.0
-        km = radius * 1.609344 if unit == "mi" else radius
-        lines.append(
-            fmt.gettext(N_("Near %(place)s, within %(distance)s"), place=place, distance=fmt.distance(km, unit))
-        )
-    statuses = lists.get("status") or ["RECRUITING", "NOT_YET_RECRUITING"]
+        distance = fmt.distance(search.radius_km, search.unit)
+        lines.append(fmt.gettext(N_("Near %(place)s, within %(distance)s"), place=place, distance=distance))
     lines.append(
         fmt.gettext(
-            N_("Status: %(statuses)s"), statuses=", ".join(fmt.label("status", code.upper()) for code in statuses)
+            N_("Status: %(statuses)s"), statuses=", ".join(fmt.label("status", code) for code in search.statuses)
         )
     )
-    if values.get("age"):
-        lines.append(fmt.gettext(N_("Age: %(age)s"), age=values["age"]))
-    if values.get("sex", "").lower() in ("female", "male"):
-        lines.append(fmt.gettext(N_("Sex: %(sex)s"), sex=fmt.label("sex", values["sex"].upper())))
-    if lists.get("phase"):
+    if search.age_years is not None:
+        lines.append(fmt.gettext(N_("Age: %(age)s"), age=fmt.number(search.age_years, 2)))
+    if search.sex:
+        lines.append(fmt.gettext(N_("Sex: %(sex)s"), sex=fmt.label("sex", search.sex)))
+    if search.phases:
         lines.append(
-            fmt.gettext(
-                N_("Phase: %(phases)s"), phases=", ".join(fmt.label("phase", code.upper()) for code in lists["phase"])
-            )
+            fmt.gettext(N_("Phase: %(phases)s"), phases=", ".join(fmt.label("phase", code) for code in search.phases))
         )
-    if lists.get("type"):
+    if search.study_types:
         lines.append(
             fmt.gettext(
                 N_("Study type: %(types)s"),
-                types=", ".join(fmt.label("study_type", code.upper()) for code in lists["type"]),
+                types=", ".join(fmt.label("study_type", code) for code in search.study_types),
             )
         )
-    if values.get("healthy", "").lower() in ("yes", "true", "1", "on"):
+    if search.healthy_volunteers:
         lines.append(fmt.gettext(N_("Only trials that take healthy volunteers")))
     return lines
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from trialfinder.domain.search import radius_limit
 from trialfinder.domain.trial import RecruitmentStatus
-from trialfinder.domain.values import KM_PER_MILE
-from trialfinder.queries.search import MAX_RADIUS_KM
 from trialfinder.web.i18n import N_, Message
 from trialfinder.web.links import search_url
 from trialfinder.web.params import SearchForm
@@ -37,9 +36,8 @@ def suggestions(form: SearchForm) -> list[Suggestion]:
     pairs = form.pairs()
     found: list[Suggestion] = []
     if form.location is not None:
-        limit = MAX_RADIUS_KM / KM_PER_MILE if form.unit == "mi" else MAX_RADIUS_KM
-        current = form.radius_km / KM_PER_MILE if form.unit == "mi" else form.radius_km
-        wider = min(math.floor(limit), round(current * WIDER_FACTOR))
+        current = form.search.radius
+        wider = min(math.floor(radius_limit(form.unit)), round(current * WIDER_FACTOR))
         if wider > current:
             message = Message(N_("Look further away: within %(radius)s %(unit)s"), {"radius": wider, "unit": form.unit})
             found.append(Suggestion(message, search_url(pairs, radius=str(wider))))

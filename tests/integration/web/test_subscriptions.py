@@ -249,7 +249,7 @@ def test_the_manage_page_changes_how_often_and_deletes(client, smtp):
     assert saved.status_code == 200 and "Your changes are saved" in saved.text
     with client.app.state.subscriptions.database.connect() as conn:
         [stored] = conn.fetchall("SELECT search, frequency, radius_km FROM subscriptions")
-    assert stored[0] == "condition=liver+metastases&location=Utrecht&radius=20&unit=km&status=RECRUITING"
+    assert stored[0] == "condition=liver+metastases&location=Utrecht&radius=20&status=RECRUITING"  # km: the default
     assert (stored[1], stored[2]) == ("weekly", 20.0)
     deleted = client.post("/subscriptions/manage", data={**data, "action": "delete"})
     assert "You are unsubscribed" in deleted.text
