@@ -16,10 +16,14 @@ from dataclasses import dataclass
 
 from trialfinder.domain.subscriptions import OPENING_STATUSES, Candidate, ChangeKind, OpenSite
 from trialfinder.storage.database import Connection
-from trialfinder.storage.search import TextFilter, _fts_phrase_list
+from trialfinder.storage.search import TEXT_COLUMNS, TextFilter, text_match
 
 CURSOR_KEY = "notify.cursor"
 _CHUNK = 500
+# PostgreSQL keeps `REAL` columns in single precision, which its arithmetic widens to double: read as text they
+# would come back as the shortest decimal (52.37403), not the value the search measures with (52.374031066...), and
+# a site at the edge of a radius could be in on the page and out in an alert. Read them as the search uses them.
+_DOUBLE = "CAST({} AS DOUBLE PRECISION)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +107,8 @@ def candidates(conn: Connection, changes: Sequence[Change]) -> tuple[list[Candid
     for start in range(0, len(nct_ids), _CHUNK):
         chunk = nct_ids[start : start + _CHUNK]
         rows = conn.fetchall(
-            "SELECT id, nct_id, overall_status, phases, study_type, sex, min_age_days, max_age_days, healthy_volunteers"
+            "SELECT id, nct_id, overall_status, phases, study_type, sex,"
+            f" {_DOUBLE.format('min_age_days')}, {_DOUBLE.format('max_age_days')}, healthy_volunteers"
             f" FROM trials WHERE nct_id IN ({', '.join('?' * len(chunk))})",
             chunk,
         )
@@ -113,7 +118,8 @@ def candidates(conn: Connection, changes: Sequence[Change]) -> tuple[list[Candid
         trial_ids = [int(row[0]) for row in rows]
         if trial_ids:
             for trial_id, lat, lon, status in conn.fetchall(
-                "SELECT trial_id, lat, lon, open_status FROM sites WHERE lat IS NOT NULL AND lon IS NOT NULL"
+                f"SELECT trial_id, {_DOUBLE.format('lat')}, {_DOUBLE.format('lon')}, open_status FROM sites"
+                " WHERE lat IS NOT NULL AND lon IS NOT NULL"
                 f" AND trial_id IN ({', '.join('?' * len(trial_ids))})",
                 trial_ids,
             ):
@@ -148,7 +154,6 @@ def candidates(conn: Connection, changes: Sequence[Change]) -> tuple[list[Candid
     return found, ids
 
 
-_FTS_COLUMNS = ("title", "conditions", "keywords", "interventions", "summary", "eligibility")
 _LEXEME = re.compile(r"'((?:[^']|'')*)'")
 
 
@@ -164,23 +169,11 @@ def text_matches(
     return _postgres_text_matches(conn, trial_ids, queries)
 
 
-def _sqlite_expression(text: TextFilter) -> str:
-    # As storage.search builds it, less the facets (the matcher filters those itself).
-    parts = []
-    if text.text:
-        parts.append(f"({_fts_phrase_list(text.text)})")
-    if text.condition:
-        parts.append(f"{{conditions keywords}} : ({_fts_phrase_list(text.condition)})")
-    if text.intervention:
-        parts.append(f"{{interventions}} : ({_fts_phrase_list(text.intervention)})")
-    return " AND ".join(f"({part})" for part in parts)
-
-
 def _sqlite_text_matches(conn, trial_ids, queries) -> dict[TextFilter, frozenset[str]]:
     by_id = {trial_id: nct for nct, trial_id in trial_ids.items()}
     conn.execute("DROP TABLE IF EXISTS temp.alert_candidates")
     conn.execute(
-        f"CREATE VIRTUAL TABLE temp.alert_candidates USING fts5({', '.join(_FTS_COLUMNS)},"
+        f"CREATE VIRTUAL TABLE temp.alert_candidates USING fts5({', '.join(TEXT_COLUMNS)},"
         " tokenize = 'porter unicode61 remove_diacritics 2')"
     )
     try:
@@ -188,14 +181,14 @@ def _sqlite_text_matches(conn, trial_ids, queries) -> dict[TextFilter, frozenset
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             conn.execute(
-                f"INSERT INTO temp.alert_candidates (rowid, {', '.join(_FTS_COLUMNS)})"
-                f" SELECT rowid, {', '.join(_FTS_COLUMNS)} FROM trial_search WHERE rowid IN ({', '.join('?' * len(chunk))})",
+                f"INSERT INTO temp.alert_candidates (rowid, {', '.join(TEXT_COLUMNS)})"
+                f" SELECT rowid, {', '.join(TEXT_COLUMNS)} FROM trial_search WHERE rowid IN ({', '.join('?' * len(chunk))})",
                 chunk,
             )
         found = {}
         for query in queries:
             rows = conn.fetchall(
-                "SELECT rowid FROM temp.alert_candidates WHERE alert_candidates MATCH ?", (_sqlite_expression(query),)
+                "SELECT rowid FROM temp.alert_candidates WHERE alert_candidates MATCH ?", (text_match(query),)
             )
             found[query] = frozenset(by_id[row[0]] for row in rows if row[0] in by_id)
         return found
@@ -238,7 +231,12 @@ def _postgres_text_matches(conn, trial_ids, queries) -> dict[TextFilter, frozens
         for field_index, words in enumerate((query.text, query.condition, query.intervention)):
             if not words:
                 continue
-            for term in lexemes.get(" ".join(words), frozenset()):
+            terms = lexemes.get(" ".join(words), frozenset())
+            if not terms:
+                # Only stop words: the search's `@@` with an empty tsquery matches nothing, and so does this.
+                matched = set()
+                break
+            for term in terms:
                 hits = postings[field_index].get(term, set())
                 matched = set(hits) if matched is None else matched & hits
         found[query] = frozenset(matched or ())

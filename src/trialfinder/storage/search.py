@@ -15,6 +15,8 @@ from trialfinder.storage.database import Connection
 # eligibility, facets): a word in the title or the conditions says far more than one in the criteria.
 # The same weights are the index's configured `rank` (migration 1).
 _BM25 = "bm25(trial_search, 10.0, 10.0, 5.0, 5.0, 2.0, 0.5, 0.0)"
+# The columns of `trial_search` that hold a trial's words (the last, `facets`, holds its filterable codes).
+TEXT_COLUMNS = ("title", "conditions", "keywords", "interventions", "summary", "eligibility")
 KM_PER_DEGREE_LAT = 111.32
 # Above this many sites in a search's bounding box, start from the trials instead (see nearest_sites).
 BOX_PLAN_LIMIT = 50_000
@@ -238,16 +240,23 @@ def _fts_phrase_list(words: tuple[str, ...]) -> str:
     return " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
 
 
-def _sqlite_match(text: TextFilter, filters: Filters) -> str:
+def text_match(text: TextFilter) -> str:
+    """The words as an FTS5 query over TEXT_COLUMNS (of `trial_search`, or of any index with those columns).
+
+    Words "anywhere" are looked for in the text columns only, never in `facets`: a word that happens to spell a
+    filter's token (`tfhealthyyes`) is a word, not a filter."""
     parts = []
     if text.text:
-        parts.append(f"({_fts_phrase_list(text.text)})")
+        parts.append(f"{{{' '.join(TEXT_COLUMNS)}}} : ({_fts_phrase_list(text.text)})")
     if text.condition:
         parts.append(f"{{conditions keywords}} : ({_fts_phrase_list(text.condition)})")
     if text.intervention:
         parts.append(f"{{interventions}} : ({_fts_phrase_list(text.intervention)})")
-    parts += _facet_match(filters)
     return " AND ".join(f"({part})" for part in parts)
+
+
+def _sqlite_match(text: TextFilter, filters: Filters) -> str:
+    return " AND ".join([f"({text_match(text)})", *(f"({part})" for part in _facet_match(filters))])
 
 
 def _where(conn: Connection, filters: Filters, text: TextFilter) -> tuple[list[str], list[Any]]:
