@@ -29,10 +29,11 @@ def smtp():
 
 
 @pytest.fixture
-def env(tmp_path, database_url, smtp) -> dict[str, str]:
+def env(tmp_path, database_url, smtp, gazetteer_cache) -> dict[str, str]:
     return user_env(
         tmp_path,
         database_url,
+        cache_dir=gazetteer_cache,
         smtp_host="127.0.0.1",
         smtp_port=str(smtp.port),
         smtp_security="none",

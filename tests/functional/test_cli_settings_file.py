@@ -44,10 +44,10 @@ def write_settings(data_dir, text: str, mode: int = 0o600):
 
 
 def test_notify_run_without_the_smtp_variables_sends_through_the_server_in_the_settings_file(
-    tmp_path, database_url, smtp
+    tmp_path, database_url, smtp, gazetteer_cache
 ):
     # The shell has none of the SMTP settings: only the data folder and the database.
-    env = user_env(tmp_path, database_url)
+    env = user_env(tmp_path, database_url, cache_dir=gazetteer_cache)
     for name in list(env):
         if name.startswith("TRIALFINDER_") and name not in (
             "TRIALFINDER_DATA_DIR",
@@ -103,8 +103,8 @@ def test_notify_run_without_the_smtp_variables_sends_through_the_server_in_the_s
     database.close()
 
 
-def test_a_settings_file_others_can_read_is_named_by_every_command(tmp_path, database_url):
-    env = user_env(tmp_path, database_url)
+def test_a_settings_file_others_can_read_is_named_by_every_command(tmp_path, database_url, gazetteer_cache):
+    env = user_env(tmp_path, database_url, cache_dir=gazetteer_cache)
     path = write_settings(tmp_path / "data", "TRIALFINDER_SMTP_PASSWORD=secret-password\n", mode=0o644)
     done = run("stats", env=env)
     assert done.returncode == 0
@@ -115,8 +115,8 @@ def test_a_settings_file_others_can_read_is_named_by_every_command(tmp_path, dat
     assert "secret-password" not in done.stdout + done.stderr
 
 
-def test_a_line_that_is_not_a_setting_is_one_line_naming_the_file(tmp_path, database_url):
-    env = user_env(tmp_path, database_url)
+def test_a_line_that_is_not_a_setting_is_one_line_naming_the_file(tmp_path, database_url, gazetteer_cache):
+    env = user_env(tmp_path, database_url, cache_dir=gazetteer_cache)
     path = write_settings(tmp_path / "data", "\nTRIALFINDER_SMTP_HOTS=mail.example.org\n")
     done = run("stats", env=env)
     assert done.returncode == 1
@@ -124,8 +124,8 @@ def test_a_line_that_is_not_a_setting_is_one_line_naming_the_file(tmp_path, data
 
 
 @pytest.mark.slow
-def test_serve_says_which_settings_file_it_read(tmp_path, database_url):
-    env = user_env(tmp_path, database_url)
+def test_serve_says_which_settings_file_it_read(tmp_path, database_url, gazetteer_cache):
+    env = user_env(tmp_path, database_url, cache_dir=gazetteer_cache)
     path = write_settings(tmp_path / "data", "TRIALFINDER_REFERRAL_INBOX=office@example.org\n")
     assert run("migrate", env=env).returncode == 0
     process = subprocess.Popen(
