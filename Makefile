@@ -30,7 +30,7 @@ services:
 
 test: install-test services
 	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist worksteal
 
 bench: install
 	$(BIN)/python bench/ingest.py
