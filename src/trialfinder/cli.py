@@ -383,8 +383,8 @@ def import_command(obj: Context, path: str, batch_size: int | None, quiet: bool)
 @handle_errors
 def show_command(obj: Context, nct: str, as_json: bool) -> None:
     """Show one trial (NCT followed by eight digits) in a readable form."""
+    from trialfinder.domain.codec import encode_trial
     from trialfinder.queries.trials import find_trial
-    from trialfinder.storage.codec import encode_trial
     from trialfinder.views.trial_text import render_trial
 
     if not is_nct_id(nct):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from trialfinder.domain.subscriptions import OPENING_STATUSES, Candidate, ChangeKind, OpenSite
 from trialfinder.storage.database import Connection
-from trialfinder.storage.search import TextFilter, _fts_phrase_list
+from trialfinder.storage.search import TextFilter, fts_phrase_list
 
 CURSOR_KEY = "notify.cursor"
 _CHUNK = 500
@@ -168,11 +168,11 @@ def _sqlite_expression(text: TextFilter) -> str:
     # As storage.search builds it, less the facets (the matcher filters those itself).
     parts = []
     if text.text:
-        parts.append(f"({_fts_phrase_list(text.text)})")
+        parts.append(f"({fts_phrase_list(text.text)})")
     if text.condition:
-        parts.append(f"{{conditions keywords}} : ({_fts_phrase_list(text.condition)})")
+        parts.append(f"{{conditions keywords}} : ({fts_phrase_list(text.condition)})")
     if text.intervention:
-        parts.append(f"{{interventions}} : ({_fts_phrase_list(text.intervention)})")
+        parts.append(f"{{interventions}} : ({fts_phrase_list(text.intervention)})")
     return " AND ".join(f"({part})" for part in parts)
 
 

@@ -215,18 +215,20 @@ def _lon_ranges(low: float, high: float) -> list[tuple[float, float]]:
     return [(low, high)]
 
 
-def _fts_phrase_list(words: tuple[str, ...]) -> str:
+def fts_phrase_list(words: tuple[str, ...]) -> str:
+    """Words as an FTS5 query that needs all of them, each quoted so that none is read as an operator (`OR`, `NOT`,
+    a quote mark). The alert run's matcher (storage/changes.py) reads saved words with it too."""
     return " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
 
 
 def _sqlite_match(text: TextFilter, filters: Filters) -> str:
     parts = []
     if text.text:
-        parts.append(f"({_fts_phrase_list(text.text)})")
+        parts.append(f"({fts_phrase_list(text.text)})")
     if text.condition:
-        parts.append(f"{{conditions keywords}} : ({_fts_phrase_list(text.condition)})")
+        parts.append(f"{{conditions keywords}} : ({fts_phrase_list(text.condition)})")
     if text.intervention:
-        parts.append(f"{{interventions}} : ({_fts_phrase_list(text.intervention)})")
+        parts.append(f"{{interventions}} : ({fts_phrase_list(text.intervention)})")
     parts += _facet_match(filters)
     return " AND ".join(f"({part})" for part in parts)
 

