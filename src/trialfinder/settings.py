@@ -60,6 +60,8 @@ class Settings:
     overview_model_timeout: int = 30
     # Subscriptions (see docs/SETTINGS.md): days a sign-up has to be confirmed before it is deleted.
     subscription_confirm_days: int = 7
+    # Where the forms' rate limits are counted (see docs/SETTINGS.md): a `limits` storage URI.
+    rate_limit_storage: str = "memory://"
     # The archive (or folder, or file) loaded into an empty catalogue; None: the one the package ships.
     starter_catalogue: Path | None = None
     # The settings file that was read, None when there was none (`serve` says which).
@@ -121,6 +123,7 @@ class Settings:
             subscription_confirm_days=_integer(
                 get("SUBSCRIPTION_CONFIRM_DAYS"), "SUBSCRIPTION_CONFIRM_DAYS", 7, 1, 60
             ),
+            rate_limit_storage=get("RATE_LIMIT_STORAGE") or cls.rate_limit_storage,
             starter_catalogue=Path(get("STARTER_CATALOGUE")).expanduser() if get("STARTER_CATALOGUE") else None,
             settings_file=settings_file,
         )
@@ -192,6 +195,7 @@ SETTING_NAMES = (
     "OVERVIEW_MODEL_API_KEY",
     "OVERVIEW_MODEL_TIMEOUT",
     "SUBSCRIPTION_CONFIRM_DAYS",
+    "RATE_LIMIT_STORAGE",
     "STARTER_CATALOGUE",
     "SETTINGS_FILE",
 )

@@ -29,6 +29,7 @@ from trialfinder.web.jobs import run_jobs
 from trialfinder.web.notes import Notes
 from trialfinder.web.pages import Pages
 from trialfinder.web.places import PlaceFinder
+from trialfinder.web.rate_limits import rate_limit_storage
 from trialfinder.web.rendering import Renderer
 from trialfinder.web.security import SecurityHeadersMiddleware
 from trialfinder.web.services import Services
@@ -57,6 +58,7 @@ def create_app(
         settings=settings,
         signer=Signer(secret_key(settings)),
         sender=sender or sender_from_settings(settings),
+        rate_limits=rate_limit_storage(settings.rate_limit_storage),
         **({"clock": clock} if clock else {}),  # tests control time: links expire
         **({"default_base_url": base_url} if base_url else {}),
     )

@@ -65,7 +65,6 @@ from trialfinder.web.forms import (
     FieldErrors,
     FormTooLarge,
     FormUnreadable,
-    RateLimiter,
     client_key,
     csrf_ok,
     csrf_token,
@@ -167,8 +166,8 @@ class Contact(FormHandler):
     def __init__(self, services: Services):
         super().__init__(services)
         # Per client address: a few requests are plenty for a person; a script hits the limit at once.
-        self.per_client = RateLimiter(limit=10, window=600)
-        self.sends_per_client = RateLimiter(limit=5, window=3600)
+        self.per_client = self.rate_limiter("contact.per_client", limit=10, window=600)
+        self.sends_per_client = self.rate_limiter("contact.sends_per_client", limit=5, window=3600)
         self.subscriptions = None  # web.subscriptions.Subscriptions: the offer to be notified, after sending
 
     # --- the form, as part of the trial page -----------------------------------------------------------------------

@@ -54,7 +54,6 @@ from trialfinder.web.forms import (
     FieldErrors,
     FormTooLarge,
     FormUnreadable,
-    RateLimiter,
     client_key,
     csrf_ok,
     csrf_token,
@@ -200,10 +199,10 @@ def marked_sections(texts: dict[str, str], views: list[NoteView]) -> list[Sectio
 class Notes(FormHandler):
     def __init__(self, services: Services):
         super().__init__(services)
-        self.writes_per_client = RateLimiter(limit=120, window=600)
-        self.passcodes_per_client = RateLimiter(limit=10, window=600)
-        self.emails_per_client = RateLimiter(limit=3, window=3600)
-        self.emails_per_address = RateLimiter(limit=3, window=24 * 3600)
+        self.writes_per_client = self.rate_limiter("notes.writes_per_client", limit=120, window=600)
+        self.passcodes_per_client = self.rate_limiter("notes.passcodes_per_client", limit=10, window=600)
+        self.emails_per_client = self.rate_limiter("notes.emails_per_client", limit=3, window=3600)
+        self.emails_per_address = self.rate_limiter("notes.emails_per_address", limit=3, window=24 * 3600)
 
     # --- who is asking ----------------------------------------------------------------------------------------------
 

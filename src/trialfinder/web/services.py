@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from limits.storage import Storage
 from starlette.requests import Request
 
 from trialfinder.notifications.email import EmailSender
@@ -18,6 +19,7 @@ from trialfinder.storage.database import Database
 from trialfinder.web.emails import EmailRenderer
 from trialfinder.web.i18n import N_
 from trialfinder.web.places import PlaceFinder
+from trialfinder.web.rate_limits import RateLimiter, rate_limit_storage
 from trialfinder.web.rendering import Renderer
 
 
@@ -36,6 +38,8 @@ class Services:
     sender: EmailSender
     clock: Callable[[], datetime] = field(default=_now)  # tests move time (link expiry)
     default_base_url: str = "http://127.0.0.1:8000"  # for links made outside a request, without PUBLIC_URL
+    # Where the forms' rate limits count (TRIALFINDER_RATE_LIMIT_STORAGE); a command that takes no form counts nothing.
+    rate_limits: Storage = field(default_factory=lambda: rate_limit_storage("memory://"))
 
     def base_url(self, request: Request | None, *, for_email: bool = True) -> str:
         """The site's address for links: the setting, else the address the request came to. A request's address
@@ -93,3 +97,7 @@ class FormHandler:
 
     def base_url(self, request: Request | None, *, for_email: bool = True) -> str:
         return self.services.base_url(request, for_email=for_email)
+
+    def rate_limiter(self, name: str, *, limit: int, window: int) -> RateLimiter:
+        """At most `limit` events per `window` seconds per key, counted with every process that shares the storage."""
+        return RateLimiter(self.services.rate_limits, name, limit=limit, window=window)

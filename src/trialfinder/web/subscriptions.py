@@ -43,7 +43,6 @@ from trialfinder.web.forms import (
     HONEYPOT_FIELD,
     MAX_FORM_BYTES,
     FieldErrors,
-    RateLimiter,
     client_key,
     csrf_ok,
     csrf_token,
@@ -110,8 +109,8 @@ class Subscriptions(FormHandler):
     def __init__(self, services: Services):
         super().__init__(services)
         # A person signs up a few times at most; a flood from one client, or at one address, is refused.
-        self.per_client = RateLimiter(limit=10, window=600)
-        self.per_address = RateLimiter(limit=3, window=24 * 3600)
+        self.per_client = self.rate_limiter("subscriptions.per_client", limit=10, window=600)
+        self.per_address = self.rate_limiter("subscriptions.per_address", limit=3, window=24 * 3600)
 
     # --- the box on the search and trial pages --------------------------------------------------------------------
 
