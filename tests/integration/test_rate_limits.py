@@ -81,3 +81,13 @@ def test_in_memory_each_process_counts_alone(name):
 def test_a_storage_that_cannot_count_moving_windows_is_a_settings_error_naming_the_setting(uri):
     with pytest.raises(SettingsError, match="TRIALFINDER_RATE_LIMIT_STORAGE"):
         rate_limit_storage(uri)
+
+
+@pytest.mark.redis
+def test_a_storage_that_cannot_be_reached_lets_the_event_through_and_says_so(name, caplog):
+    _redis_or_skip()  # the redis package is needed to even try; nothing listens on port 1
+    limiter = RateLimiter(rate_limit_storage("redis://127.0.0.1:1/0"), name, limit=1, window=600)
+    assert [limiter.hit("203.0.113.7") for _ in range(3)] == [True, True, True]
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert warnings and all(f"rate limit {name} not counted" in line for line in warnings)
+    assert not any("203.0.113.7" in record.getMessage() for record in caplog.records)

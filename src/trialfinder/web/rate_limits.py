@@ -6,10 +6,14 @@ extra installed) shares the counts between every process that names the same Red
 
 Each limit is a moving window: an event counts for exactly `window` seconds after it happened, as the log of their
 times, so a burst at the end of one window and the start of the next is not allowed twice.
+
+A storage that cannot be reached (Redis stopped) lets the event through and logs one warning line without the key:
+a person's request to a study team must not be lost because the abuse counter is down.
 """
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from limits import RateLimitItemPerSecond
@@ -18,6 +22,8 @@ from limits.storage import MovingWindowSupport, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from trialfinder.settings import PREFIX, SettingsError
+
+log = logging.getLogger(__name__)
 
 
 def rate_limit_storage(uri: str) -> Storage:
@@ -44,5 +50,10 @@ class RateLimiter:
         self._strategy = MovingWindowRateLimiter(storage)
 
     def hit(self, key: str) -> bool:
-        """Record one event for `key`; False (and nothing recorded) when the limit is reached."""
-        return self._strategy.hit(self._item, self.name, key)
+        """Record one event for `key`; False (and nothing recorded) when the limit is reached. True, uncounted,
+        when the storage cannot be reached."""
+        try:
+            return self._strategy.hit(self._item, self.name, key)
+        except Exception as error:  # the storage's client raises its own errors (redis.ConnectionError, ...)
+            log.warning("rate limit %s not counted: its storage failed (%s)", self.name, type(error).__name__)
+            return True
