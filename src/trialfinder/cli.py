@@ -52,8 +52,12 @@ class Context:
     @property
     def database(self) -> Database:
         if self._database is None:
-            self._database = Database(self.settings.database_url)
+            self._database = Database(self.settings.database_url, pool_size=self.settings.database_pool_size)
         return self._database
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
 
     def geocoder(self) -> Callable:
         """Fills in site coordinates; the gazetteer is loaded only when a site first lacks them."""
@@ -318,6 +322,7 @@ def main(ctx: click.Context, database: str | None) -> None:
         # one-line "database is unreachable" error already says it all.
         logging.getLogger("psycopg").setLevel(logging.ERROR)
     ctx.obj = Context(settings)
+    ctx.call_on_close(ctx.obj.close)  # the pool of PostgreSQL connections, when a command opened one
 
 
 @main.command("migrate")

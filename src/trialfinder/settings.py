@@ -31,6 +31,7 @@ class Settings:
     data_dir: Path
     cache_dir: Path
     database_url: str
+    database_pool_size: int = 10  # PostgreSQL connections one process keeps open at most
     ctgov_api_url: str = "https://clinicaltrials.gov/api/v2"
     sync_max_retries: int = 5
     load_starter_catalogue: bool = True
@@ -95,6 +96,7 @@ class Settings:
             data_dir=data_dir,
             cache_dir=cache_dir,
             database_url=database_url,
+            database_pool_size=_integer(get("DATABASE_POOL_SIZE"), "DATABASE_POOL_SIZE", 10, 1, 1000),
             ctgov_api_url=(get("CTGOV_API_URL") or cls.ctgov_api_url).rstrip("/"),
             sync_max_retries=_integer(get("SYNC_MAX_RETRIES"), "SYNC_MAX_RETRIES", 5, 0, 20),
             load_starter_catalogue=_boolean(get("LOAD_STARTER_CATALOGUE"), "LOAD_STARTER_CATALOGUE", True),
@@ -171,6 +173,7 @@ SETTING_NAMES = (
     "DATA_DIR",
     "CACHE_DIR",
     "DATABASE_URL",
+    "DATABASE_POOL_SIZE",
     "CTGOV_API_URL",
     "SYNC_MAX_RETRIES",
     "LOAD_STARTER_CATALOGUE",

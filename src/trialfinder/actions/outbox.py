@@ -74,7 +74,8 @@ class _Heartbeat:
     def _run(self) -> None:
         while not self._stop.wait(self._lease.total_seconds() / 3):
             try:
-                with self._database.connect() as conn, conn.transaction():
+                # A unit of work of its own: the sending thread's connection is that thread's alone.
+                with self._database.unit_of_work(), self._database.connect() as conn, conn.transaction():
                     held = Outbox(conn).renew(
                         self._message.id, token=self._token, lease_until=lease_end(self._clock(), self._lease)
                     )

@@ -193,15 +193,15 @@ def _near_cte(conn: Connection, near: NearFilter, statuses: tuple[str, ...]) -> 
 
 
 def site_details(conn: Connection, keys: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[str | None, ...]]:
-    """(facility, city, country) of the sites with these (trial_id, position) keys."""
-    found = {}
-    for trial_id, position in keys:
-        row = conn.fetchone(
-            "SELECT facility, city, country FROM sites WHERE trial_id = ? AND position = ?", (trial_id, position)
-        )
-        if row is not None:
-            found[(trial_id, position)] = tuple(row)
-    return found
+    """(facility, city, country) of the sites with these (trial_id, position) keys: one query for a page of hits."""
+    if not keys:
+        return {}
+    pairs = ", ".join(["(?, ?)"] * len(keys))
+    rows = conn.fetchall(
+        f"SELECT trial_id, position, facility, city, country FROM sites WHERE (trial_id, position) IN (VALUES {pairs})",
+        [value for key in keys for value in key],
+    )
+    return {(row[0], row[1]): tuple(row[2:]) for row in rows}
 
 
 def _lon_ranges(low: float, high: float) -> list[tuple[float, float]]:

@@ -34,6 +34,7 @@ from trialfinder.web.rendering import Renderer
 from trialfinder.web.security import SecurityHeadersMiddleware
 from trialfinder.web.services import Services
 from trialfinder.web.subscriptions import Subscriptions
+from trialfinder.web.unit_of_work import UnitOfWorkMiddleware
 
 
 def create_app(
@@ -121,12 +122,14 @@ def create_app(
         Route("/api/openapi.json", api.openapi),
         Mount("/static", static, name="static"),
     ]
-    # Outermost first: every response, error pages included, gets the security headers and the language.
+    # Outermost first: every response, error pages included, gets the security headers and the language; each
+    # request uses one database connection at most.
     middleware = [
         Middleware(SecurityHeadersMiddleware),
         Middleware(AccessLogMiddleware),
         Middleware(LanguageMiddleware),
         Middleware(ErrorPagesMiddleware, renderer=renderer),
+        Middleware(UnitOfWorkMiddleware, database=database),
     ]
 
     @contextlib.asynccontextmanager

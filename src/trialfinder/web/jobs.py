@@ -1,12 +1,14 @@
 """The jobs `serve` runs beside the website: deliver the outbox, queue any referral whose emails were not queued,
 purge referrals past the retention period, and (after delivering, at most every NOTIFY_EVERY) run the alert run of
-subscriptions, whose emails the next delivery sends. Each runs in a worker thread (they do blocking I/O); an error is
-logged by type and the loop goes on, so one bad message never stops delivery of the rest."""
+subscriptions, whose emails the next delivery sends. Each runs in a worker thread (they do blocking I/O), on one database
+connection (a unit of work); an error is logged by type and the loop goes on, so one bad message never stops delivery
+of the rest."""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import anyio
 
@@ -32,14 +34,19 @@ async def run_jobs(
     last_purge = float("-inf")
     last_notify = float("-inf")
     while True:
-        await anyio.to_thread.run_sync(_deliver, contact, subscriptions)
+        await anyio.to_thread.run_sync(_one_unit, contact.database, _deliver, contact, subscriptions)
         if time.monotonic() - last_notify >= notify_every:
             last_notify = time.monotonic()
-            await anyio.to_thread.run_sync(_notify, subscriptions)
+            await anyio.to_thread.run_sync(_one_unit, contact.database, _notify, subscriptions)
         if time.monotonic() - last_purge >= purge_every:
             last_purge = time.monotonic()
-            await anyio.to_thread.run_sync(_purge, contact)
+            await anyio.to_thread.run_sync(_one_unit, contact.database, _purge, contact)
         await anyio.sleep(delivery_every)
+
+
+def _one_unit(database, job: Callable[..., None], *args) -> None:
+    with database.unit_of_work():
+        job(*args)
 
 
 def _deliver(contact, subscriptions) -> None:
