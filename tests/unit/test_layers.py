@@ -44,24 +44,22 @@ CLOSED = {"storage"}
 SANCTIONED: dict[tuple[str, str], str] = {
     ("trialfinder.cli", "trialfinder.web.app"): "`trialfinder serve` runs the website",
 }
+# The modules of a closed component that every higher layer may import: web and cli are where the program is wired
+# together, and they hold the database handle, open units of work on it and turn its errors into a 503 or an exit
+# code. Every SQL statement stays in storage, reached only through queries and actions.
+OPEN: dict[str, str] = {
+    "trialfinder.storage.database": "the database handle (Database, its units of work, its errors)",
+}
 # Outward imports that other work removes; each entry must still exist and still be outward, so the list only shrinks.
 KNOWN_OUTWARD: set[tuple[str, str]] = {
     # removed by the application layer (#16)
     ("trialfinder.actions.notify", "trialfinder.queries.search"),
-    ("trialfinder.cli", "trialfinder.storage.database"),
     ("trialfinder.cli", "trialfinder.storage.outbox"),
     ("trialfinder.cli", "trialfinder.storage.referrals"),
     ("trialfinder.cli", "trialfinder.web.subscriptions"),
-    ("trialfinder.web.api", "trialfinder.storage.database"),
-    ("trialfinder.web.app", "trialfinder.storage.database"),
     ("trialfinder.web.contact", "trialfinder.storage.referrals"),
-    ("trialfinder.web.eligibility", "trialfinder.storage.database"),
     ("trialfinder.web.emails", "trialfinder.storage.referrals"),
-    ("trialfinder.web.errors", "trialfinder.storage.database"),
     ("trialfinder.web.notes", "trialfinder.storage.notes"),
-    ("trialfinder.web.pages", "trialfinder.storage.database"),
-    ("trialfinder.web.services", "trialfinder.storage.database"),
-    ("trialfinder.web.subscriptions", "trialfinder.storage.database"),
     ("trialfinder.web.subscriptions", "trialfinder.storage.outbox"),
     ("trialfinder.web.subscriptions", "trialfinder.storage.subscriptions"),
 }
@@ -157,6 +155,8 @@ def outward(imports: Iterable[Import]) -> list[Import]:
     for edge in imports:
         source, target = component(edge.module), component(edge.target)
         if source == target or (edge.module, edge.target) in SANCTIONED:
+            continue
+        if edge.target in OPEN and LAYER[source] > LAYER[target]:
             continue
         if LAYER[target] >= LAYER[source] or (target in CLOSED and LAYER[source] > LAYER[target] + 1):
             found.append(edge)
@@ -313,7 +313,11 @@ SNIPPETS = {
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from trialfinder.storage.database import Connection\n"
     ),
     "trialfinder.queries.search": "from trialfinder.actions import notify\n",
-    "trialfinder.web.pages": "from trialfinder.storage.database import connect\nfrom trialfinder.domain import trial\n",
+    "trialfinder.web.pages": (
+        "from trialfinder.storage.search import run\n"
+        "from trialfinder.storage.database import Database\n"
+        "from trialfinder.domain import trial\n"
+    ),
     "trialfinder.actions.notify": "import trialfinder.queries.search as s\n",
 }
 
@@ -334,7 +338,8 @@ def test_the_checker_finds_outward_imports(made_up):
         ("trialfinder.domain.trial", "trialfinder.storage.database", 1),  # a lower layer importing a higher one
         ("trialfinder.queries.search", "trialfinder.actions.notify", 1),  # two components of one layer
         ("trialfinder.actions.notify", "trialfinder.queries.search", 1),
-        ("trialfinder.web.pages", "trialfinder.storage.database", 1),  # a closed layer from two layers up
+        ("trialfinder.web.pages", "trialfinder.storage.search", 1),  # a closed layer from two layers up
+        # (but not line 2: storage.database is open to every higher layer)
     }
 
 
