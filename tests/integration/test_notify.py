@@ -14,13 +14,17 @@ import pytest
 from conftest import FIXTURES
 
 from trialfinder.actions import subscriptions as subscription_actions
+from trialfinder.actions.email_writer import EmailWriter
 from trialfinder.actions.importing import import_path
 from trialfinder.actions.notify import run_alerts
 from trialfinder.domain.subscriptions import Area, Frequency
 from trialfinder.notifications.email import OutgoingEmail
+from trialfinder.notifications.rendering import EmailRenderer
+from trialfinder.signing import Signer
 from trialfinder.storage.changes import ChangeLog
 from trialfinder.storage.outbox import Outbox
 from trialfinder.storage.subscriptions import SubscriptionStore
+from trialfinder.views.i18n import Catalogs
 
 UTRECHT = {
     "facility": "UMC Utrecht",
@@ -74,8 +78,12 @@ def compose(subscription, matches) -> OutgoingEmail:
     return OutgoingEmail(to=subscription.email, subject=f"{len(matches)} new", text=listing, html=f"<p>{listing}</p>")
 
 
-def compose_sign_up(subscription, kind) -> OutgoingEmail:
-    return OutgoingEmail(to=subscription.email, subject=kind, text=kind, html=kind)
+WRITER = EmailWriter(
+    templates=EmailRenderer(Catalogs()),
+    signer=Signer(b"k" * 32),
+    sender_address="trialfinder <no-reply@example.org>",
+    base_url="https://trials.example",
+)
 
 
 def subscribe(
@@ -88,8 +96,9 @@ def subscribe(
         search=search,
         area=area,
         frequency=frequency,
-        compose=compose_sign_up,
-        sender_address="trialfinder <no-reply@example.org>",
+        writer=WRITER,
+        base_url=WRITER.base_url,
+        confirm_days=7,
         now=NOW,
     )
     with database.connect() as conn:

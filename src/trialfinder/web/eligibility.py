@@ -25,10 +25,10 @@ from trialfinder.domain.values import is_nct_id, nct_id
 from trialfinder.eligibility.model import FreeText
 from trialfinder.queries.trials import find_trial
 from trialfinder.storage.database import Database
+from trialfinder.views.i18n import N_, Message
 from trialfinder.web.api import UnreadableJson, read_json
 from trialfinder.web.errors import json_error, not_found
 from trialfinder.web.forms import FormTooLarge, FormUnreadable, read_form
-from trialfinder.web.i18n import N_, Message
 from trialfinder.web.rendering import Renderer, language_of
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)  # the API's dates: YYYY-MM-DD only (not 20261124)

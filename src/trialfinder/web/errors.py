@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from trialfinder.storage.database import DatabaseUnavailable
+from trialfinder.views.i18n import N_, Message
 from trialfinder.web.access_log import loggable_path
-from trialfinder.web.i18n import N_, Message
 from trialfinder.web.rendering import Renderer
 
 log = logging.getLogger("trialfinder.web")

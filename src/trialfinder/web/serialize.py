@@ -12,7 +12,7 @@ from trialfinder.domain.trial import Trial
 from trialfinder.domain.values import Age, AgeRange, GeoPoint, PartialDate
 from trialfinder.geo.gazetteer import Place
 from trialfinder.queries.search import SearchResults, SiteHit, TrialHit
-from trialfinder.web.formatting import DAYS_PER_YEAR
+from trialfinder.views.formatting import DAYS_PER_YEAR
 from trialfinder.web.params import Location
 from trialfinder.web.sites import ListedSite
 
