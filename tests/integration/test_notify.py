@@ -12,19 +12,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import FIXTURES
+from support.email_writer import WRITER
 
 from trialfinder.actions import subscriptions as subscription_actions
-from trialfinder.actions.email_writer import EmailWriter
 from trialfinder.actions.importing import import_path
 from trialfinder.actions.notify import run_alerts
 from trialfinder.domain.subscriptions import Area, Frequency
 from trialfinder.notifications.email import OutgoingEmail
-from trialfinder.notifications.rendering import EmailRenderer
-from trialfinder.signing import Signer
 from trialfinder.storage.changes import ChangeLog
 from trialfinder.storage.outbox import Outbox
 from trialfinder.storage.subscriptions import SubscriptionStore
-from trialfinder.views.i18n import Catalogs
 
 UTRECHT = {
     "facility": "UMC Utrecht",
@@ -78,12 +75,6 @@ def compose(subscription, matches) -> OutgoingEmail:
     return OutgoingEmail(to=subscription.email, subject=f"{len(matches)} new", text=listing, html=f"<p>{listing}</p>")
 
 
-WRITER = EmailWriter(
-    templates=EmailRenderer(Catalogs()),
-    signer=Signer(b"k" * 32),
-    sender_address="trialfinder <no-reply@example.org>",
-    base_url="https://trials.example",
-)
 
 
 def subscribe(

@@ -7,21 +7,12 @@ import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from support.email_writer import WRITER
+
 from trialfinder.actions import referrals as actions
-from trialfinder.actions.email_writer import EmailWriter
 from trialfinder.actions.outbox import stamp
-from trialfinder.notifications.rendering import EmailRenderer
-from trialfinder.signing import Signer
 from trialfinder.storage.outbox import Outbox
 from trialfinder.storage.referrals import NewReferral, ReferralStore
-from trialfinder.views.i18n import Catalogs
-
-WRITER = EmailWriter(
-    templates=EmailRenderer(Catalogs()),
-    signer=Signer(b"k" * 32),
-    sender_address="trialfinder <no-reply@trials.example>",
-    base_url="https://trials.example",
-)
 
 
 def new(public_id: str, *, created: datetime, submission: str | None = None) -> NewReferral:
