@@ -21,8 +21,9 @@ from support.cli import user_env
 from support.smtp_server import SmtpServer, free_port
 
 from trialfinder.actions import subscriptions as subscription_actions
+from trialfinder.actions.email_writer import EmailWriter
 from trialfinder.domain.subscriptions import Area, Frequency
-from trialfinder.notifications.email import OutgoingEmail
+from trialfinder.settings import Settings
 from trialfinder.storage.database import Database
 from trialfinder.storage.subscriptions import SubscriptionStore
 
@@ -69,6 +70,7 @@ def test_notify_run_without_the_smtp_variables_sends_through_the_server_in_the_s
     )
     assert run("migrate", env=env).returncode == 0
     database = Database(database_url)
+    writer = EmailWriter.from_settings(Settings.from_env(env))  # as the site would write the sign-up's email
     outcome = subscription_actions.sign_up(
         database=database,
         email=EMAIL,
@@ -76,8 +78,9 @@ def test_notify_run_without_the_smtp_variables_sends_through_the_server_in_the_s
         search="condition=liver+metastases&location=Amsterdam&radius=25",
         area=Area(52.37403, 4.88969, 25.0),
         frequency=Frequency.IMMEDIATE,
-        compose=lambda subscription, kind: OutgoingEmail(subscription.email, kind, kind, kind),
-        sender_address="From the environment <env@trials.example>",
+        writer=writer,
+        base_url=writer.base_url,
+        confirm_days=7,
         now=datetime.now(UTC),
     )
     with database.connect() as conn:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import FIXTURES
+from support.email_writer import WRITER
 
 from trialfinder.actions import subscriptions as subscription_actions
 from trialfinder.actions.importing import import_path
@@ -74,8 +75,6 @@ def compose(subscription, matches) -> OutgoingEmail:
     return OutgoingEmail(to=subscription.email, subject=f"{len(matches)} new", text=listing, html=f"<p>{listing}</p>")
 
 
-def compose_sign_up(subscription, kind) -> OutgoingEmail:
-    return OutgoingEmail(to=subscription.email, subject=kind, text=kind, html=kind)
 
 
 def subscribe(
@@ -88,8 +87,9 @@ def subscribe(
         search=search,
         area=area,
         frequency=frequency,
-        compose=compose_sign_up,
-        sender_address="trialfinder <no-reply@example.org>",
+        writer=WRITER,
+        base_url=WRITER.base_url,
+        confirm_days=7,
         now=NOW,
     )
     with database.connect() as conn:

@@ -159,6 +159,23 @@ def deliver_due(
     return report
 
 
+def deliver_quietly(
+    *,
+    database: Database,
+    sender: EmailSender,
+    after: str,
+    compose: Composer | None = None,
+    now: datetime | None = None,
+) -> DeliveryReport | None:
+    """`deliver_due` as the last step of a request, after its answer (`after` says which, for the log): it never
+    raises, since the scheduled job tries again; None when it failed (logged by the error's type only)."""
+    try:
+        return deliver_due(database=database, sender=sender, compose=compose, now=now)
+    except Exception as error:
+        log.error("outbox delivery after %s failed: %s", after, type(error).__name__)
+        return None
+
+
 def _raw(message: OutboxMessage, compose: Composer | None) -> bytes | None:
     if message.body is not None:
         return message.body.encode("utf-8")

@@ -18,10 +18,10 @@ from trialfinder.geo.gazetteer import MAX_QUERY_LENGTH
 from trialfinder.queries.search import search
 from trialfinder.queries.trials import find_trial
 from trialfinder.storage.database import Database
+from trialfinder.views.i18n import N_, Message
 from trialfinder.web import openapi
 from trialfinder.web.api_types import Places, answer
 from trialfinder.web.errors import json_error
-from trialfinder.web.i18n import N_, Message
 from trialfinder.web.params import parse_search
 from trialfinder.web.places import MAX_SUGGESTIONS, PlaceFinder
 from trialfinder.web.rendering import Renderer, language_of

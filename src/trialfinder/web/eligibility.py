@@ -25,11 +25,11 @@ from trialfinder.domain.values import is_nct_id, nct_id
 from trialfinder.eligibility.model import FreeText
 from trialfinder.queries.trials import find_trial
 from trialfinder.storage.database import Database
+from trialfinder.views.i18n import N_, Message
 from trialfinder.web.api import UnreadableJson, read_json
 from trialfinder.web.api_types import answer
 from trialfinder.web.errors import json_error, not_found
 from trialfinder.web.forms import FormTooLarge, FormUnreadable, read_form
-from trialfinder.web.i18n import N_, Message
 from trialfinder.web.rendering import Renderer, language_of
 from trialfinder.web.serialize import assessment_body, questions_body
 

@@ -19,9 +19,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from trialfinder.storage.database import DatabaseUnavailable
+from trialfinder.views.i18n import N_, Message
 from trialfinder.web.access_log import loggable_path
 from trialfinder.web.api_types import Error, ErrorDetail, answer
-from trialfinder.web.i18n import N_, Message
 from trialfinder.web.rendering import Renderer
 
 log = logging.getLogger("trialfinder.web")

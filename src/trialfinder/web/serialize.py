@@ -14,8 +14,8 @@ from trialfinder.domain.values import Age, PartialDate
 from trialfinder.eligibility import Assessment, Questionnaire
 from trialfinder.geo.gazetteer import Place
 from trialfinder.queries.search import SearchResults, SiteHit, TrialHit
+from trialfinder.views.formatting import DAYS_PER_YEAR
 from trialfinder.web import api_types as api
-from trialfinder.web.formatting import DAYS_PER_YEAR
 from trialfinder.web.params import Location
 from trialfinder.web.sites import ListedSite
 
