@@ -21,16 +21,17 @@ $(VENV)/.installed: pyproject.toml
 install-test: $(VENV)/.installed-test
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,redis]'
 	touch $@
 
 services:
 	scripts/ensure-postgres
+	scripts/ensure-redis
 	scripts/ensure-browser
 
 test: install-test services
 	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist worksteal
 
 bench: install
 	$(BIN)/python bench/ingest.py

@@ -55,8 +55,10 @@ def main() -> None:
 
     from trialfinder.actions.catalogue import prepare_database
     from trialfinder.actions.catalogue_writer import write_batch
+    from trialfinder.actions.email_writer import EmailWriter
     from trialfinder.actions.notify import ALERT_KIND, compose_alert, run_alerts
     from trialfinder.actions.outbox import stamp
+    from trialfinder.actions.subscription_emails import compose_alert as compose_alert_email
     from trialfinder.domain.trial import RecruitmentStatus, Site
     from trialfinder.domain.values import GeoPoint, PartialDate
     from trialfinder.settings import Settings
@@ -66,7 +68,6 @@ def main() -> None:
     from trialfinder.storage.outbox import Outbox
     from trialfinder.storage.trials import TrialStore
     from trialfinder.web.places import PlaceFinder
-    from trialfinder.web.subscriptions import alert_runner
 
     OUT.mkdir(parents=True, exist_ok=True)
     cache = OUT / "cache"
@@ -168,7 +169,7 @@ def main() -> None:
     print(f"wrote {counts.added} new and {counts.updated} updated trials in {written:.1f} s; changes by kind: {kinds}")
 
     settings = Settings(data_dir=OUT / "data", cache_dir=cache, database_url=url, secret_key="b" * 40)
-    runner = alert_runner(settings, database)
+    writer = EmailWriter.from_settings(settings, base_url="https://trials.example.org")
     started = time.perf_counter()
     report = run_alerts(database=database, now=now)
     total = time.perf_counter() - started
@@ -190,8 +191,8 @@ def main() -> None:
         compose_alert(
             message,
             database=database,
-            compose=lambda s, m: runner.compose_alert(s, m, base_url="https://trials.example.org"),
-            sender_address=settings.mail_from,
+            compose=lambda s, m: compose_alert_email(s, m, writer=writer, base_url=writer.base_url),
+            sender_address=writer.sender_address,
         )
     each = (time.perf_counter() - started) / max(len(queued), 1) * 1000
     print(f"composing at delivery: {each:.1f} ms per alert ({len(queued)} alerts composed)")

@@ -73,19 +73,68 @@ def postgres_url():
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path):
-    """A URL to an empty catalogue database, once per engine."""
-    if request.param == "sqlite":
+def engine(request) -> str:
+    """The database engine a test runs on: every test that takes a database runs once per engine."""
+    if request.param == "postgresql":
+        _postgres_or_skip()
+    return request.param
+
+
+@pytest.fixture
+def database_url(engine, request, tmp_path):
+    """A URL to an empty database (no schema yet), once per engine; in a test that also takes `database`, that
+    database's URL (a command run by the test must see what the test put there)."""
+    if "database" in request.fixturenames:
+        return request.getfixturevalue("database").url.url
+    if engine == "sqlite":
         return f"sqlite:///{tmp_path / 'catalogue.db'}"
     return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture
-def database(database_url):
-    from trialfinder.actions.catalogue import prepare_database
-    from trialfinder.storage.database import Database
+def database_seed():
+    """What the `database` fixture holds besides the schema: nothing here; a conftest or a test module that needs
+    a catalogue overrides this fixture with a function that fills one (built once per run, then copied)."""
+    return None
 
-    db = Database(database_url)
-    prepare_database(database=db)
+
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory):
+    from support.databases import DatabaseTemplates
+
+    templates = DatabaseTemplates(tmp_path_factory.mktemp("database-templates"), POSTGRES_URL)
+    yield templates
+    templates.close()
+
+
+@pytest.fixture
+def database(engine, database_seed, database_templates, tmp_path):
+    """A migrated database of its own, holding what `database_seed` put in, once per engine: a copy of a template
+    built once per run (tests/support/databases.py)."""
+    if engine == "sqlite":
+        db = database_templates.sqlite_copy(database_seed, tmp_path / "database.db")
+    else:
+        db = database_templates.postgres_copy(database_seed)
     yield db
-    db.close()
+    database_templates.drop(db)
+
+
+# --- The gazetteer -------------------------------------------------------------------------------------------------
+
+
+def run_folder(tmp_path_factory) -> Path:
+    """A folder shared by the whole test run: under pytest-xdist, every worker's base folder is a child of it."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def gazetteer_cache(tmp_path_factory) -> Path:
+    """The gazetteer's cache folder, built once per test run and shared by every worker: building the index takes
+    seconds to minutes, reading it back milliseconds. The product's own lock file makes the other workers wait
+    for the first one's file instead of building theirs."""
+    from trialfinder.geo.gazetteer import Gazetteer
+
+    folder = run_folder(tmp_path_factory) / "gazetteer-cache"
+    Gazetteer.load(folder)
+    return folder

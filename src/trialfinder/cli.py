@@ -52,8 +52,12 @@ class Context:
     @property
     def database(self) -> Database:
         if self._database is None:
-            self._database = Database(self.settings.database_url)
+            self._database = Database(self.settings.database_url, pool_size=self.settings.database_pool_size)
         return self._database
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
 
     def geocoder(self) -> Callable:
         """Fills in site coordinates; the gazetteer is loaded only when a site first lacks them."""
@@ -318,6 +322,7 @@ def main(ctx: click.Context, database: str | None) -> None:
         # one-line "database is unreachable" error already says it all.
         logging.getLogger("psycopg").setLevel(logging.ERROR)
     ctx.obj = Context(settings)
+    ctx.call_on_close(ctx.obj.close)  # the pool of PostgreSQL connections, when a command opened one
 
 
 @main.command("migrate")
@@ -383,8 +388,8 @@ def import_command(obj: Context, path: str, batch_size: int | None, quiet: bool)
 @handle_errors
 def show_command(obj: Context, nct: str, as_json: bool) -> None:
     """Show one trial (NCT followed by eight digits) in a readable form."""
+    from trialfinder.domain.codec import encode_trial
     from trialfinder.queries.trials import find_trial
-    from trialfinder.storage.codec import encode_trial
     from trialfinder.views.trial_text import render_trial
 
     if not is_nct_id(nct):
@@ -662,6 +667,8 @@ def outbox_command(obj: Context, retry: bool, retry_ids: tuple[int, ...], send_n
     Recipients are shown masked (j***@example.org). A failed message stays until it is queued again with
     --retry (all) or --retry-id; --send delivers what is due at once, without waiting for the server's schedule.
     """
+    from trialfinder.actions.email_writer import EmailWriter
+    from trialfinder.actions.notify import alert_composer
     from trialfinder.actions.outbox import deliver_due, requeue_failed
     from trialfinder.notifications.senders import sender_from_settings
     from trialfinder.storage.outbox import Outbox
@@ -671,12 +678,9 @@ def outbox_command(obj: Context, retry: bool, retry_ids: tuple[int, ...], send_n
         count = requeue_failed(database=database, ids=() if retry else retry_ids)
         click.echo(f"Queued again: {count} message{'s' if count != 1 else ''}.", err=True)
     if retry or retry_ids or send_now:
-        from trialfinder.web.subscriptions import alert_runner
-
-        sender = sender_from_settings(obj.settings)
+        writer, sender = EmailWriter.from_settings(obj.settings), sender_from_settings(obj.settings)
         # Alerts are composed as they are sent, with the site's templates and links.
-        runner = alert_runner(obj.settings, database, sender=sender)
-        report = deliver_due(database=database, sender=sender, compose=runner.compose_outbox)
+        report = deliver_due(database=database, sender=sender, compose=alert_composer(database=database, writer=writer))
         click.echo(f"Sent {report.sent}, to retry later {report.retrying}, failed {report.failed} ({sender.description}).", err=True)
     with database.connect() as conn:
         outbox = Outbox(conn)
@@ -761,19 +765,21 @@ def notify_command(obj: Context, no_send: bool) -> None:
     confirmed within TRIALFINDER_SUBSCRIPTION_CONFIRM_DAYS. `serve` does the same every five minutes.
     Links in the emails use TRIALFINDER_PUBLIC_URL.
     """
+    from trialfinder.actions.email_writer import EmailWriter
+    from trialfinder.actions.notify import alert_composer, alert_run
     from trialfinder.actions.outbox import deliver_due
-    from trialfinder.web.subscriptions import alert_runner
+    from trialfinder.notifications.senders import sender_from_settings
 
     database = obj.open_catalogue(quiet=True)
-    runner = alert_runner(obj.settings, database)
-    report = runner.run()
+    writer, sender = EmailWriter.from_settings(obj.settings), sender_from_settings(obj.settings)
+    report = alert_run(database=database, confirm_days=obj.settings.subscription_confirm_days)
     click.echo(
         f"Matched {report.changes:,} change(s) of {report.trials:,} trial(s) against {report.subscriptions:,}"
         f" subscription(s): {report.matched:,} new match(es), {report.emails:,} alert(s) queued."
     )
     if not no_send:
-        delivery = deliver_due(database=database, sender=runner.sender, compose=runner.compose_outbox)
-        click.echo(f"Sent {delivery.sent}, to retry later {delivery.retrying}, failed {delivery.failed} ({runner.sender.description}).")
+        delivery = deliver_due(database=database, sender=sender, compose=alert_composer(database=database, writer=writer))
+        click.echo(f"Sent {delivery.sent}, to retry later {delivery.retrying}, failed {delivery.failed} ({sender.description}).")
 
 
 @main.command("overviews")

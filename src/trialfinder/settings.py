@@ -31,6 +31,7 @@ class Settings:
     data_dir: Path
     cache_dir: Path
     database_url: str
+    database_pool_size: int = 10  # PostgreSQL connections one process keeps open at most
     ctgov_api_url: str = "https://clinicaltrials.gov/api/v2"
     sync_max_retries: int = 5
     load_starter_catalogue: bool = True
@@ -60,6 +61,8 @@ class Settings:
     overview_model_timeout: int = 30
     # Subscriptions (see docs/SETTINGS.md): days a sign-up has to be confirmed before it is deleted.
     subscription_confirm_days: int = 7
+    # Where the forms' rate limits are counted (see docs/SETTINGS.md): a `limits` storage URI.
+    rate_limit_storage: str = "memory://"
     # The archive (or folder, or file) loaded into an empty catalogue; None: the one the package ships.
     starter_catalogue: Path | None = None
     # The settings file that was read, None when there was none (`serve` says which).
@@ -93,6 +96,7 @@ class Settings:
             data_dir=data_dir,
             cache_dir=cache_dir,
             database_url=database_url,
+            database_pool_size=_integer(get("DATABASE_POOL_SIZE"), "DATABASE_POOL_SIZE", 10, 1, 1000),
             ctgov_api_url=(get("CTGOV_API_URL") or cls.ctgov_api_url).rstrip("/"),
             sync_max_retries=_integer(get("SYNC_MAX_RETRIES"), "SYNC_MAX_RETRIES", 5, 0, 20),
             load_starter_catalogue=_boolean(get("LOAD_STARTER_CATALOGUE"), "LOAD_STARTER_CATALOGUE", True),
@@ -121,6 +125,7 @@ class Settings:
             subscription_confirm_days=_integer(
                 get("SUBSCRIPTION_CONFIRM_DAYS"), "SUBSCRIPTION_CONFIRM_DAYS", 7, 1, 60
             ),
+            rate_limit_storage=get("RATE_LIMIT_STORAGE") or cls.rate_limit_storage,
             starter_catalogue=Path(get("STARTER_CATALOGUE")).expanduser() if get("STARTER_CATALOGUE") else None,
             settings_file=settings_file,
         )
@@ -168,6 +173,7 @@ SETTING_NAMES = (
     "DATA_DIR",
     "CACHE_DIR",
     "DATABASE_URL",
+    "DATABASE_POOL_SIZE",
     "CTGOV_API_URL",
     "SYNC_MAX_RETRIES",
     "LOAD_STARTER_CATALOGUE",
@@ -192,6 +198,7 @@ SETTING_NAMES = (
     "OVERVIEW_MODEL_API_KEY",
     "OVERVIEW_MODEL_TIMEOUT",
     "SUBSCRIPTION_CONFIRM_DAYS",
+    "RATE_LIMIT_STORAGE",
     "STARTER_CATALOGUE",
     "SETTINGS_FILE",
 )

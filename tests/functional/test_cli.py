@@ -34,9 +34,9 @@ def run(*args: str, env: dict[str, str], check_clean: bool = True) -> subprocess
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory) -> Path:
-    """Shared by the module's tests: the gazetteer index is built once (it is a cache, and rebuilt when absent)."""
-    return tmp_path_factory.mktemp("cache")
+def cache_dir(gazetteer_cache) -> Path:
+    """The test run's gazetteer (built once for the run; the product rebuilds it when absent)."""
+    return gazetteer_cache
 
 
 @pytest.fixture

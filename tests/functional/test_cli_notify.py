@@ -13,10 +13,11 @@ from support.cli import user_env
 from support.smtp_server import SmtpServer
 
 from trialfinder.actions import subscriptions as subscription_actions
+from trialfinder.actions.email_writer import EmailWriter
 from trialfinder.domain.search import Search
 from trialfinder.domain.subscriptions import Frequency
 from trialfinder.domain.values import GeoPoint
-from trialfinder.notifications.email import OutgoingEmail
+from trialfinder.settings import Settings
 from trialfinder.storage.database import Database
 from trialfinder.storage.subscriptions import SubscriptionStore
 
@@ -31,10 +32,11 @@ def smtp():
 
 
 @pytest.fixture
-def env(tmp_path, database_url, smtp) -> dict[str, str]:
+def env(tmp_path, database_url, smtp, gazetteer_cache) -> dict[str, str]:
     return user_env(
         tmp_path,
         database_url,
+        cache_dir=gazetteer_cache,
         smtp_host="127.0.0.1",
         smtp_port=str(smtp.port),
         smtp_security="none",
@@ -55,6 +57,7 @@ def new_trial(folder, nct: str):
 def test_notify_after_an_import_sends_each_alert_once(env, smtp, tmp_path, database_url):
     assert run("migrate", env=env).returncode == 0
     database = Database(database_url)
+    writer = EmailWriter.from_settings(Settings.from_env(env))  # as the site would write the sign-up's email
     outcome = subscription_actions.sign_up(
         database=database,
         email=EMAIL,
@@ -63,8 +66,9 @@ def test_notify_after_an_import_sends_each_alert_once(env, smtp, tmp_path, datab
             GeoPoint(52.37403, 4.88969)
         ),
         frequency=Frequency.IMMEDIATE,
-        compose=lambda subscription, kind: OutgoingEmail(subscription.email, kind, kind, kind),
-        sender_address=SENDER,
+        writer=writer,
+        base_url=writer.base_url,
+        confirm_days=7,
         now=datetime.now(UTC),
     )
     with database.connect() as conn:
@@ -75,7 +79,7 @@ def test_notify_after_an_import_sends_each_alert_once(env, smtp, tmp_path, datab
     done = run("notify", env=env)
     assert done.returncode == 0, done.stderr
     assert "1 new match(es), 1 alert(s) queued" in done.stdout
-    # The sign-up's own (test-made) email and the alert.
+    # The sign-up's own email and the alert.
     alert = smtp.wait_for(2)[-1].message
     assert alert["Subject"] == "Een nieuwe studie past bij uw zoekopdracht"
     assert alert["List-Unsubscribe"].startswith("<https://trials.example.org/subscriptions/unsubscribe?token=")

@@ -12,8 +12,8 @@ REFERENCE = "NCT06857773"
 
 
 @pytest.fixture
-def env(tmp_path, database_url) -> dict[str, str]:
-    env = user_env(tmp_path, database_url, import_workers="0")
+def env(tmp_path, database_url, gazetteer_cache) -> dict[str, str]:
+    env = user_env(tmp_path, database_url, cache_dir=gazetteer_cache, import_workers="0")
     assert run("import", "--quiet", str(FIXTURES / "ctgov_v2"), env=env).returncode == 0
     return env
 

@@ -24,9 +24,10 @@ def smtp():
 
 
 @pytest.fixture
-def env(tmp_path, database_url, smtp) -> dict[str, str]:
+def env(tmp_path, database_url, smtp, gazetteer_cache) -> dict[str, str]:
     return user_env(
-        tmp_path, database_url, smtp_host="127.0.0.1", smtp_port=str(smtp.port), smtp_security="none", mail_from=SENDER
+        tmp_path, database_url, cache_dir=gazetteer_cache, smtp_host="127.0.0.1", smtp_port=str(smtp.port),
+        smtp_security="none", mail_from=SENDER,
     )
 
 
@@ -86,13 +87,13 @@ def test_a_refused_message_shows_in_outbox_and_is_sent_after_retry(env, database
     assert sorted(item.recipients[0] for item in smtp.wait_for(2)) == ["anna@example.org", "team@site.example"]
 
 
-def test_one_message_no_server_can_take_holds_up_nothing_and_is_reported(tmp_path, database_url, database):
+def test_one_message_no_server_can_take_holds_up_nothing_and_is_reported(tmp_path, database_url, database, gazetteer_cache):
     # A server without SMTPUTF8 cannot take a message for zoë@; `outbox --send` once stopped at it with status 3
     # (UnicodeEncodeError) and sent nothing else. Now it is failed, with the reason, and the rest go.
     with SmtpServer(smtputf8=False) as plain:
         env = user_env(
-            tmp_path, database_url, smtp_host="127.0.0.1", smtp_port=str(plain.port), smtp_security="none",
-            mail_from=SENDER,
+            tmp_path, database_url, cache_dir=gazetteer_cache, smtp_host="127.0.0.1", smtp_port=str(plain.port),
+            smtp_security="none", mail_from=SENDER,
         )
         add_referral(database, "first", datetime.now(UTC) - timedelta(minutes=2))
         add_referral(database, "zoe", datetime.now(UTC) - timedelta(minutes=1), email="zoë@example.org")

@@ -21,10 +21,11 @@ from support.cli import user_env
 from support.smtp_server import SmtpServer, free_port
 
 from trialfinder.actions import subscriptions as subscription_actions
+from trialfinder.actions.email_writer import EmailWriter
 from trialfinder.domain.search import Search
 from trialfinder.domain.subscriptions import Frequency
 from trialfinder.domain.values import GeoPoint
-from trialfinder.notifications.email import OutgoingEmail
+from trialfinder.settings import Settings
 from trialfinder.storage.database import Database
 from trialfinder.storage.subscriptions import SubscriptionStore
 
@@ -46,10 +47,10 @@ def write_settings(data_dir, text: str, mode: int = 0o600):
 
 
 def test_notify_run_without_the_smtp_variables_sends_through_the_server_in_the_settings_file(
-    tmp_path, database_url, smtp
+    tmp_path, database_url, smtp, gazetteer_cache
 ):
     # The shell has none of the SMTP settings: only the data folder and the database.
-    env = user_env(tmp_path, database_url)
+    env = user_env(tmp_path, database_url, cache_dir=gazetteer_cache)
     for name in list(env):
         if name.startswith("TRIALFINDER_") and name not in (
             "TRIALFINDER_DATA_DIR",
@@ -71,6 +72,7 @@ def test_notify_run_without_the_smtp_variables_sends_through_the_server_in_the_s
     )
     assert run("migrate", env=env).returncode == 0
     database = Database(database_url)
+    writer = EmailWriter.from_settings(Settings.from_env(env))  # as the site would write the sign-up's email
     outcome = subscription_actions.sign_up(
         database=database,
         email=EMAIL,
@@ -79,8 +81,9 @@ def test_notify_run_without_the_smtp_variables_sends_through_the_server_in_the_s
             GeoPoint(52.37403, 4.88969)
         ),
         frequency=Frequency.IMMEDIATE,
-        compose=lambda subscription, kind: OutgoingEmail(subscription.email, kind, kind, kind),
-        sender_address="From the environment <env@trials.example>",
+        writer=writer,
+        base_url=writer.base_url,
+        confirm_days=7,
         now=datetime.now(UTC),
     )
     with database.connect() as conn:
@@ -106,8 +109,8 @@ def test_notify_run_without_the_smtp_variables_sends_through_the_server_in_the_s
     database.close()
 
 
-def test_a_settings_file_others_can_read_is_named_by_every_command(tmp_path, database_url):
-    env = user_env(tmp_path, database_url)
+def test_a_settings_file_others_can_read_is_named_by_every_command(tmp_path, database_url, gazetteer_cache):
+    env = user_env(tmp_path, database_url, cache_dir=gazetteer_cache)
     path = write_settings(tmp_path / "data", "TRIALFINDER_SMTP_PASSWORD=secret-password\n", mode=0o644)
     done = run("stats", env=env)
     assert done.returncode == 0
@@ -118,8 +121,8 @@ def test_a_settings_file_others_can_read_is_named_by_every_command(tmp_path, dat
     assert "secret-password" not in done.stdout + done.stderr
 
 
-def test_a_line_that_is_not_a_setting_is_one_line_naming_the_file(tmp_path, database_url):
-    env = user_env(tmp_path, database_url)
+def test_a_line_that_is_not_a_setting_is_one_line_naming_the_file(tmp_path, database_url, gazetteer_cache):
+    env = user_env(tmp_path, database_url, cache_dir=gazetteer_cache)
     path = write_settings(tmp_path / "data", "\nTRIALFINDER_SMTP_HOTS=mail.example.org\n")
     done = run("stats", env=env)
     assert done.returncode == 1
@@ -127,8 +130,8 @@ def test_a_line_that_is_not_a_setting_is_one_line_naming_the_file(tmp_path, data
 
 
 @pytest.mark.slow
-def test_serve_says_which_settings_file_it_read(tmp_path, database_url):
-    env = user_env(tmp_path, database_url)
+def test_serve_says_which_settings_file_it_read(tmp_path, database_url, gazetteer_cache):
+    env = user_env(tmp_path, database_url, cache_dir=gazetteer_cache)
     path = write_settings(tmp_path / "data", "TRIALFINDER_REFERRAL_INBOX=office@example.org\n")
     assert run("migrate", env=env).returncode == 0
     process = subprocess.Popen(

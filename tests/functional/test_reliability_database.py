@@ -51,12 +51,12 @@ def assert_unreachable(done: subprocess.CompletedProcess, redacted_url: str) -> 
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[command[0] for command in COMMANDS])
-def test_every_command_says_the_database_is_unreachable_when_nothing_listens(tmp_path, command):
+def test_every_command_says_the_database_is_unreachable_when_nothing_listens(tmp_path, command, gazetteer_cache):
     port = free_port()  # nothing listens there
     url = f"postgresql://postgres:{PASSWORD}@127.0.0.1:{port}/catalogue"
     if command[0] == "serve":
         command = ("serve", "--port", str(free_port()))
-    done = run(*command, env=user_env(tmp_path, url), timeout=60)
+    done = run(*command, env=user_env(tmp_path, url, cache_dir=gazetteer_cache), timeout=60)
     assert_unreachable(done, f"postgresql://postgres:***@127.0.0.1:{port}/catalogue")
 
 
@@ -86,10 +86,10 @@ def many_records(folder: Path, count: int) -> Path:
     return folder
 
 
-def test_an_import_that_loses_the_database_midway_says_so_and_exits_1(tmp_path, scratch_database):
+def test_an_import_that_loses_the_database_midway_says_so_and_exits_1(tmp_path, scratch_database, gazetteer_cache):
     name, url = scratch_database
     source = many_records(tmp_path / "records", 3_000)
-    env = user_env(tmp_path, url)
+    env = user_env(tmp_path, url, cache_dir=gazetteer_cache)
     process = subprocess.Popen(
         [sys.executable, "-m", "trialfinder", "import", "--batch-size", "5", str(source)],
         env=env,

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import FIXTURES
+from support.email_writer import WRITER
 
 from trialfinder.actions import subscriptions as subscription_actions
 from trialfinder.actions.importing import import_path
@@ -77,8 +78,6 @@ def compose(subscription, matches) -> OutgoingEmail:
     return OutgoingEmail(to=subscription.email, subject=f"{len(matches)} new", text=listing, html=f"<p>{listing}</p>")
 
 
-def compose_sign_up(subscription, kind) -> OutgoingEmail:
-    return OutgoingEmail(to=subscription.email, subject=kind, text=kind, html=kind)
 
 
 def subscribe(
@@ -92,8 +91,9 @@ def subscribe(
         language="en",
         search=saved.located(found_at) if found_at else saved,
         frequency=frequency,
-        compose=compose_sign_up,
-        sender_address="trialfinder <no-reply@example.org>",
+        writer=WRITER,
+        base_url=WRITER.base_url,
+        confirm_days=7,
         now=NOW,
     )
     with database.connect() as conn:
@@ -235,8 +235,9 @@ def test_searches_saved_as_typed_before_the_query_string_was_canonical_still_ale
         language="en",
         search=again.located(AMSTERDAM),
         frequency=Frequency.IMMEDIATE,
-        compose=compose_sign_up,
-        sender_address="trialfinder <no-reply@example.org>",
+        writer=WRITER,
+        base_url=WRITER.base_url,
+        confirm_days=7,
         now=NOW,
     )
     assert (outcome.subscription_id, outcome.kind) == (old, "already")

@@ -7,15 +7,12 @@ import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from support.email_writer import WRITER
+
 from trialfinder.actions import referrals as actions
 from trialfinder.actions.outbox import stamp
 from trialfinder.storage.outbox import Outbox
 from trialfinder.storage.referrals import NewReferral, ReferralStore
-from trialfinder.web.emails import EmailRenderer, compose_referral_emails
-from trialfinder.web.i18n import Catalogs
-
-SENDER = "trialfinder <no-reply@trials.example>"
-RENDERER = EmailRenderer(Catalogs())
 
 
 def new(public_id: str, *, created: datetime, submission: str | None = None) -> NewReferral:
@@ -40,16 +37,9 @@ def new(public_id: str, *, created: datetime, submission: str | None = None) -> 
     )
 
 
-def compose(referral):
-    return compose_referral_emails(
-        RENDERER,
-        referral,
-        trial=None,
-        site_place="Amsterdam, Netherlands",
-        trial_url="https://trials.example/trials/NCT06857773",
-        contacted_url="https://trials.example/referrals/contacted?token=a.1.b",
-        withdraw_url="https://trials.example/referrals/withdraw?token=c.2.d",
-        retention_days=180,
+def queue(database, referral) -> int:
+    return actions.queue_emails(
+        database=database, referral=referral, writer=WRITER, base_url=WRITER.base_url, retention_days=180
     )
 
 
@@ -122,10 +112,10 @@ def test_the_same_request_sent_twice_at_once_is_stored_once(database):
 
 def test_emails_are_queued_once(database):
     stored, _ = actions.submit_referral(database=database, referral=new("p1", created=datetime.now(UTC)))
-    assert actions.queue_emails(database=database, referral=stored, compose=compose, sender_address=SENDER) == 2
+    assert queue(database, stored) == 2
     with database.connect() as conn:
         stored = ReferralStore(conn).get("p1")
-    assert actions.queue_emails(database=database, referral=stored, compose=compose, sender_address=SENDER) == 0
+    assert queue(database, stored) == 0
     assert sorted(message.recipient for message in outbox_rows(database)) == [
         "Anna@Example.org",
         "referrals@operator.example",
@@ -136,17 +126,17 @@ def test_a_referral_stored_before_a_crash_gets_its_emails_later(database):
     # The process stopped between storing the referral and queueing its emails: the job finds it.
     stored, _ = actions.submit_referral(database=database, referral=new("p1", created=datetime.now(UTC)))
     assert outbox_rows(database) == []
-    assert actions.queue_unqueued(database=database, compose=compose, sender_address=SENDER) == 0  # too fresh
+    assert actions.queue_unqueued(database=database, writer=WRITER, retention_days=180) == 0  # too fresh
     later = datetime.now(UTC) + timedelta(minutes=2)
-    assert actions.queue_unqueued(database=database, compose=compose, sender_address=SENDER, now=later) == 2
-    assert actions.queue_unqueued(database=database, compose=compose, sender_address=SENDER, now=later) == 0
+    assert actions.queue_unqueued(database=database, writer=WRITER, retention_days=180, now=later) == 2
+    assert actions.queue_unqueued(database=database, writer=WRITER, retention_days=180, now=later) == 0
     with database.connect() as conn:
         assert ReferralStore(conn).by_id(stored.id).queued_at is not None
 
 
 def test_withdrawing_clears_the_person_and_unsent_messages(database):
     stored, _ = actions.submit_referral(database=database, referral=new("p1", created=datetime.now(UTC)))
-    actions.queue_emails(database=database, referral=stored, compose=compose, sender_address=SENDER)
+    queue(database, stored)
     actions.withdraw(database=database, referral_id=stored.id)
     with database.connect() as conn:
         gone = ReferralStore(conn).get("p1")
@@ -166,7 +156,7 @@ def test_counting_requests_per_address_ignores_case(database):
 def test_purge_deletes_only_what_is_past_retention(database):
     now = datetime.now(UTC)
     old, _ = actions.submit_referral(database=database, referral=new("old", created=now - timedelta(days=200)))
-    actions.queue_emails(database=database, referral=old, compose=compose, sender_address=SENDER)
+    queue(database, old)
     actions.submit_referral(database=database, referral=new("new", created=now - timedelta(days=1)))
     assert actions.purge(database=database, retention_days=180, now=now) == 1
     with database.connect() as conn:

@@ -7,16 +7,16 @@ import os
 import time
 from datetime import UTC, datetime, timedelta
 
+from support.email_writer import WRITER
+
 from trialfinder.actions import referrals as actions
 from trialfinder.actions.catalogue import prepare_database
 from trialfinder.actions.outbox import deliver_due
 from trialfinder.filemodes import loose_permissions
-from trialfinder.notifications.email import FolderSender, OutgoingEmail
+from trialfinder.notifications.email import FolderSender
 from trialfinder.settings import Settings, secret_key
 from trialfinder.storage.database import Database
 from trialfinder.storage.referrals import NewReferral
-
-SENDER = "trialfinder <no-reply@trials.example>"
 
 
 def mode(path) -> int:
@@ -80,12 +80,10 @@ def _referral(database, number: int, created_at: str):
     return stored
 
 
-def _compose(referral):
-    text = f"{referral.first_name} {referral.last_name} <{referral.email}>"
-    return [
-        ("team", OutgoingEmail(to=referral.team_email, subject="Request", text=text, html=f"<p>{text}</p>")),
-        ("copy", OutgoingEmail(to=referral.email, subject="Your request", text=text, html=f"<p>{text}</p>")),
-    ]
+def _queue(database, referral) -> None:
+    actions.queue_emails(
+        database=database, referral=referral, writer=WRITER, base_url=WRITER.base_url, retention_days=180
+    )
 
 
 def _eml_texts(folder) -> list[str]:
@@ -98,7 +96,7 @@ def test_withdrawing_deletes_the_eml_copies_of_that_persons_emails_only(database
     first = _referral(database, 1, now.isoformat(timespec="seconds"))
     second = _referral(database, 2, now.isoformat(timespec="seconds"))
     for referral in (first, second):
-        actions.queue_emails(database=database, referral=referral, compose=_compose, sender_address=SENDER)
+        _queue(database, referral)
     assert deliver_due(database=database, sender=mail).sent == 4
     assert mode(tmp_path / "mail") == 0o700
     assert len(_eml_texts(tmp_path / "mail")) == 4
@@ -107,8 +105,9 @@ def test_withdrawing_deletes_the_eml_copies_of_that_persons_emails_only(database
 
     left = _eml_texts(tmp_path / "mail")
     assert len(left) == 2
-    assert not any("Person 1" in text for text in left)
-    assert all("Person 2" in text for text in left)
+    # Both emails of a referral name the person's address (the team's in Reply-To, the copy's in To).
+    assert not any("anna1@example.org" in text for text in left)
+    assert all("anna2@example.org" in text for text in left)
 
 
 def test_the_retention_purge_deletes_old_referrals_eml_copies_and_any_older_eml_file(database, tmp_path):
@@ -117,7 +116,7 @@ def test_the_retention_purge_deletes_old_referrals_eml_copies_and_any_older_eml_
     old = _referral(database, 1, (now - timedelta(days=200)).isoformat(timespec="seconds"))
     recent = _referral(database, 2, now.isoformat(timespec="seconds"))
     for referral in (old, recent):
-        actions.queue_emails(database=database, referral=referral, compose=_compose, sender_address=SENDER)
+        _queue(database, referral)
     deliver_due(database=database, sender=mail)
     # A message of another kind (say a subscription's), written long ago.
     stale = tmp_path / "mail" / "20250101T000000Z-abc.eml"
@@ -128,5 +127,5 @@ def test_the_retention_purge_deletes_old_referrals_eml_copies_and_any_older_eml_
     assert actions.purge(database=database, retention_days=180, mail=mail) == 1
 
     left = _eml_texts(tmp_path / "mail")
-    assert len(left) == 2 and all("Person 2" in text for text in left)
+    assert len(left) == 2 and all("anna2@example.org" in text for text in left)
     assert not stale.exists()

@@ -43,10 +43,10 @@ def _site(city: str, point: GeoPoint, status: str | None) -> dict:
     return site
 
 
-@pytest.fixture
-def catalogue(database, tmp_path):
-    folder = tmp_path / "records"
-    folder.mkdir()
+@pytest.fixture(scope="session")
+def search_seed(tmp_path_factory):
+    """The API v2 fixtures and four variants of the reference trial (built once per run and engine, then copied)."""
+    folder = tmp_path_factory.mktemp("search-records")
     variants = [
         # Its first listed site is in Amsterdam but has completed; its recruiting site is in Rotterdam.
         _variant("NCT90000001", sites=[_site("Amsterdam", AMSTERDAM, "COMPLETED"), _site("Rotterdam", ROTTERDAM, "RECRUITING")]),
@@ -58,8 +58,21 @@ def catalogue(database, tmp_path):
     ]
     for record in variants:
         (folder / f"{record['protocolSection']['identificationModule']['nctId']}.json").write_text(json.dumps(record))
-    import_path(database=database, path=FIXTURES)
-    import_path(database=database, path=folder)
+
+    def search_catalogue(database) -> None:
+        import_path(database=database, path=FIXTURES)
+        import_path(database=database, path=folder)
+
+    return search_catalogue
+
+
+@pytest.fixture
+def database_seed(search_seed):
+    return search_seed
+
+
+@pytest.fixture
+def catalogue(database):
     return database
 
 

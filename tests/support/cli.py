@@ -22,12 +22,13 @@ def run_trialfinder(*args: str, env: dict[str, str], timeout: float = 300) -> su
     return done
 
 
-def user_env(home: Path, database_url: str, **settings: str) -> dict[str, str]:
-    """An environment with its own data and cache folders, the given database, and no starter catalogue."""
+def user_env(home: Path, database_url: str, *, cache_dir: Path, **settings: str) -> dict[str, str]:
+    """An environment with its own data folder, the given cache folder (the test run's shared gazetteer, as a rule)
+    and database, and no starter catalogue."""
     return {
         **os.environ,
         "TRIALFINDER_DATA_DIR": str(home / "data"),
-        "TRIALFINDER_CACHE_DIR": str(home / "cache"),
+        "TRIALFINDER_CACHE_DIR": str(cache_dir),
         "TRIALFINDER_DATABASE_URL": database_url,
         "TRIALFINDER_LOAD_STARTER_CATALOGUE": "false",
         **{f"TRIALFINDER_{name.upper()}": value for name, value in settings.items()},

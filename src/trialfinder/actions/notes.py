@@ -19,9 +19,10 @@ from enum import StrEnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from trialfinder.actions.outbox import stamp
+from trialfinder.actions.email_writer import EmailWriter
+from trialfinder.actions.outbox import deliver_quietly, stamp
 from trialfinder.domain.notes import Anchor
-from trialfinder.notifications.email import OutgoingEmail, message_text
+from trialfinder.notifications.email import EmailSender, message_text
 from trialfinder.storage.database import Database
 from trialfinder.storage.notes import NoteStore, StoredNote, StoredShareLink
 from trialfinder.storage.outbox import Outbox
@@ -30,6 +31,7 @@ log = logging.getLogger("trialfinder.notes")
 
 SHARE_VALID_FOR = timedelta(days=7)
 OWNER_LINK_VALID_FOR = timedelta(days=1)  # the emailed link to one's notes, usable once
+OWNER_LINK = "notes_owner"  # the purpose its token is signed for (web/notes.py checks it)
 MAX_ATTEMPTS = 5  # wrong passcodes before a link is locked
 MAX_NOTES_PER_TRIAL = 200
 MAX_LINKS_PER_TRIAL = 20
@@ -175,7 +177,11 @@ def join_device(*, database: Database, link_id: str, device_owner: str | None, n
     return new_key if owner is not None else None
 
 
-def touch_notes(*, database: Database, owner: str, nct_id: str, now: datetime) -> None:
+def notes_seen(*, database: Database, owner: str, nct_id: str, notes: list[StoredNote], now: datetime) -> None:
+    """The owner saw their `notes` on a trial: they are in use (the retention purge counts from it). Written at most
+    once every TOUCH_EVERY, not on every view."""
+    if not any(note.last_used_at < stamp(now - TOUCH_EVERY) for note in notes):
+        return
     with database.connect() as conn, conn.transaction():
         NoteStore(conn).touch(owner, nct_id, now=stamp(now), older_than=stamp(now - TOUCH_EVERY))
 
@@ -298,18 +304,34 @@ def shared_notes(*, database: Database, share_id: str, now: datetime) -> list[St
 # --- the emailed link to one's notes --------------------------------------------------------------------------------
 
 
-def queue_notes_link(*, database: Database, email: OutgoingEmail, sender_address: str, now: datetime) -> None:
-    """Put the "your notes" email in the outbox (its body, with the link, is cleared once sent)."""
-    body = message_text(email, sender=sender_address)
+def email_owner_link(
+    *, database: Database, writer: EmailWriter, owner: str, email: str, language: str, base_url: str, now: datetime
+) -> None:
+    """Queue an email to `email` with a one-time link that opens the owner's notes on another device (valid
+    OWNER_LINK_VALID_FOR). The address is in the outbox only until the email is sent (`deliver_owner_links`)."""
+    link_id = create_owner_link(database=database, owner=owner, now=now)
+    token = writer.signer.sign(OWNER_LINK, link_id, expires_at=now + OWNER_LINK_VALID_FOR)
+    hours = int(OWNER_LINK_VALID_FOR.total_seconds() // 3600)
+    outgoing = writer.templates.render(
+        "notes_link", language, {"link_url": f"{base_url}/notes/restore?token={token}", "hours": hours}, to=email
+    )
+    body = message_text(outgoing, sender=writer.sender_address)
     with database.connect() as conn, conn.transaction():
         Outbox(conn).add(
             dedupe_key=f"notes_link:{secrets.token_urlsafe(16)}",
             kind="notes_link",
-            recipient=email.to,
+            recipient=outgoing.to,
             body=body,
             now=stamp(now),
         )
     log.info("notes link email queued")
+
+
+def deliver_owner_links(*, database: Database, sender: EmailSender) -> None:
+    """Send what is due straight after "email me a link" (never raises: the scheduled job tries again), then forget
+    the addresses of the links sent."""
+    if deliver_quietly(database=database, sender=sender, after="a notes link") is not None:
+        forget_sent_addresses(database=database)
 
 
 def forget_sent_addresses(*, database: Database) -> int:

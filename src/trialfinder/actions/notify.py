@@ -22,8 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from trialfinder.actions.outbox import stamp
-from trialfinder.actions.subscriptions import digest_key
+from trialfinder.actions import subscription_emails
+from trialfinder.actions.email_writer import EmailWriter
+from trialfinder.actions.outbox import Composer, stamp
+from trialfinder.actions.subscriptions import digest_key, purge_unconfirmed
 from trialfinder.domain.search import InvalidSearch
 from trialfinder.domain.subscriptions import Frequency, Matcher, Watch, is_due
 from trialfinder.notifications.email import OutgoingEmail, build_message
@@ -73,6 +75,14 @@ def _watches(subscriptions: list[StoredSubscription]) -> list[Watch]:
         except InvalidSearch as problem:
             log.error("notify: subscription %d has a saved search no rule reads (%s); skipped", subscription.id, problem.field)
     return watches
+
+
+def alert_run(*, database: Database, confirm_days: int, now: datetime | None = None) -> NotifyReport:
+    """What `serve` does every few minutes and `trialfinder notify` once: delete the sign-ups never confirmed within
+    `confirm_days`, then match and queue alerts (composed when they are sent: subscription_emails.alert_composer)."""
+    moment = now or datetime.now(UTC)
+    purge_unconfirmed(database=database, confirm_days=confirm_days, now=moment)
+    return run_alerts(database=database, now=moment)
 
 
 def run_alerts(
@@ -188,6 +198,26 @@ def compose_alert(
     if not matches:
         return None
     return build_message(compose(subscription, matches), sender=sender_address).as_bytes()
+
+
+def alert_composer(*, database: Database, writer: EmailWriter, base_url: str | None = None) -> Composer:
+    """`deliver_due`'s `compose`: a queued alert is written as it leaves (`compose_alert`), with links to `base_url`
+    (by default the site's address for links made outside a request); other messages were written when queued."""
+    base = base_url or writer.base_url
+
+    def compose(message: OutboxMessage) -> bytes | None:
+        if message.kind != ALERT_KIND:
+            return None
+        return compose_alert(
+            message,
+            database=database,
+            compose=lambda subscription, matches: subscription_emails.compose_alert(
+                subscription, matches, writer=writer, base_url=base
+            ),
+            sender_address=writer.sender_address,
+        )
+
+    return compose
 
 
 def _moment(text: str | None) -> datetime | None:

@@ -74,7 +74,8 @@ class _Heartbeat:
     def _run(self) -> None:
         while not self._stop.wait(self._lease.total_seconds() / 3):
             try:
-                with self._database.connect() as conn, conn.transaction():
+                # A unit of work of its own: the sending thread's connection is that thread's alone.
+                with self._database.unit_of_work(), self._database.connect() as conn, conn.transaction():
                     held = Outbox(conn).renew(
                         self._message.id, token=self._token, lease_until=lease_end(self._clock(), self._lease)
                     )
@@ -156,6 +157,23 @@ def deliver_due(
             sender.description,
         )
     return report
+
+
+def deliver_quietly(
+    *,
+    database: Database,
+    sender: EmailSender,
+    after: str,
+    compose: Composer | None = None,
+    now: datetime | None = None,
+) -> DeliveryReport | None:
+    """`deliver_due` as the last step of a request, after its answer (`after` says which, for the log): it never
+    raises, since the scheduled job tries again; None when it failed (logged by the error's type only)."""
+    try:
+        return deliver_due(database=database, sender=sender, compose=compose, now=now)
+    except Exception as error:
+        log.error("outbox delivery after %s failed: %s", after, type(error).__name__)
+        return None
 
 
 def _raw(message: OutboxMessage, compose: Composer | None) -> bytes | None:

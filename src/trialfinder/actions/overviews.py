@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from trialfinder.actions.catalogue_writer import utc_now
+from trialfinder.domain.overview import BUILTIN, LANGUAGE_MODEL, Overview
 from trialfinder.domain.trial import Site
 from trialfinder.overview import LANGUAGES, generate_overview, with_nearest_site
 from trialfinder.overview.builtin import generator_version as builtin_version
 from trialfinder.overview.language_model import LanguageModelGenerator
-from trialfinder.overview.model import BUILTIN, LANGUAGE_MODEL, Overview
 from trialfinder.storage.database import Database
 from trialfinder.storage.overviews import OverviewStore
 from trialfinder.storage.trials import TrialStore

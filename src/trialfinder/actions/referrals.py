@@ -1,26 +1,127 @@
-"""Referrals: store first, then queue the two emails; mark contacted; withdraw; purge after the retention period.
+"""Referrals: the request a person sends through the contact form, from its rules to its emails.
 
-The referral is committed on its own before anything else is tried, so whatever fails afterwards (composing the
-emails, the mail server) the request is never lost: `queue_unqueued` picks up any referral whose emails were not
-queued. Log lines carry ids and counts, never what the person typed.
+The rules: a request goes to the route the person chose (domain.referral); the same request sent again (the same
+form, or within `REPEAT_WINDOW` the same browser, trial and address) finds the first; an address makes at most
+`MAX_PER_ADDRESS_PER_DAY` requests a day. The referral is committed on its own before anything else is tried, so
+whatever fails afterwards (composing the emails, the mail server) the request is never lost: `queue_unqueued` picks
+up any referral whose emails were not queued. Then: mark contacted; withdraw; purge after the retention period.
+Log lines carry ids and counts, never what the person typed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
+from trialfinder.actions import referral_emails
+from trialfinder.actions.email_writer import EmailWriter
 from trialfinder.actions.outbox import stamp
-from trialfinder.notifications.email import EmailSender, OutgoingEmail, message_text
+from trialfinder.domain.email_address import parse_email
+from trialfinder.domain.referral import ContactRequest, Route
+from trialfinder.domain.trial import Trial
+from trialfinder.notifications.email import EmailSender, message_text
+from trialfinder.signing import Signer, random_id
 from trialfinder.storage.database import Database, DatabaseError
 from trialfinder.storage.outbox import Outbox
 from trialfinder.storage.referrals import NewReferral, ReferralStore, StoredReferral
+from trialfinder.storage.trials import TrialStore
 
 log = logging.getLogger("trialfinder.referrals")
 
-# Composes a stored referral's emails: (kind, email) pairs, kind "team" or "copy".
-Composer = Callable[[StoredReferral], list[tuple[str, OutgoingEmail]]]
+# A request sent again within this window (the same browser, trial and address) finds the first: Back and Send, a
+# second tab. Another browser makes a request of its own: a page that said "already sent" to anyone typing an
+# address would tell them which trials its owner asked about.
+REPEAT_WINDOW = timedelta(hours=24)
+# Three requests from one address a day is plenty; more look like abuse of someone else's address.
+MAX_PER_ADDRESS_PER_DAY = 3
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    AGAIN = "again"  # the request repeats one already stored: that one is the referral
+    BUSY = "busy"  # the address has made enough requests today: nothing stored
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    outcome: Outcome
+    referral: StoredReferral | None  # None when BUSY
+
+
+def repeat_key(*, signer: Signer, email: str, nct_id: str, browser: str) -> str:
+    """Who asks about what, from where, as a keyed hash (nothing of it can be read back): the address (any case; its
+    domain as IDNA writes it), the trial and the browser (the value of its form cookie)."""
+    parsed = parse_email(email)
+    address = f"{parsed.local.lower()}@{parsed.ascii_domain}" if parsed else email.strip().lower()
+    return signer.fingerprint("referral_repeat", f"{address}\x1f{nct_id}\x1f{browser}")
+
+
+def earlier_request(*, database: Database, submission: str, duplicate_key: str, now: datetime) -> StoredReferral | None:
+    """The referral this request repeats: the same form sent again (a double click, a reload), or a request with the
+    same `duplicate_key` made within REPEAT_WINDOW and not withdrawn (a form shown afresh: Back, another tab)."""
+    with database.connect() as conn:
+        store = ReferralStore(conn)
+        return store.by_submission(submission) or store.recent_repeat(
+            duplicate_key, since=stamp(now - REPEAT_WINDOW)
+        )
+
+
+def send_request(
+    *,
+    database: Database,
+    writer: EmailWriter,
+    trial: Trial,
+    route: Route,
+    person: ContactRequest,
+    submission: str,
+    duplicate_key: str,
+    person_language: str,
+    base_url: str,
+    retention_days: int,
+    now: datetime,
+) -> SendResult:
+    """Store a person's request for `route` and queue its two emails (delivery is the caller's next step)."""
+    since = now - timedelta(days=1)
+    with database.connect() as conn:
+        busy = ReferralStore(conn).count_for_email(person.email, since=stamp(since)) >= MAX_PER_ADDRESS_PER_DAY
+    if busy:
+        return SendResult(Outcome.BUSY, None)
+    site = route.site.site if route.site else None
+    stored, created = submit_referral(
+        database=database,
+        referral=NewReferral(
+            public_id=random_id(),
+            submission=submission,
+            nct_id=trial.nct_id,
+            route=route.kind.value,
+            site_key=route.site.key if route.site else None,
+            site_label=(site.facility or "").strip() if site else "",
+            team_email=route.team_email,
+            team_language=referral_emails.team_language(trial, site.country if site else None),
+            person_language=person_language,
+            first_name=person.first_name,
+            last_name=person.last_name,
+            email=person.email,
+            phone=person.phone,
+            contact_language=person.contact_language,
+            residence=person.residence,
+            message=person.message,
+            created_at=stamp(now),
+            duplicate_key=duplicate_key,
+        ),
+        repeat_since=now - REPEAT_WINDOW,
+    )
+    if not created:  # the same request arrived at the same moment by another way
+        return SendResult(Outcome.AGAIN, stored)
+    try:
+        queue_emails(
+            database=database, referral=stored, writer=writer, base_url=base_url, retention_days=retention_days
+        )
+    except Exception as error:  # stored already: the background job queues it later
+        log.error("referral %s: emails not queued yet: %s", stored.id, type(error).__name__)
+    return SendResult(Outcome.SENT, stored)
 
 
 def submit_referral(
@@ -35,7 +136,9 @@ def submit_referral(
     return stored, created
 
 
-def queue_emails(*, database: Database, referral: StoredReferral, compose: Composer, sender_address: str) -> int:
+def queue_emails(
+    *, database: Database, referral: StoredReferral, writer: EmailWriter, base_url: str, retention_days: int
+) -> int:
     """Compose the referral's emails and put them in the outbox, once: a second call queues nothing.
 
     An email that cannot be composed or built (a template or an address problem: trying again will not mend it)
@@ -45,7 +148,11 @@ def queue_emails(*, database: Database, referral: StoredReferral, compose: Compo
         return 0
     messages: list[tuple[str, str, str | None, str | None]] = []  # kind, recipient, body, why it has none
     try:
-        composed = compose(referral)
+        with database.connect() as conn:
+            trial = TrialStore(conn).get(referral.nct_id)
+        composed = referral_emails.compose(
+            referral, trial=trial, writer=writer, base_url=base_url, retention_days=retention_days
+        )
     except DatabaseError:
         raise
     except Exception as error:
@@ -54,7 +161,7 @@ def queue_emails(*, database: Database, referral: StoredReferral, compose: Compo
         messages = [("team", referral.team_email, None, failure), ("copy", referral.email or "", None, failure)]
     for kind, email in composed:
         try:
-            messages.append((kind, email.to, message_text(email, sender=sender_address), None))
+            messages.append((kind, email.to, message_text(email, sender=writer.sender_address), None))
         except ValueError:  # the error's text may quote a value: the reason names none
             messages.append((kind, email.to, None, "could not be built: an address or header it cannot carry"))
     queued = 0
@@ -77,15 +184,22 @@ def queue_emails(*, database: Database, referral: StoredReferral, compose: Compo
     return queued
 
 
-def queue_unqueued(*, database: Database, compose: Composer, sender_address: str, now: datetime | None = None) -> int:
-    """Queue the emails of referrals stored more than a minute ago whose emails never reached the outbox."""
+def queue_unqueued(*, database: Database, writer: EmailWriter, retention_days: int, now: datetime | None = None) -> int:
+    """Queue the emails of referrals stored more than a minute ago whose emails never reached the outbox (their
+    links use the site's address for links made outside a request)."""
     cutoff = stamp((now or datetime.now(UTC)) - timedelta(minutes=1))
     with database.connect() as conn:
         waiting = ReferralStore(conn).unqueued(created_before=cutoff)
     queued = 0
     for referral in waiting:
         try:
-            queued += queue_emails(database=database, referral=referral, compose=compose, sender_address=sender_address)
+            queued += queue_emails(
+                database=database,
+                referral=referral,
+                writer=writer,
+                base_url=writer.base_url,
+                retention_days=retention_days,
+            )
         except Exception as error:  # one bad referral must not stop the others; it stays unqueued and visible
             log.error("referral %s: emails could not be composed: %s", referral.id, type(error).__name__)
     return queued
@@ -101,14 +215,13 @@ def withdraw(
     *,
     database: Database,
     referral_id: int,
-    notice: Callable[[StoredReferral], OutgoingEmail] | None = None,
-    sender_address: str = "",
+    writer: EmailWriter | None = None,
     mail: EmailSender | None = None,
     now: datetime | None = None,
 ) -> bool:
     """Forget the person, here and in the copies `mail` kept of their messages (the `.eml` files). When the study
-    team already has their details, queue `notice` to the team (it carries no personal data) asking them to delete
-    those too; True when a notice was queued."""
+    team already has their details, queue a notice to the team (it carries no personal data) asking them to delete
+    those too, written by `writer`; True when a notice was queued."""
     moment = stamp(now or datetime.now(UTC))
     with database.connect() as conn, conn.transaction():
         messages = Outbox(conn).referral_message_ids(referral_id=referral_id)
@@ -117,13 +230,19 @@ def withdraw(
         store.withdraw(referral_id, moment)
         referral = store.by_id(referral_id)
         queued = False
-        if team_has_it and notice is not None and referral is not None:
-            email = notice(referral)
+        if team_has_it and writer is not None and referral is not None:
+            trial = TrialStore(conn).get(referral.nct_id)
+            email = referral_emails.compose_withdrawal_notice(
+                writer.templates,
+                referral,
+                trial=trial,
+                site_place=referral_emails.site_place(trial, referral.site_key),
+            )
             queued = Outbox(conn).add(
                 dedupe_key=f"referral:{referral_id}:withdrawn",
                 kind="referral_withdrawn",
                 recipient=email.to,
-                body=message_text(email, sender=sender_address),
+                body=message_text(email, sender=writer.sender_address),
                 now=moment,
                 referral_id=referral_id,
             )

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
 
+from trialfinder.actions import subscription_emails
+from trialfinder.actions.email_writer import EmailWriter
 from trialfinder.actions.outbox import stamp
 from trialfinder.domain.search import Search, read_search
 from trialfinder.domain.subscriptions import Frequency, SubscriptionState, email_key
-from trialfinder.notifications.email import OutgoingEmail, message_text
+from trialfinder.notifications.email import message_text
 from trialfinder.signing import random_id
 from trialfinder.storage.changes import ChangeLog
 from trialfinder.storage.database import Database
@@ -34,9 +35,6 @@ log = logging.getLogger("trialfinder.subscriptions")
 
 MAX_PER_ADDRESS = 20  # subscriptions (pending or confirmed) one address may hold; beyond, sign-ups are dropped
 
-# Composes the email for a subscription: kind "confirm" (the confirmation link) or "already" (already subscribed).
-Composer = Callable[[StoredSubscription, str], OutgoingEmail]
-
 
 @dataclass(frozen=True, slots=True)
 class SignUp:
@@ -51,12 +49,14 @@ def sign_up(
     language: str,
     search: Search,
     frequency: Frequency,
-    compose: Composer,
-    sender_address: str,
+    writer: EmailWriter,
+    base_url: str,
+    confirm_days: int,
     now: datetime | None = None,
 ) -> SignUp:
-    """Store a pending subscription (or find the confirmed one) and queue its one email. A typed place must have
-    been found (`Search.point`): the alert run measures from it."""
+    """Store a pending subscription (or find the confirmed one) and queue its one email, its links to `base_url`
+    (a confirmation link valid `confirm_days`, or "already subscribed"). A typed place must have been found
+    (`Search.point`): the alert run measures from it."""
     search.check_found()
     moment = now or datetime.now(UTC)
     key = email_key(email)
@@ -90,8 +90,9 @@ def sign_up(
             database=database,
             subscription=subscription,
             kind=kind,
-            compose=compose,
-            sender_address=sender_address,
+            writer=writer,
+            base_url=base_url,
+            confirm_days=confirm_days,
             now=moment,
         )
     log.info("subscription sign-up id=%s outcome=%s", subscription.id if subscription else "-", kind)
@@ -103,12 +104,15 @@ def queue_email(
     database: Database,
     subscription: StoredSubscription,
     kind: str,
-    compose: Composer,
-    sender_address: str,
+    writer: EmailWriter,
+    base_url: str,
+    confirm_days: int,
     now: datetime,
 ) -> bool:
-    email = compose(subscription, kind)
-    body = message_text(email, sender=sender_address)
+    email = subscription_emails.compose_sign_up(
+        subscription, kind, writer=writer, base_url=base_url, confirm_days=confirm_days
+    )
+    body = message_text(email, sender=writer.sender_address)
     with database.connect() as conn, conn.transaction():
         return Outbox(conn).add(
             dedupe_key=f"{outbox_key_prefix(subscription.id)}{kind}:{random_id(8)}",

@@ -25,6 +25,7 @@ from trialfinder.eligibility.evaluate import (
     Assessment,
     CriterionResult,
     evaluate,
+    open_checks,
     tree_with_registry_fields,
 )
 from trialfinder.eligibility.facts import PatientFacts
@@ -75,7 +76,8 @@ def questionnaire(
 ) -> Questionnaire:
     """The questions a trial's criteria need, in English ("en") or Dutch ("nl"); with facts and today, only those
     still open."""
-    return build_questionnaire(tree, language, facts, today=today)
+    still_open = open_checks(facts, today=today) if facts is not None and today is not None else None
+    return build_questionnaire(tree, language, still_open=still_open)
 
 
 def assess(

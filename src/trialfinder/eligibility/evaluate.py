@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -60,6 +60,7 @@ from trialfinder.eligibility.model import (
     describe,
     leaves,
 )
+from trialfinder.eligibility.questionnaire import questions_for_check
 from trialfinder.eligibility.units import (
     body_surface_area,
     convert,
@@ -69,6 +70,7 @@ from trialfinder.eligibility.units import (
     lexicon,
     needs_body_surface_area,
 )
+from trialfinder.eligibility.wording import display_unit, drug_name, lab_name, messages_join, treatment_name
 
 LIKELY_ELIGIBLE = "likely-eligible"
 NOT_ELIGIBLE = "not-eligible"
@@ -261,6 +263,13 @@ def evaluate(tree: CriteriaTree, facts: PatientFacts, *, today: date, language: 
     return Assessment(verdict, summary, failing, tuple(questions), results, today, language, tree.nct_id, tuple(flags))
 
 
+def open_checks(facts: PatientFacts, *, today: date) -> Callable[[Check, Section], bool]:
+    """Whether a leaf check is still open on `facts` as of `today` (its verdict UNKNOWN): what a questionnaire for
+    this person still asks (questionnaire.build_questionnaire's `still_open`)."""
+    evaluator = _Evaluator(facts, today, "en")  # a verdict is the same in every language
+    return lambda check, section: evaluator.check(check, section).verdict is UNKNOWN
+
+
 def _all_flags(result: CriterionResult) -> Iterable[str]:
     yield from result.flags
     for child in result.children:
@@ -279,8 +288,6 @@ class _Evaluator:
     # --- criteria ---
 
     def criterion(self, criterion: Criterion) -> CriterionResult:
-        from trialfinder.eligibility.questionnaire import questions_for_check
-
         children = tuple(self.criterion(child) for child in criterion.children)
         findings: list[_Finding] = []
         if criterion.check is not None:
@@ -400,8 +407,6 @@ class _Evaluator:
 
     def _sentence_parts(self, check: Check, *, with_condition: bool) -> tuple[str, dict[str, Any], str | None] | None:
         """The message family of a leaf check, its parameters, and the one a negation applies to."""
-        from trialfinder.eligibility.questionnaire import messages_join
-
         language = self.language
 
         def described(text: str, qualified: bool) -> str:
@@ -987,7 +992,7 @@ def _band(scale: str, value: int, target: str) -> tuple[int, int] | None:
     return None
 
 
-# --- Matching records against lexicon entries (shared with questionnaire and fhir) ---------------------------
+# --- Matching records against lexicon entries ---------------------------------------------------------------
 
 
 def leaf_key(check: Check) -> str:
@@ -1002,26 +1007,6 @@ def lab_matches(lab: LabResult, analyte: str) -> bool:
         and lab.loinc is not None
         and lab.loinc in lexicon("analytes").get(analyte, {}).get("loinc", [])
     )
-
-
-def lab_name(analyte: str, language: str) -> str:
-    return lexicon("analytes").get(analyte, {}).get("lay", {}).get(language, analyte)
-
-
-def display_unit(unit: str | None) -> str:
-    if unit in (None, "1"):
-        return ""
-    return {
-        "10^9/L": "×10⁹/L",
-        "10^3/uL": "×10³/µL",
-        "/uL": "/µL",
-        "umol/L": "µmol/L",
-        "mL/min/1.73m2": "mL/min/1.73 m²",
-        "mL/min/m2": "mL/min/m²",
-        "[in_i]": "in",
-        "[lb_av]": "lb",
-        "Cel": "°C",
-    }.get(unit, unit)
 
 
 def record_matches(text: str, codes: Iterable[Any], entry: dict[str, Any]) -> bool:
@@ -1091,25 +1076,3 @@ def _drug_terms(drug: str) -> tuple[list[str], list[str], list[str]]:
     if drug in drugs["regimens"]:
         return [], [], list(drugs["regimens"][drug]["names"])
     return [], [], [drug.replace("_", " ")]
-
-
-def drug_name(drug: str, language: str) -> str:
-    drugs = lexicon("drugs")
-    entry = drugs["classes"].get(drug)
-    if entry:
-        return entry["lay"][language]
-    if drug in drugs["regimens"]:
-        return drug.upper()
-    return drug.replace("_", "/")
-
-
-def treatment_name(check: PriorTreatment, language: str) -> str:
-    kinds = lexicon("conditions")["treatment_kinds"]
-    if check.kind in kinds:
-        name = kinds[check.kind]["lay"][language]
-        if check.site:
-            name = messages.text(
-                language, "phrase.of_organ", treatment=name, organ=messages.text(language, f"organ.{check.site}")
-            )
-        return name
-    return drug_name(check.drug or check.kind, language)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
@@ -48,11 +48,13 @@ from trialfinder.eligibility.model import (
     PerformanceStatus,
     PregnancyCheck,
     PriorTreatment,
+    Section,
     SexCheck,
     TestWindow,
     leaves,
 )
 from trialfinder.eligibility.units import convert, format_number, lexicon, needs_body_surface_area
+from trialfinder.eligibility.wording import display_unit, drug_name, lab_name, messages_join, treatment_name
 
 YES, NO, UNKNOWN_ANSWER = "yes", "no", "unknown"
 
@@ -127,20 +129,17 @@ class InvalidAnswers(ValueError):
 
 
 def build_questionnaire(
-    tree: CriteriaTree, language: str = "en", facts: PatientFacts | None = None, *, today: date | None = None
+    tree: CriteriaTree, language: str = "en", *, still_open: Callable[[Check, Section], bool] | None = None
 ) -> Questionnaire:
-    """The questions the tree's criteria need. With `facts` (and `today`), questions already answered by them are
-    left out: only what is still unknown is asked."""
-    from trialfinder.eligibility.evaluate import _Evaluator
-
+    """The questions the tree's criteria need. With `still_open` (evaluate.open_checks: what a person's facts leave
+    unknown), checks it says are decided are not asked about."""
     language = messages.language(language)
-    evaluator = _Evaluator(facts, today, language) if facts is not None and today is not None else None
     questions: dict[str, Question] = {}
     for criterion in tree.walk():
         if criterion.check is None:
             continue
         for leaf in leaves(criterion.check):
-            if evaluator is not None and evaluator.check(leaf, criterion.section).verdict.value != "unknown":
+            if still_open is not None and not still_open(leaf, criterion.section):
                 continue
             for question in _questions(leaf, criterion, language):
                 existing = questions.get(question.id)
@@ -255,15 +254,11 @@ def _questions(check: Check, criterion: Criterion, language: str) -> list[Questi
             return [yes_no(check.key, t("q.biomarker.known", marker=marker), doctor=True)]
         return [yes_no(check.key, t("q.biomarker", marker=marker, status=t(f"status.{check.status}")), doctor=True)]
     if isinstance(check, PriorTreatment):
-        from trialfinder.eligibility.evaluate import treatment_name
-
         name = treatment_name(check, language)
         if check.window:
             return [yes_no(check.key, t("q.prior_window", treatment=name, days=check.window.days))]
         return [yes_no(check.key, t("q.prior", treatment=name))]
     if isinstance(check, CurrentMedication):
-        from trialfinder.eligibility.evaluate import drug_name
-
         name = drug_name(check.drug, language)
         if check.qualifiers:
             return [yes_no(check.key, t("q.medication_qualified", drug=name, text="; ".join(check.qualifiers)))]
@@ -285,16 +280,7 @@ def _questions(check: Check, criterion: Criterion, language: str) -> list[Questi
     return []
 
 
-def messages_join(items: list[str], language: str) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    word = " of " if language == "nl" else " or "
-    return ", ".join(items[:-1]) + word + items[-1]
-
-
 def _lab_questions(check: LabThreshold, criterion: Criterion, language: str) -> list[Question]:
-    from trialfinder.eligibility.evaluate import display_unit, lab_name
-
     t = lambda key, **params: messages.text(language, key, **params)  # noqa: E731
     name = lab_name(check.analyte, language)
     base = f"lab:{check.analyte}"
@@ -337,8 +323,6 @@ def _lab_questions(check: LabThreshold, criterion: Criterion, language: str) -> 
 
 
 def _measurement_question(analyte: str, criterion: Criterion, language: str) -> Question:
-    from trialfinder.eligibility.evaluate import display_unit, lab_name
-
     base = f"lab:{analyte}"
     return Question(
         base,
@@ -512,8 +496,6 @@ def plausible(analyte: str, value: float, unit: str | None) -> bool:
 
 def _implausible(analyte: str, value: float, unit: str, units: list[str], t, language: str) -> str:
     """The sentence asking the person to check a value that cannot be right, naming the units it would fit."""
-    from trialfinder.eligibility.evaluate import display_unit, lab_name
-
     shown = f"{format_number(value)} {display_unit(unit)}".strip()
     fitting = [display_unit(other) for other in units if other != unit and plausible(analyte, value, other)][:2]
     name = lab_name(analyte, language)

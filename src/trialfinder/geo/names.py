@@ -33,14 +33,14 @@ _FOLD = str.maketrans(
     }
 )
 _SEPARATORS = re.compile(r"[\W_]+")
-_LETTER = re.compile("[a-z]")
+LETTER = re.compile("[a-z]")
 # Combining marks of the Latin script (what NFKD splits accents into); other scripts' names are not indexed.
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 # Abbreviations written both ways in place names ("St. Louis" / "Saint Louis", "Ft. Worth", "Mt. Pleasant").
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort"}
 _ABBREVIATION = re.compile(r"\b(?:st|ste|mt|ft)\b")
 # Letters beyond Latin (and its extensions, and the quotation marks above): such a name cannot normalise to ASCII.
-_NOT_LATIN = re.compile("[^\x00-\u024f\u1e00-\u1eff\u2018-\u201f\u0300-\u036f\u02b9-\u02ff]")
+NOT_LATIN = re.compile("[^\x00-\u024f\u1e00-\u1eff\u2018-\u201f\u0300-\u036f\u02b9-\u02ff]")
 
 
 def normalise(text: str) -> str:
@@ -58,7 +58,7 @@ def normalise(text: str) -> str:
     return folded
 
 
-def _text(value: object) -> str | None:
+def input_text(value: object) -> str | None:
     """Input as stripped text, or None when it is not text (a number is no place name), empty or too long."""
     if not isinstance(value, str):
         return None
@@ -70,8 +70,8 @@ def _text(value: object) -> str | None:
 
 # --- city fields ---------------------------------------------------------------------------------------------------
 
-_PARENTHESES = re.compile(r"\s*[(\[].*?[)\]]\s*")
-_CEDEX = re.compile(r"\b(cedex|cdx)\b.*$", re.IGNORECASE)
+PARENTHESES = re.compile(r"\s*[(\[].*?[)\]]\s*")
+CEDEX = re.compile(r"\b(cedex|cdx)\b.*$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 _SPLIT = re.compile(r"\s*(?:[,;/]|\s-\s)\s*")
 # Words that do not name a place on their own, so are not tried alone as part of a longer city field.
@@ -82,7 +82,7 @@ _GENERIC_WORDS = frozenset(
 )
 
 
-def _city_variants(city: str) -> tuple[list[str], list[str]]:
+def city_variants(city: str) -> tuple[list[str], list[str]]:
     """Normalised forms to look a registry's city field up by, best first: whole ones (the field as written, then
     cleaned: `Lyon Cedex 03` -> `lyon`, `Boston (Brighton)` -> `boston`, `75013 Paris` -> `paris`, `Bronx, New York`
     -> `bronx`, `The Bronx` -> `bronx`), and partial ones (runs of its words, longest and leftmost first:
@@ -96,7 +96,7 @@ def _city_variants(city: str) -> tuple[list[str], list[str]]:
             whole.append(norm)
 
     add(city)
-    cleaned = _CEDEX.sub("", _PARENTHESES.sub(" ", city)).strip()
+    cleaned = CEDEX.sub("", PARENTHESES.sub(" ", city)).strip()
     add(cleaned)
     add(_DIGITS.sub(" ", cleaned))
     for part in _SPLIT.split(cleaned):

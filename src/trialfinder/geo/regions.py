@@ -12,7 +12,7 @@ from trialfinder.geo.names import normalise
 
 
 @dataclass(frozen=True, slots=True)
-class _Regions:
+class Regions:
     """Country names and aliases, and admin1 names, all keyed by their normalised form."""
 
     country_names: dict[str, str]  # ISO code -> GeoNames name
@@ -22,7 +22,7 @@ class _Regions:
     us_territories: dict[str, str]  # normalised name or postal abbreviation -> ISO code
 
     @classmethod
-    def load(cls, data_dir: Path) -> _Regions:
+    def load(cls, data_dir: Path) -> Regions:
         raw_countries = json.loads((data_dir / "countries.json").read_text(encoding="utf-8"))
         raw_states = json.loads((data_dir / "us_states.json").read_text(encoding="utf-8"))
         aliases = json.loads(resources.files(__package__).joinpath("country_aliases.json").read_text(encoding="utf-8"))

@@ -14,19 +14,20 @@ from __future__ import annotations
 
 import logging
 
-from trialfinder.domain.trial import Site, Trial
-from trialfinder.overview import builtin
-from trialfinder.overview.language_model import ModelError
-from trialfinder.overview.model import (
+from trialfinder.domain.codec import content_hash, encode_trial
+from trialfinder.domain.overview import (
     BUILTIN,
     LANGUAGE_MODEL,
     LANGUAGES,
+    SECTION_HEADINGS,
     Overview,
     OverviewError,
     Section,
     Sentence,
 )
-from trialfinder.storage.codec import content_hash, encode_trial
+from trialfinder.domain.trial import Site, Trial
+from trialfinder.overview import builtin
+from trialfinder.overview.language_model import ModelError
 
 __all__ = [
     "BUILTIN",
@@ -79,8 +80,6 @@ def with_nearest_site(overview: Overview, site: Site) -> Overview:
             sections[index] = Section(section.key, section.heading, (*section.sentences, sentence))
             break
     else:
-        from trialfinder.overview.model import SECTION_HEADINGS
-
         sections.append(Section("where", SECTION_HEADINGS["where"][overview.language], (sentence,)))
     return Overview(
         nct_id=overview.nct_id,

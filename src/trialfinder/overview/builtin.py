@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from trialfinder.domain.overview import BUILTIN, SECTION_HEADINGS, Overview, Section, Sentence
 from trialfinder.domain.trial import Arm, Phase, RecruitmentStatus, Sex, Site, StudyType, Trial
 from trialfinder.domain.values import Age
 from trialfinder.overview.decisive import Decisive, decisive_conditions
 from trialfinder.overview.lexicon import Lexicon, default_lexicon
-from trialfinder.overview.model import BUILTIN, SECTION_HEADINGS, Overview, Section, Sentence
 from trialfinder.overview.places import country_name, date_text
 from trialfinder.overview.readability import flesch_kincaid_grade
 

@@ -18,10 +18,10 @@ from functools import lru_cache
 
 import httpx
 
+from trialfinder.domain.overview import LANGUAGE_MODEL, SECTION_HEADINGS, SECTION_KEYS, Overview, Section, Sentence
 from trialfinder.domain.trial import Trial
 from trialfinder.overview import builtin
 from trialfinder.overview.lexicon import Lexicon, default_lexicon
-from trialfinder.overview.model import LANGUAGE_MODEL, SECTION_HEADINGS, SECTION_KEYS, Overview, Section, Sentence
 
 MAX_WORDS = 400
 MAX_SENTENCE_WORDS = 40

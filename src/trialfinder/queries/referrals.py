@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from trialfinder.storage.database import Database, stamp
+from trialfinder.storage.database import Database
 from trialfinder.storage.referrals import ReferralStore, StoredReferral
 
+# What the pages show: the stored record, as the query gives it.
+__all__ = ["StoredReferral", "find_referral"]
 
-def find_referral(
-    *, database: Database, public_id: str | None = None, submission: str | None = None
-) -> StoredReferral | None:
-    """The referral with this public id, or the one a form with this one-time submission key made."""
+
+def find_referral(*, database: Database, public_id: str) -> StoredReferral | None:
+    """The referral with this public id (None once it is purged)."""
     with database.connect() as conn:
-        store = ReferralStore(conn)
-        return store.get(public_id) if public_id is not None else store.by_submission(submission or "")
-
-
-def requests_from(*, database: Database, email: str, since: datetime) -> int:
-    """How many referrals an email address (any case) made since a moment: for the per-address limit."""
-    with database.connect() as conn:
-        return ReferralStore(conn).count_for_email(email, since=stamp(since))
-
-
-def recent_repeat(*, database: Database, duplicate_key: str, since: datetime) -> StoredReferral | None:
-    """The referral, made since a moment and not withdrawn, that this request repeats (the same `duplicate_key`)."""
-    with database.connect() as conn:
-        return ReferralStore(conn).recent_repeat(duplicate_key, since=stamp(since))
+        return ReferralStore(conn).get(public_id)

@@ -3,6 +3,11 @@
 SQL in this package is written once, with `?` placeholders, in the subset both engines share; the few
 places that differ (full-text search, upsert details) ask `Connection.dialect`. SQLite is run as a
 real database: WAL journal, one writer at a time (BEGIN IMMEDIATE), readers never blocked.
+
+A unit of work (a web request, a background job: `Database.unit_of_work()`) uses one connection: every
+`connect()` inside it shares the connection the first one took, and transactions inside a transaction become
+savepoints. PostgreSQL connections come from a pool (psycopg_pool) that the `Database` owns; SQLite ones are
+opened per unit of work, which costs a file open and a few pragmas, and a WAL reader needs nothing more.
 """
 
 from __future__ import annotations
@@ -10,8 +15,10 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +28,10 @@ from urllib.parse import unquote, urlsplit
 from trialfinder.filemodes import create_private_file
 
 Dialect = Literal["sqlite", "postgresql"]
+
+CONNECT_TIMEOUT = 10  # seconds to reach the PostgreSQL server before saying it is unreachable
+CHECKOUT_TIMEOUT = 30.0  # seconds to wait for a pooled connection to come free before answering "busy"
+DEFAULT_POOL_SIZE = 10  # PostgreSQL connections one process keeps at most (TRIALFINDER_DATABASE_POOL_SIZE)
 
 
 def stamp(moment: datetime) -> str:
@@ -69,9 +80,10 @@ class DatabaseUrl:
 class Connection:
     """A thin wrapper that lets one SQL text run on both engines."""
 
-    def __init__(self, raw: Any, dialect: Dialect):
+    def __init__(self, raw: Any, dialect: Dialect, pool: Any = None):
         self.raw = raw
         self.dialect: Dialect = dialect
+        self.pool = pool  # PostgreSQL: the pool this connection goes back to
         self._cache: dict[str, str] = {}
 
     def _sql(self, sql: str) -> str:
@@ -106,33 +118,126 @@ class Connection:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One atomic unit of work. On SQLite it takes the write lock at once, so it never deadlocks on upgrade."""
+        """One atomic unit of work. On SQLite it takes the write lock at once, so it never deadlocks on upgrade.
+        Inside another transaction (an action called by another in one unit of work) it is a savepoint: its
+        changes are undone alone when it fails, and committed with the outer transaction (psycopg nests the same)."""
         if self.dialect == "sqlite":
-            self.raw.execute("BEGIN IMMEDIATE")
+            nested = self.raw.in_transaction
+            self.raw.execute("SAVEPOINT nested" if nested else "BEGIN IMMEDIATE")
             try:
                 yield self
             except BaseException:
-                self.raw.execute("ROLLBACK")
+                if nested:
+                    self.raw.execute("ROLLBACK TO nested")
+                    self.raw.execute("RELEASE nested")
+                else:
+                    self.raw.execute("ROLLBACK")
                 raise
-            self.raw.execute("COMMIT")
+            self.raw.execute("RELEASE nested" if nested else "COMMIT")
         else:
             with self.raw.transaction():
                 yield self
 
-    def close(self) -> None:
-        self.raw.close()
+
+class _UnitOfWork:
+    """The connection shared by every `connect()` of one database inside `Database.unit_of_work()`: taken by the
+    first, given back at the end."""
+
+    def __init__(self, database: Database):
+        self.database = database
+        self.connection: Connection | None = None
+
+
+# Context variables follow a request into the worker thread Starlette runs it in (anyio copies the context), and
+# never leak into another request's task: each starts from a copy of the server's context.
+_unit_of_work: ContextVar[_UnitOfWork | None] = ContextVar("trialfinder_unit_of_work", default=None)
 
 
 class Database:
-    """Opens connections to one catalogue database."""
+    """Hands out connections to one catalogue database (pooled for PostgreSQL) and counts them."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE):
         self.url = DatabaseUrl.parse(url)
         self.dialect: Dialect = self.url.dialect
+        self.pool_size = pool_size
+        self.connections_taken = 0  # opened (SQLite) or taken from the pool (PostgreSQL): what a test can count
         self._memory: sqlite3.Connection | None = None
+        self._pool: Any = None  # psycopg_pool.ConnectionPool, opened at the first connection
+        self._pool_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Database({self.url.redacted()!r})"
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[None]:
+        """One request or job: every `connect()` inside it (in this context) shares one connection, taken at the
+        first and given back at the end; with none, nothing is taken. A unit of work inside another starts afresh."""
+        unit = _UnitOfWork(self)
+        token = _unit_of_work.set(unit)
+        try:
+            yield
+        finally:
+            _unit_of_work.reset(token)
+            if unit.connection is not None:
+                self._give_back(unit.connection)
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection: the unit of work's if there is one (opened now if it has none yet), else one for this
+        block alone. A PostgreSQL error that means the server is gone becomes DatabaseUnavailable."""
+        unit = _unit_of_work.get()
+        if unit is not None and unit.database is self:
+            if unit.connection is None:
+                unit.connection = self._take()
+            with self._reporting_loss(unit.connection):
+                yield unit.connection
+            return
+        connection = self._take()
+        try:
+            with self._reporting_loss(connection):
+                yield connection
+        finally:
+            self._give_back(connection)
+
+    def close(self) -> None:
+        if self._memory is not None:
+            self._memory.close()
+            self._memory = None
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+
+    def _take(self) -> Connection:
+        self.connections_taken += 1
+        if self.dialect == "postgresql":
+            return self._checkout()
+        try:
+            return Connection(self._open_sqlite(), "sqlite")
+        except sqlite3.Error as error:
+            raise DatabaseError(f"cannot open {self.url.redacted()}: {error}") from None
+
+    def _give_back(self, connection: Connection) -> None:
+        if connection.pool is not None:
+            connection.pool.putconn(connection.raw)  # a broken one is closed, not kept (psycopg_pool checks)
+        elif self.url.path is not None:  # an in-memory database lives as long as its one connection
+            connection.raw.close()
+
+    @contextmanager
+    def _reporting_loss(self, connection: Connection) -> Iterator[None]:
+        try:
+            yield
+        except Exception as error:
+            if connection.pool is None or not _is_lost(error, connection.raw):
+                raise
+            # The server stopped, restarted or dropped us: its other pooled connections are gone too, and a new
+            # pool reports the outage at once (the next request's probe) instead of waiting for a reconnection.
+            self._discard_pool(connection.pool)
+            raise DatabaseUnavailable(
+                f"the database is unreachable: the connection to {self.url.redacted()} was lost ({_first_line(error)})"
+            ) from error
+
+    # --- SQLite -----------------------------------------------------------------------------------------------------
 
     @staticmethod
     def _ensure_math(raw: sqlite3.Connection) -> None:
@@ -170,13 +275,66 @@ class Database:
         self._ensure_math(raw)
         return raw
 
-    def _open_postgres(self) -> Any:
+    # --- PostgreSQL -------------------------------------------------------------------------------------------------
+
+    def _checkout(self) -> Connection:
+        """A live connection from the pool. One found dead (the server restarted, or dropped it while idle) means
+        the others are likely dead too: a new pool is made, which tells at once whether the server is back."""
+        pool = self._open_pool()
+        raw = self._getconn(pool)
+        if not _alive(raw):
+            self._discard_pool(pool)
+            pool.putconn(raw)  # into a closed pool: closed
+            pool = self._open_pool()
+            raw = self._getconn(pool)
+        return Connection(raw, "postgresql", pool)
+
+    def _getconn(self, pool: Any) -> Any:
+        from psycopg_pool import PoolTimeout
+
+        try:
+            return pool.getconn()
+        except PoolTimeout:
+            raise DatabaseUnavailable(
+                f"the database is busy: no connection to {self.url.redacted()} came free"
+                f" within {CHECKOUT_TIMEOUT:.0f} s ({self.pool_size} at most)"
+            ) from None
+
+    def _open_pool(self) -> Any:
+        """The pool, opened at the first connection (or after a loss). A direct connection comes first: when the
+        server cannot be reached it says why at once, where the pool would retry in the background and only time
+        out (its workers keep what went wrong to their log)."""
+        with self._pool_lock:
+            if self._pool is None:
+                from psycopg_pool import ConnectionPool
+
+                self._connect_directly().close()
+                self._pool = ConnectionPool(
+                    self.url.url,
+                    kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT},
+                    min_size=1,
+                    max_size=self.pool_size,
+                    timeout=CHECKOUT_TIMEOUT,
+                    name="trialfinder",
+                    open=True,
+                )
+            return self._pool
+
+    def _discard_pool(self, pool: Any) -> None:
+        """Close a pool whose server went away (its connections are dead); the next connection opens a new one.
+        Connections still in use are closed as they come back."""
+        with self._pool_lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.close(timeout=1.0)
+
+    def _connect_directly(self) -> Any:
         try:
             import psycopg
         except ImportError as error:  # pragma: no cover - psycopg is a declared dependency
             raise DatabaseError("PostgreSQL support needs psycopg: pip install 'psycopg[binary]'") from error
         try:
-            return psycopg.connect(self.url.url, autocommit=True, connect_timeout=10)
+            return psycopg.connect(self.url.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
         except psycopg.OperationalError as error:
             raise DatabaseUnavailable(
                 f"the database is unreachable: cannot connect to {self.url.redacted()}: {_first_line(error)}"
@@ -184,46 +342,25 @@ class Database:
         except psycopg.ProgrammingError as error:  # the URL itself: an unknown option, say
             raise DatabaseError(f"cannot use the database URL {self.url.redacted()}: {_first_line(error)}") from None
 
-    def _lost(self, error: BaseException, raw: Any) -> DatabaseUnavailable | None:
-        """The error as DatabaseUnavailable when it means the connection is gone (the server stopped, restarted,
-        was dropped or ended the session), else None: a failing statement on a live connection stays what it is."""
-        import psycopg
 
-        if isinstance(error, psycopg.OperationalError) and (raw.closed or raw.broken):
-            return DatabaseUnavailable(
-                f"the database is unreachable: the connection to {self.url.redacted()} was lost ({_first_line(error)})"
-            )
-        return None
+def _alive(raw: Any) -> bool:
+    """Whether a pooled connection still answers (an empty query: one round trip)."""
+    import psycopg
+    from psycopg_pool import ConnectionPool
 
-    @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        if self.dialect == "sqlite":
-            try:
-                raw = self._open_sqlite()
-            except sqlite3.Error as error:
-                raise DatabaseError(f"cannot open {self.url.redacted()}: {error}") from None
-            connection = Connection(raw, "sqlite")
-            try:
-                yield connection
-            finally:
-                if self.url.path is not None:
-                    raw.close()
-        else:
-            connection = Connection(self._open_postgres(), "postgresql")
-            try:
-                yield connection
-            except Exception as error:
-                lost = self._lost(error, connection.raw)
-                if lost is None:
-                    raise
-                raise lost from error
-            finally:
-                connection.close()
+    try:
+        ConnectionPool.check_connection(raw)
+    except psycopg.OperationalError:
+        return False
+    return True
 
-    def close(self) -> None:
-        if self._memory is not None:
-            self._memory.close()
-            self._memory = None
+
+def _is_lost(error: BaseException, raw: Any) -> bool:
+    """Whether the error means the connection is gone (the server stopped, restarted, was dropped or ended the
+    session); a failing statement on a live connection stays what it is."""
+    import psycopg
+
+    return isinstance(error, psycopg.OperationalError) and (raw.closed or raw.broken)
 
 
 def _first_line(error: BaseException) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from trialfinder.overview.model import BUILTIN, LANGUAGE_MODEL, Overview, OverviewError
+from trialfinder.domain.overview import BUILTIN, LANGUAGE_MODEL, Overview, OverviewError
 from trialfinder.storage.database import Connection
 
 _UPSERT = (

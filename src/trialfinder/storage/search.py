@@ -214,15 +214,15 @@ def _near_cte(conn: Connection, near: NearFilter, statuses: tuple[str, ...]) -> 
 
 
 def site_details(conn: Connection, keys: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[str | None, ...]]:
-    """(facility, city, country) of the sites with these (trial_id, position) keys."""
-    found = {}
-    for trial_id, position in keys:
-        row = conn.fetchone(
-            "SELECT facility, city, country FROM sites WHERE trial_id = ? AND position = ?", (trial_id, position)
-        )
-        if row is not None:
-            found[(trial_id, position)] = tuple(row)
-    return found
+    """(facility, city, country) of the sites with these (trial_id, position) keys: one query for a page of hits."""
+    if not keys:
+        return {}
+    pairs = ", ".join(["(?, ?)"] * len(keys))
+    rows = conn.fetchall(
+        f"SELECT trial_id, position, facility, city, country FROM sites WHERE (trial_id, position) IN (VALUES {pairs})",
+        [value for key in keys for value in key],
+    )
+    return {(row[0], row[1]): tuple(row[2:]) for row in rows}
 
 
 def _lon_ranges(low: float, high: float) -> list[tuple[float, float]]:
@@ -236,7 +236,9 @@ def _lon_ranges(low: float, high: float) -> list[tuple[float, float]]:
     return [(low, high)]
 
 
-def _fts_phrase_list(words: tuple[str, ...]) -> str:
+def fts_phrase_list(words: tuple[str, ...]) -> str:
+    """Words as an FTS5 query that needs all of them, each quoted so that none is read as an operator (`OR`, `NOT`,
+    a quote mark). The alert run's matcher (storage/changes.py) reads saved words with it too."""
     return " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
 
 
@@ -247,11 +249,11 @@ def text_match(text: TextFilter) -> str:
     filter's token (`tfhealthyyes`) is a word, not a filter."""
     parts = []
     if text.text:
-        parts.append(f"{{{' '.join(TEXT_COLUMNS)}}} : ({_fts_phrase_list(text.text)})")
+        parts.append(f"{{{' '.join(TEXT_COLUMNS)}}} : ({fts_phrase_list(text.text)})")
     if text.condition:
-        parts.append(f"{{conditions keywords}} : ({_fts_phrase_list(text.condition)})")
+        parts.append(f"{{conditions keywords}} : ({fts_phrase_list(text.condition)})")
     if text.intervention:
-        parts.append(f"{{interventions}} : ({_fts_phrase_list(text.intervention)})")
+        parts.append(f"{{interventions}} : ({fts_phrase_list(text.intervention)})")
     return " AND ".join(f"({part})" for part in parts)
 
 

@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from trialfinder.domain.codec import content_hash, decode_trial, encode_trial
 from trialfinder.domain.trial import Trial
-from trialfinder.storage.codec import content_hash, decode_trial, encode_trial
 from trialfinder.storage.database import Connection
 from trialfinder.storage.search import facet_tokens
 

@@ -1,7 +1,8 @@
 """The JSON API under /api/: the twin of each page, with the same parameters and the same validation.
 
 Mistakes answer 400 with `{"error": {"field": ..., "message": ...}}` (the first mistake; the message in the
-request's language), an unknown trial 404 in the same shape. The OpenAPI document is `openapi.py`.
+request's language), an unknown trial 404 in the same shape. Every body is encoded through its type in
+`api_types.py`, from which the OpenAPI document (`openapi.py`) takes its schemas.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from trialfinder.geo.gazetteer import MAX_QUERY_LENGTH
 from trialfinder.queries.search import search
 from trialfinder.queries.trials import find_trial
 from trialfinder.storage.database import Database
+from trialfinder.views.i18n import N_, Message
 from trialfinder.web import openapi
+from trialfinder.web.api_types import Places, answer
 from trialfinder.web.errors import json_error
-from trialfinder.web.i18n import N_, Message
 from trialfinder.web.params import parse_search
 from trialfinder.web.places import MAX_SUGGESTIONS, PlaceFinder
 from trialfinder.web.rendering import Renderer, language_of
@@ -27,9 +29,9 @@ from trialfinder.web.serialize import (
     MAX_SITES_PAGE,
     SITES_PER_API_PAGE,
     SitesWindow,
-    place_json,
-    results_json,
-    trial_json,
+    place_body,
+    results_body,
+    trial_body,
 )
 from trialfinder.web.sites import listed_sites
 
@@ -73,7 +75,7 @@ class Api:
         self.database = database
         self.places = places
 
-    def _bad_request(self, request: Request, field: str, message) -> JSONResponse:
+    def _bad_request(self, request: Request, field: str, message) -> Response:
         return json_error(400, self.renderer.formatter(request).message(message), field)
 
     def trials(self, request: Request) -> Response:
@@ -84,7 +86,7 @@ class Api:
             first = form.errors[0]
             return self._bad_request(request, first.field, first.message)
         results = search(database=self.database, query=form.query)
-        return JSONResponse(results_json(results, form.location, form.radius_km))
+        return answer(results_body(results, form.location, form.radius_km))
 
     def trial(self, request: Request) -> Response:
         fmt = self.renderer.formatter(request)
@@ -111,7 +113,7 @@ class Api:
         page = min(int(raw_page), pages)  # past the last page: the last page
         first = (page - 1) * SITES_PER_API_PAGE
         window = SitesWindow(total=len(sites), page=page, pages=pages, page_size=SITES_PER_API_PAGE)
-        return JSONResponse(trial_json(trial, sites[first : first + SITES_PER_API_PAGE], form.location, window))
+        return answer(trial_body(trial, sites[first : first + SITES_PER_API_PAGE], form.location, window))
 
     def place_suggestions(self, request: Request) -> Response:
         fmt = self.renderer.formatter(request)
@@ -126,7 +128,7 @@ class Api:
         if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_SUGGESTIONS:
             return json_error(400, fmt.gettext(N_("Choose a limit from 1 to %(max)s."), max=MAX_SUGGESTIONS), "limit")
         places = self.places.find(text, limit=int(limit_text), language=language_of(request))
-        return JSONResponse({"places": [place_json(place) for place in places]})
+        return answer(Places(places=[place_body(place) for place in places]))
 
     def openapi(self, request: Request) -> Response:
         return JSONResponse(openapi.document())

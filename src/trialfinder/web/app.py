@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 from importlib import resources
 
 import anyio
@@ -13,26 +14,28 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from trialfinder.actions.email_writer import EmailWriter
 from trialfinder.notifications.email import EmailSender
 from trialfinder.notifications.senders import sender_from_settings
-from trialfinder.settings import Settings, secret_key
-from trialfinder.signing import Signer
+from trialfinder.settings import Settings
 from trialfinder.storage.database import Database
+from trialfinder.views.i18n import Catalogs
 from trialfinder.web.access_log import AccessLogMiddleware
 from trialfinder.web.api import Api
 from trialfinder.web.contact import Contact
 from trialfinder.web.eligibility import Eligibility
-from trialfinder.web.emails import EmailRenderer
 from trialfinder.web.errors import ErrorPagesMiddleware, http_exception_handler
-from trialfinder.web.i18n import Catalogs, LanguageMiddleware
+from trialfinder.web.i18n import LanguageMiddleware
 from trialfinder.web.jobs import run_jobs
 from trialfinder.web.notes import Notes
 from trialfinder.web.pages import Pages
 from trialfinder.web.places import PlaceFinder
+from trialfinder.web.rate_limits import rate_limit_storage
 from trialfinder.web.rendering import Renderer
 from trialfinder.web.security import SecurityHeadersMiddleware
 from trialfinder.web.services import Services
 from trialfinder.web.subscriptions import Subscriptions
+from trialfinder.web.unit_of_work import UnitOfWorkMiddleware
 
 
 def create_app(
@@ -49,16 +52,17 @@ def create_app(
     catalogs = Catalogs()
     renderer = Renderer(catalogs)
     places = PlaceFinder(settings.cache_dir)
+    writer = EmailWriter.from_settings(settings, catalogs=catalogs, base_url=base_url)
+    sender = sender or sender_from_settings(settings)
     services = Services(
         renderer=renderer,
-        emails=EmailRenderer(catalogs),
+        writer=writer,
+        sender=sender,
         database=database,
         places=places,
         settings=settings,
-        signer=Signer(secret_key(settings)),
-        sender=sender or sender_from_settings(settings),
+        rate_limits=rate_limit_storage(settings.rate_limit_storage),
         **({"clock": clock} if clock else {}),  # tests control time: links expire
-        **({"default_base_url": base_url} if base_url else {}),
     )
     contact = Contact(services)
     subscriptions = Subscriptions(services)
@@ -119,12 +123,14 @@ def create_app(
         Route("/api/openapi.json", api.openapi),
         Mount("/static", static, name="static"),
     ]
-    # Outermost first: every response, error pages included, gets the security headers and the language.
+    # Outermost first: every response, error pages included, gets the security headers and the language; each
+    # request uses one database connection at most.
     middleware = [
         Middleware(SecurityHeadersMiddleware),
         Middleware(AccessLogMiddleware),
         Middleware(LanguageMiddleware),
         Middleware(ErrorPagesMiddleware, renderer=renderer),
+        Middleware(UnitOfWorkMiddleware, database=database),
     ]
 
     @contextlib.asynccontextmanager
@@ -135,7 +141,7 @@ def create_app(
             yield
             return
         async with anyio.create_task_group() as jobs:
-            jobs.start_soon(run_jobs, contact, subscriptions)
+            jobs.start_soon(partial(run_jobs, database=database, settings=settings, writer=writer, sender=sender))
             yield
             jobs.cancel_scope.cancel()
 
@@ -145,5 +151,9 @@ def create_app(
         exception_handlers={HTTPException: http_exception_handler(renderer)},
         lifespan=lifespan,
     )
-    app.state.subscriptions = subscriptions  # the alert run, for the command and tests
+    # What the background jobs run on: tests run the alert run and delivery with the same.
+    app.state.database = database
+    app.state.settings = settings
+    app.state.writer = writer
+    app.state.sender = sender
     return app

@@ -7,15 +7,12 @@
     GET/POST /referrals/withdraw?token=  the person withdraws the request (their copy's link)
     GET/POST /referrals/contacted?token= the study team marks the referral as contacted (their email's link)
 
-Order of work on a POST: bounded read, rate limit, CSRF, honeypot, validation, then the referral is stored
-(committed) before the emails are composed and queued; delivery happens after the response. What a person typed
-is never logged, and a failure after storing never loses the referral (see actions.referrals).
+Order of work on a POST: bounded read, rate limit, CSRF, honeypot, validation; then actions.referrals applies the
+request's rules (the same request sent again finds the first, a few requests per address a day), stores the referral
+and queues its emails; delivery happens after the response. What a person typed is never logged.
 
-The same request sent again (Back and Send, a second tab, the same form twice) is not stored twice: within
-`REPEAT_WINDOW` a request from the same browser for the same trial and email address (any case) finds the first one,
-by a keyed hash of the three (`duplicate_key`; nothing of it can be read back), and the person is told when they sent
-it. A withdrawn request does not count. Another browser makes a request of its own: a page that said "already sent" to
-anyone typing an address would tell them which trials its owner asked about.
+The same request sent again (Back and Send, a second tab, the same form twice) is not stored twice, and the person
+is told when they sent it; "the same" includes the browser, known here by its form cookie (see actions.referrals).
 """
 
 from __future__ import annotations
@@ -24,15 +21,15 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from trialfinder.actions import referrals as referral_actions
-from trialfinder.actions.outbox import deliver_due, stamp
-from trialfinder.domain.email_address import parse_email
+from trialfinder.actions.outbox import deliver_quietly
+from trialfinder.actions.referral_emails import CONTACTED, LANGUAGE_NAMES, WITHDRAW, site_place
 from trialfinder.domain.referral import (
     CONTACT_LANGUAGES,
     RoutableSite,
@@ -42,21 +39,14 @@ from trialfinder.domain.referral import (
     contact_request,
     routable_sites,
     route_for,
-    site_key,
     trial_accepts_referrals,
 )
 from trialfinder.domain.trial import Trial
 from trialfinder.domain.values import GeoPoint, is_nct_id, nct_id
-from trialfinder.queries.referrals import find_referral, recent_repeat, requests_from
+from trialfinder.queries.referrals import StoredReferral, find_referral
 from trialfinder.queries.trials import find_trial
 from trialfinder.signing import TokenExpired, TokenInvalid, random_id
-from trialfinder.storage.referrals import NewReferral, StoredReferral
-from trialfinder.web.emails import (
-    LANGUAGE_NAMES,
-    compose_referral_emails,
-    compose_withdrawal_notice,
-    team_language,
-)
+from trialfinder.views.i18n import N_, Message
 from trialfinder.web.errors import not_found
 from trialfinder.web.forms import (
     CSRF_COOKIE,
@@ -65,14 +55,12 @@ from trialfinder.web.forms import (
     FieldErrors,
     FormTooLarge,
     FormUnreadable,
-    RateLimiter,
     client_key,
     csrf_ok,
     csrf_token,
     read_form,
     set_csrf_cookie,
 )
-from trialfinder.web.i18n import N_, Message
 from trialfinder.web.params import FieldError
 from trialfinder.web.rendering import language_of
 from trialfinder.web.services import CANNOT_EMAIL, FormHandler, Services
@@ -95,8 +83,6 @@ FIELDS = (
 FIELD_IDS = {name: f"c-{name.replace('_', '-')}" for name in FIELDS}
 FIELD_IDS["contact_language"] = "c-contact-language"
 _SUBMISSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-# A request sent again within this window (the same browser, trial and address) finds the first: see the docstring.
-REPEAT_WINDOW = timedelta(hours=24)
 # How long the confirmation page knows, in the browser that sent the request, whose it is (to fill in the address in
 # the offer to be notified, and to say "You already sent this request"): a signed key in its URL, bound to the browser.
 SENT_PAGE_KEY = timedelta(hours=1)
@@ -167,8 +153,8 @@ class Contact(FormHandler):
     def __init__(self, services: Services):
         super().__init__(services)
         # Per client address: a few requests are plenty for a person; a script hits the limit at once.
-        self.per_client = RateLimiter(limit=10, window=600)
-        self.sends_per_client = RateLimiter(limit=5, window=3600)
+        self.per_client = self.rate_limiter("contact.per_client", limit=10, window=600)
+        self.sends_per_client = self.rate_limiter("contact.sends_per_client", limit=5, window=3600)
         self.subscriptions = None  # web.subscriptions.Subscriptions: the offer to be notified, after sending
 
     # --- the form, as part of the trial page -----------------------------------------------------------------------
@@ -310,57 +296,46 @@ class Contact(FormHandler):
             form.errors = tuple(sorted(errors, key=lambda error: FIELDS.index(error.field)))
             return self._page(request, trial, self._with_sites(trial, form, home), status_code=400)
 
-        existing = self._existing(fields["submission"])
-        if existing is not None:  # the same form sent again (a double click, a reload): one referral
-            return self._sent_redirect(request, trial, existing, again=True)
         person = contact_request(values)
-        repeat_key = self._repeat_key(request, person.email, trial.nct_id)
-        earlier = recent_repeat(database=self.database, duplicate_key=repeat_key, since=self.clock() - REPEAT_WINDOW)
-        if earlier is not None:  # sent again from a form shown afresh (Back, another tab): still one referral
+        now = self.clock()
+        repeat_key = referral_actions.repeat_key(
+            signer=self.signer, email=person.email, nct_id=trial.nct_id, browser=request.cookies.get(CSRF_COOKIE, "")
+        )
+        earlier = referral_actions.earlier_request(
+            database=self.database, submission=fields["submission"], duplicate_key=repeat_key, now=now
+        )
+        if earlier is not None:  # the same form, or the same request from a form shown afresh: one referral
             return self._sent_redirect(request, trial, earlier, again=True)
         if route is None:
             return self._page(request, trial, self._with_sites(trial, form, home), status_code=409)
-        if not self.sends_per_client.hit(client_key(request)) or self._email_busy(values["email"]):
-            form.notice = Message(
-                N_(
-                    "We have received several requests from you recently. Please wait a while before sending another; what you typed is still here."
-                )
+        busy = Message(
+            N_(
+                "We have received several requests from you recently. Please wait a while before sending another; what you typed is still here."
             )
-            return self._page(request, trial, self._with_sites(trial, form, home), status_code=429)
-
-        site = route.site.site if route.site else None
-        now = self.clock()
-        stored, created = referral_actions.submit_referral(
-            database=self.database,
-            referral=NewReferral(
-                public_id=random_id(),
-                submission=fields["submission"],
-                nct_id=trial.nct_id,
-                route=route.kind.value,
-                site_key=route.site.key if route.site else None,
-                site_label=(site.facility or "").strip() if site else "",
-                team_email=route.team_email,
-                team_language=team_language(trial, site.country if site else None),
-                person_language=language_of(request),
-                first_name=person.first_name,
-                last_name=person.last_name,
-                email=person.email,
-                phone=person.phone,
-                contact_language=person.contact_language,
-                residence=person.residence,
-                message=person.message,
-                created_at=stamp(now),
-                duplicate_key=repeat_key,
-            ),
-            repeat_since=now - REPEAT_WINDOW,
         )
-        if not created:  # the same request arrived at the same moment by another way: that one is the referral
-            return self._sent_redirect(request, trial, stored, again=True)
-        try:
-            self.queue(request, stored, trial)
-        except Exception as error:  # stored already: the background job queues it later
-            log.error("referral %s: emails not queued yet: %s", stored.id, type(error).__name__)
-        response = self._sent_redirect(request, trial, stored)
+        if not self.sends_per_client.hit(client_key(request)):
+            form.notice = busy
+            return self._page(request, trial, self._with_sites(trial, form, home), status_code=429)
+        result = referral_actions.send_request(
+            database=self.database,
+            writer=self.writer,
+            trial=trial,
+            route=route,
+            person=person,
+            submission=fields["submission"],
+            duplicate_key=repeat_key,
+            person_language=language_of(request),
+            base_url=self.base_url(request),
+            retention_days=self.settings.referral_retention_days,
+            now=now,
+        )
+        if result.outcome == referral_actions.Outcome.BUSY:
+            form.notice = busy
+            return self._page(request, trial, self._with_sites(trial, form, home), status_code=429)
+        assert result.referral is not None
+        if result.outcome == referral_actions.Outcome.AGAIN:
+            return self._sent_redirect(request, trial, result.referral, again=True)
+        response = self._sent_redirect(request, trial, result.referral)
         response.background = BackgroundTask(self.deliver)
         return response
 
@@ -397,21 +372,6 @@ class Contact(FormHandler):
             errors.append(FieldError(problem.field, Message(msgid, {"max": LIMITS.get(problem.field, 0)})))
         return errors
 
-    def _existing(self, submission: str) -> StoredReferral | None:
-        return find_referral(database=self.database, submission=submission)
-
-    def _email_busy(self, email: str) -> bool:
-        """Three requests from one address a day is plenty; more look like abuse of someone else's address."""
-        return requests_from(database=self.database, email=email, since=self.clock() - timedelta(days=1)) >= 3
-
-    def _repeat_key(self, request: Request, email: str, nct: str) -> str:
-        """Who asks about what, from where, as a keyed hash: the address (any case; its domain as IDNA writes it), the
-        trial and the browser (its form cookie)."""
-        parsed = parse_email(email)
-        address = f"{parsed.local.lower()}@{parsed.ascii_domain}" if parsed else email.strip().lower()
-        browser = request.cookies.get(CSRF_COOKIE, "")
-        return self.signer.fingerprint("referral_repeat", f"{address}\x1f{nct}\x1f{browser}")
-
     def _sent_purpose(self, request: Request) -> str:
         """The sent page's key is good only in the browser that sent the request (bound to its form cookie)."""
         browser = hashlib.sha256(request.cookies.get(CSRF_COOKIE, "").encode()).hexdigest()[:32]
@@ -434,42 +394,8 @@ class Contact(FormHandler):
             return False
         return key == referral.public_id
 
-    # --- emails ----------------------------------------------------------------------------------------------------
-
-    def compose(self, referral: StoredReferral, *, base_url: str):
-        trial = find_trial(database=self.database, nct_id=referral.nct_id)
-        site = _site_by_key(trial, referral.site_key)
-        expires = datetime.fromisoformat(referral.created_at) + timedelta(days=self.settings.referral_retention_days)
-        return compose_referral_emails(
-            self.emails,
-            referral,
-            trial=trial,
-            site_place=", ".join(part for part in (site.city, site.country) if part) if site else "",
-            trial_url=f"{base_url}/trials/{referral.nct_id}",
-            contacted_url=f"{base_url}/referrals/contacted?token={self.signer.sign('contacted', referral.public_id, expires_at=expires)}",
-            withdraw_url=f"{base_url}/referrals/withdraw?token={self.signer.sign('withdraw', referral.public_id, expires_at=expires)}",
-            retention_days=self.settings.referral_retention_days,
-        )
-
-    def queue(self, request: Request | None, referral: StoredReferral, trial: Trial | None = None) -> int:
-        base = self.base_url(request)
-        return referral_actions.queue_emails(
-            database=self.database,
-            referral=referral,
-            compose=lambda item: self.compose(item, base_url=base),
-            sender_address=self.settings.mail_from,
-        )
-
-    def withdrawal_notice(self, referral: StoredReferral, trial: Trial | None):
-        site = _site_by_key(trial, referral.site_key)
-        place = ", ".join(part for part in (site.city, site.country) if part) if site else ""
-        return compose_withdrawal_notice(self.emails, referral, trial=trial, site_place=place)
-
     def deliver(self) -> None:
-        try:
-            deliver_due(database=self.database, sender=self.sender)
-        except Exception as error:  # the scheduled job tries again; the request has been answered already
-            log.error("outbox delivery after a referral failed: %s", type(error).__name__)
+        deliver_quietly(database=self.database, sender=self.sender, after="a referral")
 
     # --- after sending ---------------------------------------------------------------------------------------------
 
@@ -481,13 +407,11 @@ class Contact(FormHandler):
             referral = find_referral(database=self.database, public_id=public_id)
         if trial is None or referral is None or referral.nct_id != trial.nct_id:
             return not_found(self.renderer, request)
-        site = _site_by_key(trial, referral.site_key)
-        place = ", ".join(part for part in (site.city, site.country) if part) if site else ""
         sender = self._sender_of(request, referral)
         context = {
             "trial": trial,
             "referral": referral,
-            "site_place": place,
+            "site_place": site_place(trial, referral.site_key),
             "again": sender and request.query_params.get("again") == "1",
             **self._notify_offer(request, trial, referral if sender else None),
         }
@@ -509,10 +433,10 @@ class Contact(FormHandler):
         return self.subscriptions.after_request_box(request, trial, email=email, location=place)
 
     async def withdraw(self, request: Request) -> Response:
-        return await self._link(request, "withdraw")
+        return await self._link(request, WITHDRAW)
 
     async def contacted(self, request: Request) -> Response:
-        return await self._link(request, "contacted")
+        return await self._link(request, CONTACTED)
 
     async def _link(self, request: Request, purpose: str) -> Response:
         """A link from an email: GET shows a button (mail scanners follow links; only a person presses it), POST acts."""
@@ -539,12 +463,11 @@ class Contact(FormHandler):
         if request.method == "POST":
             if not csrf_ok(request, fields):
                 return self._link_page(request, context | {"state": "confirm", "expired_form": True}, 403)
-            if purpose == "withdraw":
+            if purpose == WITHDRAW:
                 referral_actions.withdraw(
                     database=self.database,
                     referral_id=referral.id,
-                    notice=lambda item: self.withdrawal_notice(item, context["trial"]),
-                    sender_address=self.settings.mail_from,
+                    writer=self.writer,
                     mail=self.sender,
                     now=self.clock(),
                 )
@@ -552,7 +475,7 @@ class Contact(FormHandler):
             else:
                 referral_actions.mark_contacted(database=self.database, referral_id=referral.id, now=self.clock())
             return self._link_page(request, context | {"state": "done"}, 200)
-        if purpose == "contacted" and referral.contacted_at:
+        if purpose == CONTACTED and referral.contacted_at:
             return self._link_page(request, context | {"state": "done"}, 200)
         return self._link_page(request, context, 200)
 
@@ -570,8 +493,3 @@ class Contact(FormHandler):
 def errors_for(errors: list[FieldError], name: str) -> bool:
     return any(error.field == name for error in errors)
 
-
-def _site_by_key(trial: Trial | None, key: str | None):
-    if trial is None or key is None:
-        return None
-    return next((site for site in trial.sites if site_key(site) == key), None)

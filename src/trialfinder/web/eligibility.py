@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import date
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from trialfinder import eligibility
 from trialfinder.domain.trial import Trial
@@ -25,11 +25,13 @@ from trialfinder.domain.values import is_nct_id, nct_id
 from trialfinder.eligibility.model import FreeText
 from trialfinder.queries.trials import find_trial
 from trialfinder.storage.database import Database
+from trialfinder.views.i18n import N_, Message
 from trialfinder.web.api import UnreadableJson, read_json
+from trialfinder.web.api_types import answer
 from trialfinder.web.errors import json_error, not_found
 from trialfinder.web.forms import FormTooLarge, FormUnreadable, read_form
-from trialfinder.web.i18n import N_, Message
 from trialfinder.web.rendering import Renderer, language_of
+from trialfinder.web.serialize import assessment_body, questions_body
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)  # the API's dates: YYYY-MM-DD only (not 20261124)
 MAX_API_BODY = 2 * 1024 * 1024  # a patient's FHIR Bundle with labs and history fits easily
@@ -138,7 +140,7 @@ class Eligibility:
         if trial is None:
             return json_error(404, "There is no such trial in this catalogue.", "nct_id")
         tree = eligibility.criteria_for_trial(trial)
-        return JSONResponse(eligibility.questionnaire(tree, _api_language(request)).to_json(), headers=NO_STORE)
+        return answer(questions_body(eligibility.questionnaire(tree, _api_language(request))), headers=NO_STORE)
 
     async def api_assess(self, request: Request) -> Response:
         trial = self._trial(request)
@@ -192,7 +194,7 @@ class Eligibility:
             field = sorted(invalid.errors)[0]
             return json_error(400, invalid.errors[field], f"answers.{field}")
         assessment = eligibility.assess(tree, facts.merged(from_answers), today=today, language=language)
-        return JSONResponse({**assessment.to_json(), "fhir_problems": list(problems)}, headers=NO_STORE)
+        return answer(assessment_body(assessment, problems), headers=NO_STORE)
 
 
 def given_answers(answers: dict[str, str]) -> dict[str, str]:

@@ -16,11 +16,12 @@ from pathlib import Path
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from trialfinder.storage.database import DatabaseUnavailable
+from trialfinder.views.i18n import N_, Message
 from trialfinder.web.access_log import loggable_path
-from trialfinder.web.i18n import N_, Message
+from trialfinder.web.api_types import Error, ErrorDetail, answer
 from trialfinder.web.rendering import Renderer
 
 log = logging.getLogger("trialfinder.web")
@@ -50,8 +51,8 @@ def is_api(request: Request) -> bool:
     return request.url.path == "/api" or request.url.path.startswith("/api/")
 
 
-def json_error(status_code: int, message: str, field: str | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"field": field, "message": message}}, status_code=status_code)
+def json_error(status_code: int, message: str, field: str | None = None) -> Response:
+    return answer(Error(ErrorDetail(field=field, message=message)), status_code=status_code)
 
 
 def error_page(renderer: Renderer, request: Request, status_code: int, detail: Message | None = None) -> Response:

@@ -5,8 +5,8 @@
 - CSRF: the double-submit pattern. A random token lives in an HttpOnly, SameSite=Strict cookie and in a hidden
   field of each form; a POST is accepted only when the two match. A request from another site can neither read
   the cookie nor, with SameSite=Strict, send it. An `Origin` header naming another site is refused as well.
-- Rate limits count recent events per key (a client's address, or an email address's hash) in memory, per
-  process; `RateLimiter.hit` says whether one more is allowed.
+- Rate limits count recent events per key: a client's address (`client_key`), or an email address's hash
+  (`email_key`); `rate_limits.py` counts them.
 """
 
 from __future__ import annotations
@@ -14,9 +14,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
 from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import Request
@@ -112,39 +109,7 @@ def csrf_ok(request: Request, fields: dict[str, str]) -> bool:
     return bool(cookie) and hmac.compare_digest(cookie.encode(), sent.encode())
 
 
-# --- rate limits ----------------------------------------------------------------------------------------------------
-
-
-class RateLimiter:
-    """At most `limit` events per `window` seconds for each key (a sliding window, in memory)."""
-
-    def __init__(self, limit: int, window: float, *, clock=time.monotonic, max_keys: int = 100_000):
-        self.limit = limit
-        self.window = window
-        self.clock = clock
-        self.max_keys = max_keys
-        self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: str) -> bool:
-        """Record one event for `key`; False (and nothing recorded) when the limit is reached."""
-        now = self.clock()
-        with self._lock:
-            if len(self._events) >= self.max_keys:
-                self._forget_old(now)
-            events = self._events.setdefault(key, deque())
-            while events and events[0] <= now - self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                return False
-            events.append(now)
-            return True
-
-    def _forget_old(self, now: float) -> None:
-        for key in [key for key, events in self._events.items() if not events or events[-1] <= now - self.window]:
-            del self._events[key]
-        if len(self._events) >= self.max_keys:  # still full: a flood of distinct keys; start afresh
-            self._events.clear()
+# --- rate-limit keys ------------------------------------------------------------------------------------------------
 
 
 def client_key(request: Request) -> str:
@@ -152,5 +117,5 @@ def client_key(request: Request) -> str:
 
 
 def email_key(email: str) -> str:
-    """Rate-limit key for an email address: a hash, so that the address itself is never held in memory tables."""
+    """Rate-limit key for an email address: a hash, so that the address itself is never held in the counts' storage."""
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()

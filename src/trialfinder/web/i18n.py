@@ -1,66 +1,21 @@
-"""Languages of the site: the gettext catalogs, which language a request gets, and translatable messages.
-
-The site's own words are English msgids translated through `locale/<lang>/LC_MESSAGES/messages.mo` (built by
-`scripts/update_translations`); registry text is shown as registered. A request's language comes from `?lang=`
-(then remembered in the `lang` cookie), else that cookie, else the Accept-Language header, else English.
+"""Which language a request gets: from `?lang=` (then remembered in the `lang` cookie), else that cookie, else the
+Accept-Language header, else English. The catalogs and translatable messages themselves are `views.i18n`'s.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from gettext import NullTranslations
-from importlib import resources
-from pathlib import Path
-from typing import Any
 
-from babel.support import Translations
 from starlette.requests import HTTPConnection
 
-LANGUAGES = ("en", "nl")
-DEFAULT_LANGUAGE = "en"
-# The locales used to format dates and numbers: British English writes "16 September 2025", as the
-# listing page this product started from does.
-FORMAT_LOCALES = {"en": "en_GB", "nl": "nl_NL"}
+# web/params.py and web/openapi.py take these names from here.
+from trialfinder.views.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Message
+
+__all__ = ["LANGUAGES", "LANGUAGE_NAMES", "Message", "N_", "LanguageMiddleware", "choose_language"]
+
 LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands"}
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
-DOMAIN = "messages"
-
-
-def N_(msgid: str) -> str:
-    """Marks a string for extraction without translating it (it is translated where it is shown)."""
-    return msgid
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """Something the site says, translated late (when the language is known): a msgid and its values."""
-
-    msgid: str
-    values: Mapping[str, Any] = field(default_factory=dict)
-
-
-def locale_dir() -> Path:
-    return Path(str(resources.files(__package__).joinpath("locale")))
-
-
-class Catalogs:
-    """The translations of every language, loaded once when the app is made."""
-
-    def __init__(self, directory: Path | None = None):
-        directory = directory or locale_dir()
-        self._translations: dict[str, NullTranslations] = {DEFAULT_LANGUAGE: NullTranslations()}
-        for language in LANGUAGES:
-            if language != DEFAULT_LANGUAGE:
-                loaded = Translations.load(str(directory), [language], DOMAIN)
-                if not isinstance(loaded, Translations):  # babel returns NullTranslations when the .mo is missing
-                    raise FileNotFoundError(f"no compiled catalog for {language!r} in {directory}")
-                self._translations[language] = loaded
-
-    def __getitem__(self, language: str) -> NullTranslations:
-        return self._translations[language]
 
 
 # --- choosing the language ---------------------------------------------------------------------------------------

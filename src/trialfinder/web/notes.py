@@ -18,7 +18,6 @@ a note, a quote, a key, a token, a passcode or an email address.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,7 +27,6 @@ from starlette.responses import RedirectResponse, Response
 
 from trialfinder.actions import notes as actions
 from trialfinder.actions.notes import LinkState, NotesError
-from trialfinder.actions.outbox import deliver_due, stamp
 from trialfinder.domain.control_characters import without_typed_control_characters
 from trialfinder.domain.email_address import parse_email
 from trialfinder.domain.notes import (
@@ -45,16 +43,16 @@ from trialfinder.domain.notes import (
 )
 from trialfinder.domain.trial import Trial
 from trialfinder.domain.values import is_nct_id, nct_id
+from trialfinder.queries.notes import StoredNote, StoredShareLink, find_note, notes_on_trial, trials_with_notes
 from trialfinder.queries.trials import find_trial
 from trialfinder.signing import TokenError, TokenExpired
-from trialfinder.storage.notes import NoteStore, StoredNote, StoredShareLink
+from trialfinder.views.i18n import N_, Message
 from trialfinder.web.errors import not_found
 from trialfinder.web.forms import (
     CSRF_FIELD,
     FieldErrors,
     FormTooLarge,
     FormUnreadable,
-    RateLimiter,
     client_key,
     csrf_ok,
     csrf_token,
@@ -62,12 +60,9 @@ from trialfinder.web.forms import (
     read_form,
     set_csrf_cookie,
 )
-from trialfinder.web.i18n import N_, Message
 from trialfinder.web.params import FieldError
 from trialfinder.web.rendering import language_of
 from trialfinder.web.services import CANNOT_EMAIL, FormHandler, Services
-
-log = logging.getLogger("trialfinder.web.notes")
 
 OWNER_COOKIE = "notes_owner"
 OWNER_MAX_AGE = 365 * 24 * 3600
@@ -200,10 +195,10 @@ def marked_sections(texts: dict[str, str], views: list[NoteView]) -> list[Sectio
 class Notes(FormHandler):
     def __init__(self, services: Services):
         super().__init__(services)
-        self.writes_per_client = RateLimiter(limit=120, window=600)
-        self.passcodes_per_client = RateLimiter(limit=10, window=600)
-        self.emails_per_client = RateLimiter(limit=3, window=3600)
-        self.emails_per_address = RateLimiter(limit=3, window=24 * 3600)
+        self.writes_per_client = self.rate_limiter("notes.writes_per_client", limit=120, window=600)
+        self.passcodes_per_client = self.rate_limiter("notes.passcodes_per_client", limit=10, window=600)
+        self.emails_per_client = self.rate_limiter("notes.emails_per_client", limit=3, window=3600)
+        self.emails_per_address = self.rate_limiter("notes.emails_per_address", limit=3, window=24 * 3600)
 
     # --- who is asking ----------------------------------------------------------------------------------------------
 
@@ -253,15 +248,10 @@ class Notes(FormHandler):
         links: list[LinkView] = []
         now = self.clock()
         if owner is not None:
-            with self.database.connect() as conn:
-                store = NoteStore(conn)
-                notes = store.for_trial(owner, trial.nct_id)
-                stored_links = store.links_for_trial(owner, trial.nct_id)
+            notes, stored_links = notes_on_trial(database=self.database, owner=owner, nct_id=trial.nct_id)
             if notes:
                 views = note_views(notes, section_texts(trial))
-                stale = stamp(now - actions.TOUCH_EVERY)
-                if any(note.last_used_at < stale for note in notes):  # a write at most once a day, not per view
-                    actions.touch_notes(database=self.database, owner=owner, nct_id=trial.nct_id, now=now)
+                actions.notes_seen(database=self.database, owner=owner, nct_id=trial.nct_id, notes=notes, now=now)
             links = [LinkView(link, actions.link_state(link, now).value, count) for link, count in stored_links]
         token, _ = csrf_token(request)
         return {
@@ -359,8 +349,7 @@ class Notes(FormHandler):
         owner, note_id = self.owner(request), request.path_params["note_id"]
         if owner is None or not actions.is_note_id(note_id):
             return None
-        with self.database.connect() as conn:
-            return NoteStore(conn).get(owner, note_id)
+        return find_note(database=self.database, owner=owner, note_id=note_id)
 
     def _edit_page(self, request, trial, note, form: NoteForm | None = None, status_code: int = 200) -> Response:
         views = note_views([note], section_texts(trial))
@@ -565,9 +554,7 @@ class Notes(FormHandler):
         owner = self.owner(request)
         trials = []
         if owner is not None:
-            with self.database.connect() as conn:
-                counted = NoteStore(conn).trials(owner)
-            for item_nct, count in counted:
+            for item_nct, count in trials_with_notes(database=self.database, owner=owner):
                 found = find_trial(database=self.database, nct_id=nct_id(item_nct))
                 trials.append({"nct_id": item_nct, "title": found.brief_title if found else item_nct, "count": count})
         context = {
@@ -609,29 +596,20 @@ class Notes(FormHandler):
             )
         if not self.emails_per_client.hit(client_key(request)) or not self.emails_per_address.hit(email_key(email)):
             return self._mine(request, notice=Message(NOTICES["rate_limited"]), email=email, status_code=429)
-        email = str(address)
-        now = self.clock()
-        link_id = actions.create_owner_link(database=self.database, owner=owner, now=now)
-        token = self.signer.sign("notes_owner", link_id, expires_at=now + actions.OWNER_LINK_VALID_FOR)
-        outgoing = self.emails.render(
-            "notes_link",
-            language_of(request),
-            {"link_url": f"{self.base_url(request)}/notes/restore?token={token}", "hours": 24},
-            to=email,
-        )
-        actions.queue_notes_link(
-            database=self.database, email=outgoing, sender_address=self.settings.mail_from, now=now
+        actions.email_owner_link(
+            database=self.database,
+            writer=self.writer,
+            owner=owner,
+            email=str(address),
+            language=language_of(request),
+            base_url=self.base_url(request),
+            now=self.clock(),
         )
         response = self._mine(request, sent=True)
-        response.background = BackgroundTask(self._deliver)
+        response.background = BackgroundTask(
+            actions.deliver_owner_links, database=self.database, sender=self.sender
+        )
         return response
-
-    def _deliver(self) -> None:
-        try:
-            deliver_due(database=self.database, sender=self.sender)
-            actions.forget_sent_addresses(database=self.database)
-        except Exception as error:  # the scheduled job tries again
-            log.error("outbox delivery after a notes link failed: %s", type(error).__name__)
 
     async def restore(self, request: Request) -> Response:
         """The emailed link: GET shows a button (mail scanners follow links), POST joins this device."""
@@ -645,7 +623,7 @@ class Notes(FormHandler):
         context = {"token": token, "state": "confirm", "csrf_token": csrf_token(request)[0], "csrf_field": CSRF_FIELD}
         now = self.clock()
         try:
-            link_id = self.signer.verify("notes_owner", token, now=now)
+            link_id = self.signer.verify(actions.OWNER_LINK, token, now=now)
         except TokenExpired:
             return self._restore_page(request, context | {"state": "expired"}, 410)
         except TokenError:

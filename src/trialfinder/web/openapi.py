@@ -1,4 +1,6 @@
-"""The OpenAPI 3.1 description of /api/, written by hand and built from the same bounds the parser enforces.
+"""The OpenAPI 3.1 description of /api/: the bodies' schemas generated from the types the server encodes its
+answers through (`api_types.py`, by msgspec); the paths and their parameters written here, from the same bounds the
+parser enforces (no type holds a query string's rules: an empty value is not given, a list is a repeated parameter).
 
 A test checks that every API route is described here and that every parameter described is accepted; each
 parameter's `example` is a value that works alone (or with the parameters named in `x-needs`). Schemathesis checks
@@ -10,8 +12,11 @@ the schemas say so (an empty string is valid for each).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
+
+import msgspec
 
 from trialfinder import __version__
 from trialfinder.domain.search import (
@@ -29,6 +34,7 @@ from trialfinder.domain.trial import Phase, RecruitmentStatus, Sex, StudyType
 from trialfinder.domain.values import KM_PER_MILE
 from trialfinder.geo.gazetteer import MAX_QUERY_LENGTH
 from trialfinder.queries.search import MAX_PAGE, MAX_PAGE_SIZE
+from trialfinder.web.api_types import SCHEMAS
 from trialfinder.web.errors import MAX_QUERY_STRING
 from trialfinder.web.i18n import LANGUAGES
 from trialfinder.web.params import PAGE_SIZE
@@ -178,85 +184,6 @@ SEARCH_PARAMETERS = [
     LANG,
 ]
 
-ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["field", "message"],
-            "properties": {
-                "field": {"type": ["string", "null"], "description": "The parameter that is wrong, when it is one."},
-                "message": {"type": "string", "description": "What is wrong, in the request's language."},
-            },
-        }
-    },
-}
-
-SITE_HIT = {
-    "type": ["object", "null"],
-    "description": "The trial's nearest open site within the radius (only when a location was given).",
-    "properties": {
-        "facility": {"type": ["string", "null"]},
-        "city": {"type": ["string", "null"]},
-        "country": {"type": ["string", "null"]},
-        "status": {"type": ["string", "null"]},
-        "distance_km": {"type": "number"},
-        "approximate": {
-            "type": "boolean",
-            "description": "The site's position is its postal code area's or its town's (from the gazetteer).",
-        },
-    },
-}
-
-HIT = {
-    "type": "object",
-    "properties": {
-        "nct_id": {"type": "string", "pattern": r"^NCT\d{8}$"},
-        "title": {"type": "string"},
-        "status": {"type": "string"},
-        "phases": {"type": "array", "items": {"type": "string"}},
-        "study_type": {"type": ["string", "null"]},
-        "sex": {"type": "string", "enum": [sex.value for sex in Sex]},
-        "min_age_years": {"type": ["number", "null"]},
-        "max_age_years": {"type": ["number", "null"]},
-        "conditions": {"type": "array", "items": {"type": "string"}},
-        "last_update": {"type": ["string", "null"]},
-        "snippet": {"type": ["string", "null"], "description": "Plain text from the summary around the matched words."},
-        "nearest_site": {"$ref": "#/components/schemas/SiteHit"},
-        "url": {"type": "string"},
-        "api_url": {"type": "string"},
-    },
-}
-
-PLACE = {
-    "type": "object",
-    "properties": {
-        "label": {"type": "string"},
-        "name": {"type": "string"},
-        "kind": {"type": "string", "enum": ["city", "postal_code"]},
-        "postal_code": {"type": ["string", "null"]},
-        "admin1": {"type": ["string", "null"]},
-        "country_code": {"type": "string"},
-        "country": {"type": "string"},
-        "lat": {"type": "number"},
-        "lon": {"type": "number"},
-        "population": {"type": ["integer", "null"]},
-    },
-}
-
-NEAR = {
-    "type": ["object", "null"],
-    "properties": {
-        "lat": {"type": "number"},
-        "lon": {"type": "number"},
-        "source": {"type": "string", "enum": ["typed", "browser"]},
-        "place": {"oneOf": [{"$ref": "#/components/schemas/Place"}, {"type": "null"}]},
-        "radius_km": {"type": "number"},
-    },
-}
-
-
 NCT_ID = {
     "name": "nct_id",
     "in": "path",
@@ -265,102 +192,28 @@ NCT_ID = {
     "schema": {"type": "string", "pattern": r"^NCT\d{8}$"},
     "example": "NCT06857773",
 }
-ELIGIBILITY_QUESTIONS = {
-    "type": "object",
-    "properties": {
-        "language": {"enum": ["en", "nl"]},
-        "questions": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string"},
-                    "kind": {"enum": ["yes_no", "date", "choice", "number", "lab"]},
-                    "text": {"type": "string"},
-                    "fields": {"type": "array", "items": {"type": "string"}},
-                    "criteria": {"type": "array", "items": {"type": "string"}},
-                    "source_texts": {"type": "array", "items": {"type": "string"}},
-                    "choices": {"type": "array", "items": {"type": "object"}},
-                    "units": {"type": "array", "items": {"type": "object"}},
-                    "ask_doctor": {"type": "boolean"},
-                },
-            },
-        },
-    },
-}
-ELIGIBILITY_REQUEST = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "answers": {
-            "type": "object",
-            "description": "Field name to answer, as the questions name them: `birth_date` (YYYY-MM-DD), `sex`, "
-            "`lab:<analyte>:value` / `:unit` / `:uln`, `lab_date`, `performance:ecog`, and yes/no/unknown for the "
-            "rest.",
-            "additionalProperties": {"type": ["string", "number"]},
-            "example": {"lab:hemoglobin:value": "5.2", "lab:hemoglobin:unit": "mmol/L", "lab_date": "2026-11-24"},
-        },
-        "fhir": {
-            "type": "object",
-            "description": "A FHIR R4 Bundle of one patient; bad resources are skipped and listed in `fhir_problems`.",
-        },
-        "today": {"type": "string", "format": "date", "description": "The day to assess on (default: today)."},
-        "language": {"enum": ["en", "nl"], "description": "The language of reasons and questions."},
-    },
-}
-ELIGIBILITY_RESULT = {
-    "type": "object",
-    "properties": {
-        "nct_id": {"type": "string"},
-        "assessed_on": {"type": "string", "format": "date"},
-        "verdict": {"enum": ["likely-eligible", "not-eligible", "needs-review"]},
-        "research_subject_status": {"enum": ["candidate", "ineligible", "potential-candidate"]},
-        "summary": {"type": "string"},
-        "because": {"type": "array", "items": {"type": "object"}},
-        "open_questions": {"type": "array", "items": {"type": "string"}},
-        "criteria": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "section": {"enum": ["inclusion", "exclusion"]},
-                    "outcome": {
-                        "enum": [
-                            "inclusion_met",
-                            "inclusion_not_met",
-                            "inclusion_unknown",
-                            "exclusion_applies",
-                            "exclusion_does_not_apply",
-                            "exclusion_unknown",
-                        ],
-                        "description": "The verdict by section: an exclusion criterion that is not met does not "
-                        "apply to the person (word it so, never as a fit); one that applies rules them out.",
-                    },
-                    "label": {
-                        "type": "string",
-                        "description": 'The outcome in the request\'s language ("Does not apply to you").',
-                    },
-                },
-            },
-            "description": "Every criterion: its source "
-            "text, check, verdict (met, not-met, unknown), effect, outcome, label and plain-language reason; nested.",
-        },
-        "fhir_problems": {"type": "array", "items": {"type": "string"}},
-    },
-}
+REF = "#/components/schemas/{name}"
+
+
+@functools.cache
+def _schemas() -> dict[str, Any]:
+    """The schemas of every body, and of the types they name, by type name."""
+    return msgspec.json.schema_components(SCHEMAS, ref_template=REF)[1]
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": REF.format(name=name)}
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-BAD_REQUEST = _json({"$ref": "#/components/schemas/Error"}, "A parameter is wrong; `field` names it.")
-NOT_FOUND = _json({"$ref": "#/components/schemas/Error"}, "No such trial, or not an NCT id.")
-URI_TOO_LONG = _json(
-    {"$ref": "#/components/schemas/Error"}, f"The query string is longer than {MAX_QUERY_STRING:,} characters."
-)
+BAD_REQUEST = _json(_ref("Error"), "A parameter is wrong; `field` names it.")
+NOT_FOUND = _json(_ref("Error"), "No such trial, or not an NCT id.")
+URI_TOO_LONG = _json(_ref("Error"), f"The query string is longer than {MAX_QUERY_STRING:,} characters.")
 UNAVAILABLE = {
-    **_json({"$ref": "#/components/schemas/Error"}, "The catalogue's database cannot be reached; try again later."),
+    **_json(_ref("Error"), "The catalogue's database cannot be reached; try again later."),
     "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
 }
 
@@ -381,7 +234,7 @@ def document() -> dict[str, Any]:
                     "operationId": "searchTrials",
                     "parameters": SEARCH_PARAMETERS,
                     "responses": {
-                        "200": _json({"$ref": "#/components/schemas/SearchResults"}, "A page of hits."),
+                        "200": _json(_ref("SearchResults"), "A page of hits."),
                         "400": BAD_REQUEST,
                         "414": URI_TOO_LONG,
                         "503": UNAVAILABLE,
@@ -418,7 +271,7 @@ def document() -> dict[str, Any]:
                         LANG,
                     ],
                     "responses": {
-                        "200": _json({"$ref": "#/components/schemas/Trial"}, "The trial."),
+                        "200": _json(_ref("Trial"), "The trial."),
                         "400": BAD_REQUEST,
                         "404": NOT_FOUND,
                         "414": URI_TOO_LONG,
@@ -432,7 +285,7 @@ def document() -> dict[str, Any]:
                     "operationId": "eligibilityQuestions",
                     "parameters": [NCT_ID, LANG],
                     "responses": {
-                        "200": _json(ELIGIBILITY_QUESTIONS, "The questions, with the field names answers use."),
+                        "200": _json(_ref("EligibilityQuestions"), "The questions, with the field names answers use."),
                         "404": NOT_FOUND,
                         "414": URI_TOO_LONG,
                         "503": UNAVAILABLE,
@@ -449,13 +302,13 @@ def document() -> dict[str, Any]:
                     "parameters": [NCT_ID],
                     "requestBody": {
                         "required": False,
-                        "content": {"application/json": {"schema": ELIGIBILITY_REQUEST}},
+                        "content": {"application/json": {"schema": _ref("EligibilityRequest")}},
                     },
                     "responses": {
-                        "200": _json(ELIGIBILITY_RESULT, "The verdict, with a FHIR ResearchSubject-style status."),
+                        "200": _json(_ref("EligibilityAssessment"), "The verdict, with a FHIR ResearchSubject-style status."),
                         "400": BAD_REQUEST,
                         "404": NOT_FOUND,
-                        "413": _json({"$ref": "#/components/schemas/Error"}, "The body is larger than 2 MB."),
+                        "413": _json(_ref("Error"), "The body is larger than 2 MB."),
                         "414": URI_TOO_LONG,
                         "503": UNAVAILABLE,
                     },
@@ -484,15 +337,7 @@ def document() -> dict[str, Any]:
                         {**LANG, "x-needs": ["q"]},
                     ],
                     "responses": {
-                        "200": _json(
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "places": {"type": "array", "items": {"$ref": "#/components/schemas/Place"}}
-                                },
-                            },
-                            "Places, best first (none when the name is unknown).",
-                        ),
+                        "200": _json(_ref("Places"), "Places, best first (none when the name is unknown)."),
                         "400": BAD_REQUEST,
                         "414": URI_TOO_LONG,
                     },
@@ -509,56 +354,5 @@ def document() -> dict[str, Any]:
                 }
             },
         },
-        "components": {
-            "schemas": {
-                "Error": ERROR,
-                "SiteHit": SITE_HIT,
-                "Hit": HIT,
-                "Place": PLACE,
-                "SearchResults": {
-                    "type": "object",
-                    "properties": {
-                        "total": {"type": "integer"},
-                        "page": {"type": "integer"},
-                        "pages": {"type": "integer"},
-                        "page_size": {"type": "integer"},
-                        "statuses": {"type": "array", "items": {"type": "string"}},
-                        "near": NEAR,
-                        "matched_words": {"type": "array", "items": {"type": "string"}},
-                        "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
-                    },
-                },
-                "Trial": {
-                    "type": "object",
-                    "description": "The trial as the catalogue holds it: every field of the registry record that "
-                    "trialfinder reads (codes as the registry's API v2 spells them), plus `registry_url`, "
-                    "`eu_ct_numbers`, and `sites` ordered open first, then nearest, each with `effective_status`, "
-                    "`open` and `distance_km` (null without a location).",
-                    "properties": {
-                        "nct_id": {"type": "string"},
-                        "brief_title": {"type": "string"},
-                        "official_title": {"type": ["string", "null"]},
-                        "overall_status": {"type": "string"},
-                        "phases": {"type": "array", "items": {"type": "string"}},
-                        "brief_summary": {"type": ["string", "null"], "description": "CommonMark, as registered."},
-                        "eligibility": {"type": "object"},
-                        "arms": {"type": "array", "items": {"type": "object"}},
-                        "interventions": {"type": "array", "items": {"type": "object"}},
-                        "sites": {
-                            "type": "array",
-                            "items": {"type": "object"},
-                            "description": f"One page of the sites (`sites_page` of `sites_pages`, {SITES_PER_API_PAGE}"
-                            " a page).",
-                        },
-                        "site_count": {"type": "integer", "description": "How many sites the trial lists in all."},
-                        "sites_page": {"type": "integer"},
-                        "sites_pages": {"type": "integer"},
-                        "central_contacts": {"type": "array", "items": {"type": "object"}},
-                        "registry_url": {"type": "string"},
-                        "eu_ct_numbers": {"type": "array", "items": {"type": "string"}},
-                        "near": NEAR,
-                    },
-                },
-            }
-        },
+        "components": {"schemas": _schemas()},
     }

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from trialfinder.web.formatting import Formatter
-from trialfinder.web.i18n import N_
+from trialfinder.views.formatting import Formatter
+from trialfinder.views.i18n import N_
 
 # The record's fields by the names the overview's sentences give, as the page calls them.
 FIELD_LABELS = {

@@ -16,14 +16,14 @@ from trialfinder.domain.values import is_nct_id, nct_id
 from trialfinder.queries.search import MAX_PAGE, search
 from trialfinder.queries.trials import find_trial
 from trialfinder.storage.database import Database
-from trialfinder.web import vocabulary
+from trialfinder.views import vocabulary
+from trialfinder.views.i18n import N_, Message
+from trialfinder.views.links import search_url, trial_url
 from trialfinder.web.arms import arms_with_interventions
 from trialfinder.web.contact import Contact
 from trialfinder.web.criteria import criteria_sections
 from trialfinder.web.eligibility import Eligibility
 from trialfinder.web.errors import not_found
-from trialfinder.web.i18n import N_, Message
-from trialfinder.web.links import search_url, trial_url
 from trialfinder.web.overview import source_labels
 from trialfinder.web.pagination import page_links, pagination
 from trialfinder.web.params import SearchForm, parse_search

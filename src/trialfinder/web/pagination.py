@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from trialfinder.web.links import Pairs, search_url
+from trialfinder.views.links import Pairs, search_url
 
 AROUND = 2  # pages listed on each side of the current one
 

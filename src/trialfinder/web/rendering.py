@@ -15,12 +15,13 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from trialfinder.web import links
-from trialfinder.web.formatting import Formatter
+from trialfinder.views import links
+from trialfinder.views.formatting import Formatter
+from trialfinder.views.i18n import LANGUAGES, Catalogs
+from trialfinder.views.vocabulary import status_class
 from trialfinder.web.highlight import highlight
-from trialfinder.web.i18n import LANGUAGE_NAMES, LANGUAGES, Catalogs
+from trialfinder.web.i18n import LANGUAGE_NAMES
 from trialfinder.web.markdown import render_markdown
-from trialfinder.web.vocabulary import status_class
 
 SITE_NAME = "trialfinder"
 

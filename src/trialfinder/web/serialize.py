@@ -1,104 +1,91 @@
-"""The JSON the API answers with: search hits, whole trials and places, in a shape of our own (described in
-`openapi.py`), not the storage's. Codes stay the registry's (RECRUITING, PHASE3), dates ISO 8601 (partial dates
-as registered: "2024", "2024-11"), distances in kilometres."""
+"""The JSON the API answers with: search hits, whole trials, places and eligibility, built as the types of
+`api_types.py` (a shape of our own, not the storage's). Codes stay the registry's (RECRUITING, PHASE3), dates ISO 8601
+(partial dates as registered: "2024", "2024-11"), distances in kilometres."""
 
 from __future__ import annotations
 
 import dataclasses
-from enum import Enum
 from typing import Any
 
-from trialfinder.domain.trial import Trial
-from trialfinder.domain.values import Age, AgeRange, GeoPoint, PartialDate
+import msgspec
+
+from trialfinder.domain import trial as domain
+from trialfinder.domain.values import Age, PartialDate
+from trialfinder.eligibility import Assessment, Questionnaire
 from trialfinder.geo.gazetteer import Place
 from trialfinder.queries.search import SearchResults, SiteHit, TrialHit
-from trialfinder.web.formatting import DAYS_PER_YEAR
+from trialfinder.views.formatting import DAYS_PER_YEAR
+from trialfinder.web import api_types as api
 from trialfinder.web.params import Location
 from trialfinder.web.sites import ListedSite
 
 
-def plain(value: Any) -> Any:
-    """Domain values as JSON values: dataclasses as objects, enums as their codes, dates as ISO text."""
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, PartialDate):
-        return value.isoformat()
-    if isinstance(value, GeoPoint):
-        return {"lat": value.lat, "lon": value.lon}
-    if isinstance(value, Age):
-        return {"value": value.value, "unit": value.unit.value, "years": round(value.in_years(), 4)}
-    if isinstance(value, AgeRange):
-        return {"minimum": plain(value.minimum), "maximum": plain(value.maximum)}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {item.name: plain(getattr(value, item.name)) for item in dataclasses.fields(value)}
-    if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
-    return value
+def _fields(value: Any) -> dict[str, Any]:
+    """A domain dataclass's fields by name: the API type of the same fields takes them as they are."""
+    return {item.name: getattr(value, item.name) for item in dataclasses.fields(value)}
 
 
 def _years(days: float | None) -> float | None:
     return None if days is None else round(days / DAYS_PER_YEAR, 4)
 
 
-def site_hit_json(site: SiteHit | None) -> dict[str, Any] | None:
+def site_hit_body(site: SiteHit | None) -> api.SiteHit | None:
     if site is None:
         return None
-    return {
-        "facility": site.facility,
-        "city": site.city,
-        "country": site.country,
-        "status": site.status.value if site.status else None,
-        "distance_km": round(site.distance_km, 2),
-        "approximate": site.approximate,
-    }
+    return api.SiteHit(
+        facility=site.facility,
+        city=site.city,
+        country=site.country,
+        status=site.status,
+        distance_km=round(site.distance_km, 2),
+        approximate=site.approximate,
+    )
 
 
-def hit_json(hit: TrialHit) -> dict[str, Any]:
-    return {
-        "nct_id": hit.nct_id,
-        "title": hit.brief_title,
-        "status": hit.overall_status.value,
-        "phases": [phase.value for phase in hit.phases],
-        "study_type": hit.study_type.value if hit.study_type else None,
-        "sex": hit.sex.value,
-        "min_age_years": _years(hit.min_age_days),
-        "max_age_years": _years(hit.max_age_days),
-        "conditions": list(hit.conditions),
-        "last_update": hit.last_update,
-        "snippet": hit.snippet,
-        "nearest_site": site_hit_json(hit.nearest_site),
-        "url": f"/trials/{hit.nct_id}",
-        "api_url": f"/api/trials/{hit.nct_id}",
-    }
+def hit_body(hit: TrialHit) -> api.Hit:
+    return api.Hit(
+        nct_id=hit.nct_id,
+        title=hit.brief_title,
+        status=hit.overall_status,
+        phases=list(hit.phases),
+        study_type=hit.study_type,
+        sex=hit.sex,
+        min_age_years=_years(hit.min_age_days),
+        max_age_years=_years(hit.max_age_days),
+        conditions=list(hit.conditions),
+        last_update=hit.last_update,
+        snippet=hit.snippet,
+        nearest_site=site_hit_body(hit.nearest_site),
+        url=f"/trials/{hit.nct_id}",
+        api_url=f"/api/trials/{hit.nct_id}",
+    )
 
 
-def location_json(location: Location | None, radius_km: float | None = None) -> dict[str, Any] | None:
+def near_body(location: Location | None, radius_km: float | None = None) -> api.Near | None:
     """Where distances were measured from; with the radius of a search (a trial's page has none)."""
     if location is None:
         return None
-    body = {
-        "lat": location.point.lat,
-        "lon": location.point.lon,
-        "source": location.source,
-        "place": place_json(location.place) if location.place else None,
-    }
-    if radius_km is not None:
-        body["radius_km"] = round(radius_km, 3)
-    return body
+    return api.Near(
+        lat=location.point.lat,
+        lon=location.point.lon,
+        source=location.source,
+        place=place_body(location.place) if location.place else None,
+        radius_km=msgspec.UNSET if radius_km is None else round(radius_km, 3),
+    )
 
 
-def results_json(results: SearchResults, location: Location | None, radius_km: float) -> dict[str, Any]:
+def results_body(results: SearchResults, location: Location | None, radius_km: float) -> api.SearchResults:
     query = results.query
-    return {
-        "total": results.total,
-        "page": query.page,
-        "pages": results.pages,
-        "page_size": query.page_size,
-        "statuses": [status.value for status in query.search.statuses],
-        "near": location_json(location, radius_km),
-        "matched_words": list(results.matched_words),
-        "hits": [hit_json(hit) for hit in results.hits],
-    }
+    return api.SearchResults(
+        total=results.total,
+        page=query.page,
+        pages=results.pages,
+        page_size=query.page_size,
+        statuses=[status.value for status in query.search.statuses],
+        near=near_body(location, radius_km),
+        matched_words=list(results.matched_words),
+        hits=[hit_body(hit) for hit in results.hits],
+    )
 
 
 # A trial lists up to tens of thousands of sites: the API gives them a page at a time (`sites_page`), enough for nearly
@@ -117,40 +104,65 @@ class SitesWindow:
     page_size: int
 
 
-def trial_json(
-    trial: Trial, sites: list[ListedSite], location: Location | None, window: SitesWindow | None = None
-) -> dict[str, Any]:
-    body = plain(trial)
-    body["registry_url"] = trial.registry_url
-    body["eu_ct_numbers"] = list(trial.eu_ct_numbers)
-    # Sites in the page's order (open first, then nearest), each with its effective status and distance.
-    body["sites"] = [
-        {
-            **plain(item.site),
-            "effective_status": item.status.value if item.status else None,
-            "open": item.is_open,
-            "distance_km": None if item.distance_km is None else round(item.distance_km, 2),
-        }
-        for item in sites
-    ]
+def _age(age: Age | None) -> api.Age | None:
+    return None if age is None else api.Age(value=age.value, unit=age.unit, years=round(age.in_years(), 4))
+
+
+def _eligibility(eligibility: domain.Eligibility) -> api.Eligibility:
+    ages = api.AgeRange(minimum=_age(eligibility.ages.minimum), maximum=_age(eligibility.ages.maximum))
+    return api.Eligibility(**{**_fields(eligibility), "ages": ages})
+
+
+def _site(item: ListedSite) -> api.Site:
+    return api.Site(
+        **_fields(item.site),
+        effective_status=item.status,
+        open=item.is_open,
+        distance_km=None if item.distance_km is None else round(item.distance_km, 2),
+    )
+
+
+def trial_body(
+    trial: domain.Trial, sites: list[ListedSite], location: Location | None, window: SitesWindow | None = None
+) -> api.Trial:
+    """Every field of the trial (partial dates as ISO text), with `sites` in the page's order (open first, then
+    nearest), each with its effective status and distance."""
+    record = _fields(trial)
+    dates = {name: value.isoformat() for name, value in record.items() if isinstance(value, PartialDate)}
     window = window or SitesWindow(total=len(sites), page=1, pages=1, page_size=len(sites))
-    body["site_count"] = window.total
-    body["sites_page"] = window.page
-    body["sites_pages"] = window.pages
-    body["near"] = location_json(location)
-    return body
+    return api.Trial(
+        # The domain's fields, with its eligibility and sites worded as the API words them.
+        **{**record, **dates, "eligibility": _eligibility(trial.eligibility), "sites": [_site(item) for item in sites]},
+        registry_url=trial.registry_url,
+        eu_ct_numbers=list(trial.eu_ct_numbers),
+        site_count=window.total,
+        sites_page=window.page,
+        sites_pages=window.pages,
+        near=near_body(location),
+    )
 
 
-def place_json(place: Place) -> dict[str, Any]:
-    return {
-        "label": place.label,
-        "name": place.name,
-        "kind": place.kind,
-        "postal_code": place.postal_code,
-        "admin1": place.admin1,
-        "country_code": place.country_code,
-        "country": place.country_name,
-        "lat": place.point.lat,
-        "lon": place.point.lon,
-        "population": place.population,
-    }
+def place_body(place: Place) -> api.Place:
+    return api.Place(
+        label=place.label,
+        name=place.name,
+        kind=place.kind,
+        postal_code=place.postal_code,
+        admin1=place.admin1,
+        country_code=place.country_code,
+        country=place.country_name,
+        lat=place.point.lat,
+        lon=place.point.lon,
+        population=place.population,
+    )
+
+
+def questions_body(questionnaire: Questionnaire) -> api.EligibilityQuestions:
+    """The engine's own JSON for its questions, checked against the API's type (which must name every field)."""
+    return msgspec.convert(questionnaire.to_json(), api.EligibilityQuestions)
+
+
+def assessment_body(assessment: Assessment, fhir_problems: tuple[str, ...]) -> api.EligibilityAssessment:
+    """The engine's own JSON for an assessment, with what was skipped of a FHIR Bundle, checked against the API's
+    type (which must name every field)."""
+    return msgspec.convert({**assessment.to_json(), "fhir_problems": list(fhir_problems)}, api.EligibilityAssessment)

@@ -1,6 +1,7 @@
-"""What the handlers of the site's forms share: built once (by `create_app`, or by a command such as `notify`) and
-handed to each. The contact form, the notes and the subscriptions all render pages and emails, store what a person
-sent, sign links, send email through the outbox, and need the time and the site's public address."""
+"""What the handlers of the site's forms share: built once by `create_app` and handed to each. The contact form, the
+notes and the subscriptions all render pages, call actions that store what a person sent and write emails (through
+the `EmailWriter`, which also signs links, and the sender that delivers them), and need the time and the site's
+public address."""
 
 from __future__ import annotations
 
@@ -9,15 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from limits.storage import Storage
 from starlette.requests import Request
 
+from trialfinder.actions.email_writer import EmailWriter
 from trialfinder.notifications.email import EmailSender
 from trialfinder.settings import Settings
-from trialfinder.signing import Signer
 from trialfinder.storage.database import Database
-from trialfinder.web.emails import EmailRenderer
-from trialfinder.web.i18n import N_
+from trialfinder.views.i18n import N_
 from trialfinder.web.places import PlaceFinder
+from trialfinder.web.rate_limits import RateLimiter, rate_limit_storage
 from trialfinder.web.rendering import Renderer
 
 
@@ -28,14 +30,14 @@ def _now() -> datetime:
 @dataclass(frozen=True)
 class Services:
     renderer: Renderer
-    emails: EmailRenderer
+    writer: EmailWriter
+    sender: EmailSender
     database: Database
     places: PlaceFinder
     settings: Settings
-    signer: Signer
-    sender: EmailSender
     clock: Callable[[], datetime] = field(default=_now)  # tests move time (link expiry)
-    default_base_url: str = "http://127.0.0.1:8000"  # for links made outside a request, without PUBLIC_URL
+    # Where the forms' rate limits count (TRIALFINDER_RATE_LIMIT_STORAGE); a command that takes no form counts nothing.
+    rate_limits: Storage = field(default_factory=lambda: rate_limit_storage("memory://"))
 
     def base_url(self, request: Request | None, *, for_email: bool = True) -> str:
         """The site's address for links: the setting, else the address the request came to. A request's address
@@ -44,7 +46,7 @@ class Services:
         if self.settings.public_url:
             return self.settings.public_url
         if request is None:
-            return self.default_base_url
+            return self.writer.base_url
         if for_email and not self.can_email_links(request):
             raise UntrustedHost("no public address is set and the request's host is not an allowed one")
         return str(request.base_url).rstrip("/")
@@ -83,13 +85,17 @@ class FormHandler:
     def __init__(self, services: Services):
         self.services = services
         self.renderer = services.renderer
-        self.emails = services.emails
+        self.writer = services.writer
+        self.sender = services.sender
         self.database = services.database
         self.places = services.places
         self.settings = services.settings
-        self.signer = services.signer
-        self.sender = services.sender
+        self.signer = services.writer.signer
         self.clock = services.clock
 
     def base_url(self, request: Request | None, *, for_email: bool = True) -> str:
         return self.services.base_url(request, for_email=for_email)
+
+    def rate_limiter(self, name: str, *, limit: int, window: int) -> RateLimiter:
+        """At most `limit` events per `window` seconds per key, counted with every process that shares the storage."""
+        return RateLimiter(self.services.rate_limits, name, limit=limit, window=window)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from urllib.parse import parse_qsl
 
 from starlette.background import BackgroundTask
@@ -25,44 +24,38 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from trialfinder.actions import subscriptions as actions
-from trialfinder.actions.notify import ALERT_KIND, NotifyReport, run_alerts
-from trialfinder.actions.notify import compose_alert as compose_queued_alert
-from trialfinder.actions.outbox import deliver_due
+from trialfinder.actions.notify import alert_composer
+from trialfinder.actions.outbox import deliver_quietly
+from trialfinder.actions.subscription_emails import CONFIRM, MANAGE, UNSUBSCRIBE, manage_url
 from trialfinder.domain.search import Search
 from trialfinder.domain.subscriptions import Frequency, normalise_email
 from trialfinder.domain.trial import Phase, StudyType, Trial
-from trialfinder.notifications.email import EmailSender, OutgoingEmail
-from trialfinder.settings import Settings
-from trialfinder.signing import Signer, TokenExpired, TokenInvalid
-from trialfinder.storage.database import Database
-from trialfinder.storage.outbox import OutboxMessage
-from trialfinder.storage.subscriptions import StoredSubscription, WaitingMatch
-from trialfinder.web import vocabulary
-from trialfinder.web.emails import EmailRenderer
-from trialfinder.web.formatting import Formatter
+from trialfinder.signing import TokenExpired, TokenInvalid
+from trialfinder.storage.subscriptions import StoredSubscription
+from trialfinder.views import vocabulary
+from trialfinder.views.i18n import N_, Message
+from trialfinder.views.links import url
+from trialfinder.views.saved_search import describe
 from trialfinder.web.forms import (
     CSRF_FIELD,
     HONEYPOT_FIELD,
     MAX_FORM_BYTES,
     FieldErrors,
-    RateLimiter,
     client_key,
     csrf_ok,
     csrf_token,
     email_key,
     set_csrf_cookie,
 )
-from trialfinder.web.i18n import LANGUAGES, N_, Message
-from trialfinder.web.links import url
 from trialfinder.web.params import MULTI_FIELDS, SINGLE_FIELDS, FieldError, SearchForm, parse_search
-from trialfinder.web.places import PlaceFinder
-from trialfinder.web.rendering import Renderer, language_of
+from trialfinder.web.rendering import language_of
 from trialfinder.web.services import CANNOT_EMAIL, FormHandler, Services
 
 log = logging.getLogger("trialfinder.web.subscriptions")
 
-LINK_YEARS = 5  # manage and unsubscribe links last as long as a subscription reasonably does
 WATCH_FIELDS = tuple(name for name in SINGLE_FIELDS if name not in ("sort", "page"))
+# The purpose each link's token is signed for (actions.subscription_emails).
+PURPOSES = {"confirm": CONFIRM, "manage": MANAGE, "unsubscribe": UNSUBSCRIBE}
 FREQUENCIES = (
     (Frequency.IMMEDIATE, N_("As they come")),
     (Frequency.DAILY, N_("Once a day at most")),
@@ -107,8 +100,8 @@ class Subscriptions(FormHandler):
     def __init__(self, services: Services):
         super().__init__(services)
         # A person signs up a few times at most; a flood from one client, or at one address, is refused.
-        self.per_client = RateLimiter(limit=10, window=600)
-        self.per_address = RateLimiter(limit=3, window=24 * 3600)
+        self.per_client = self.rate_limiter("subscriptions.per_client", limit=10, window=600)
+        self.per_address = self.rate_limiter("subscriptions.per_address", limit=3, window=24 * 3600)
 
     # --- the box on the search and trial pages --------------------------------------------------------------------
 
@@ -264,15 +257,15 @@ class Subscriptions(FormHandler):
             return self._form_page(request, form, status_code=400)
         # From here on the answer is the same whatever the address's state (new, pending, confirmed, or busy).
         if self.per_address.hit(email_key(email)):
-            base = self.base_url(request)
             actions.sign_up(
                 database=self.database,
                 email=email,
                 language=language_of(request),
                 search=form.search.search,
                 frequency=frequency,
-                compose=lambda subscription, kind: self.compose_sign_up(subscription, kind, base_url=base),
-                sender_address=self.settings.mail_from,
+                writer=self.writer,
+                base_url=self.base_url(request),
+                confirm_days=self.settings.subscription_confirm_days,
                 now=self.clock(),
             )
         return RedirectResponse("/subscriptions/sent", status_code=303, background=BackgroundTask(self.deliver))
@@ -293,7 +286,7 @@ class Subscriptions(FormHandler):
             request.state.subscription_items = read[1] if read else []
         token = request.query_params.get("token") or fields.get("token", "")
         try:
-            public_id = self.signer.verify(f"subscription-{purpose}", token, now=self.clock())
+            public_id = self.signer.verify(PURPOSES[purpose], token, now=self.clock())
         except TokenExpired:
             return fields, None, self._link_page(request, purpose, "expired", token, status_code=410)
         except TokenInvalid:
@@ -328,7 +321,7 @@ class Subscriptions(FormHandler):
         assert subscription is not None
         token = fields["token"]
         summary = describe(subscription.saved_search(), self.renderer.formatter(request))
-        manage_href = self.manage_url("", subscription)
+        manage_href = manage_url(self.writer, "", subscription)
         if subscription.state == "confirmed":
             return self._link_page(request, "confirm", "done", token, summary=summary, manage_href=manage_href)
         if request.method == "POST":
@@ -390,168 +383,12 @@ class Subscriptions(FormHandler):
         )
         return self._form_page(request, form, manage={**manage, "saved": True})
 
-    # --- emails -----------------------------------------------------------------------------------------------------
-
-    def _long_lived(self, subscription: StoredSubscription) -> datetime:
-        return datetime.fromisoformat(subscription.created_at) + timedelta(days=365 * LINK_YEARS)
-
-    def manage_url(self, base_url: str, subscription: StoredSubscription) -> str:
-        token = self.signer.sign(
-            "subscription-manage", subscription.public_id, expires_at=self._long_lived(subscription)
-        )
-        return f"{base_url}/subscriptions/manage?token={token}"
-
-    def unsubscribe_url(self, base_url: str, subscription: StoredSubscription) -> str:
-        token = self.signer.sign(
-            "subscription-unsubscribe", subscription.public_id, expires_at=self._long_lived(subscription)
-        )
-        return f"{base_url}/subscriptions/unsubscribe?token={token}"
-
-    def _headers(self, unsubscribe: str) -> tuple[tuple[str, str], ...]:
-        # RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs to the link, no page needed.
-        return (("List-Unsubscribe", f"<{unsubscribe}>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
-
-    def _common(self, subscription: StoredSubscription, base_url: str) -> dict:
-        fmt = self.emails.formatter(_language(subscription))
-        search = subscription.saved_search()
-        unsubscribe = self.unsubscribe_url(base_url, subscription)
-        return {
-            "summary": describe(search, fmt),
-            "search_url": f"{base_url}{url('/trials', search.pairs())}",
-            "manage_url": self.manage_url(base_url, subscription),
-            "unsubscribe_url": unsubscribe,
-        }, unsubscribe
-
-    def compose_sign_up(self, subscription: StoredSubscription, kind: str, *, base_url: str) -> OutgoingEmail:
-        common, unsubscribe = self._common(subscription, base_url)
-        expires = datetime.fromisoformat(subscription.created_at) + timedelta(
-            days=self.settings.subscription_confirm_days
-        )
-        token = self.signer.sign("subscription-confirm", subscription.public_id, expires_at=expires)
-        name = "subscription_confirm" if kind == "confirm" else "subscription_already"
-        email = self.emails.render(
-            name,
-            _language(subscription),
-            {
-                **common,
-                "confirm_url": f"{base_url}/subscriptions/confirm?token={token}",
-                "confirm_days": self.settings.subscription_confirm_days,
-            },
-            to=subscription.email,
-        )
-        return OutgoingEmail(email.to, email.subject, email.text, email.html, headers=self._headers(unsubscribe))
-
-    def compose_alert(
-        self, subscription: StoredSubscription, matches: list[WaitingMatch], *, base_url: str
-    ) -> OutgoingEmail:
-        common, unsubscribe = self._common(subscription, base_url)
-        search = subscription.saved_search()
-        # A trial's page shows distances from the place and the sites open in the statuses watched.
-        pairs = [pair for pair in search.pairs() if pair[0] in ("location", "lat", "lon", "radius", "unit", "status")]
-        trials = [
-            {
-                "nct_id": match.nct_id,
-                "title": match.brief_title,
-                "status": match.overall_status,
-                "distance_km": match.distance_km,
-                "url": f"{base_url}{url(f'/trials/{match.nct_id}', pairs)}",
-            }
-            for match in matches
-        ]
-        email = self.emails.render(
-            "subscription_alert",
-            _language(subscription),
-            {**common, "trials": trials, "unit": search.unit},
-            to=subscription.email,
-        )
-        return OutgoingEmail(email.to, email.subject, email.text, email.html, headers=self._headers(unsubscribe))
-
-    # --- the alert run and delivery ---------------------------------------------------------------------------------
-
-    def run(self, *, now: datetime | None = None) -> NotifyReport:
-        """Purge expired sign-ups, then match and queue alerts (composed when they are sent: `compose_outbox`)."""
-        moment = now or self.clock()
-        actions.purge_unconfirmed(
-            database=self.database, confirm_days=self.settings.subscription_confirm_days, now=moment
-        )
-        return run_alerts(database=self.database, now=moment)
-
-    def compose_outbox(self, message: OutboxMessage, *, base_url: str | None = None) -> bytes | None:
-        """Compose a queued alert when it is sent (`deliver_due`'s `compose`); None when it has nothing to say."""
-        if message.kind != ALERT_KIND:
-            return None
-        base = base_url or self.base_url(None)
-        return compose_queued_alert(
-            message,
-            database=self.database,
-            compose=lambda subscription, matches: self.compose_alert(subscription, matches, base_url=base),
-            sender_address=self.settings.mail_from,
-        )
-
     def deliver(self) -> None:
-        try:
-            deliver_due(database=self.database, sender=self.sender, compose=self.compose_outbox, now=self.clock())
-        except Exception as error:  # the scheduled job tries again; the person has their answer already
-            log.error("outbox delivery after a sign-up failed: %s", type(error).__name__)
-
-
-def _language(subscription: StoredSubscription) -> str:
-    return subscription.language if subscription.language in LANGUAGES else LANGUAGES[0]
-
-
-def describe(search: Search, fmt: Formatter) -> list[str]:
-    """A saved search in words, one line per thing watched (for pages and emails; no gazetteer lookup)."""
-    lines = []
-    if search.text:
-        lines.append(fmt.gettext(N_("Words: %(words)s"), words=search.text))
-    if search.condition:
-        lines.append(fmt.gettext(N_("Condition: %(condition)s"), condition=search.condition))
-    if search.intervention:
-        lines.append(fmt.gettext(N_("Treatment: %(treatment)s"), treatment=search.intervention))
-    place = search.location or (fmt.gettext(N_("your position")) if search.point else "")
-    if place:
-        distance = fmt.distance(search.radius_km, search.unit)
-        lines.append(fmt.gettext(N_("Near %(place)s, within %(distance)s"), place=place, distance=distance))
-    lines.append(
-        fmt.gettext(
-            N_("Status: %(statuses)s"), statuses=", ".join(fmt.label("status", code) for code in search.statuses)
+        deliver_quietly(
+            database=self.database,
+            sender=self.sender,
+            after="a sign-up",
+            compose=alert_composer(database=self.database, writer=self.writer),
+            now=self.clock(),
         )
-    )
-    if search.age_years is not None:
-        lines.append(fmt.gettext(N_("Age: %(age)s"), age=fmt.number(search.age_years, 2)))
-    if search.sex:
-        lines.append(fmt.gettext(N_("Sex: %(sex)s"), sex=fmt.label("sex", search.sex)))
-    if search.phases:
-        lines.append(
-            fmt.gettext(N_("Phase: %(phases)s"), phases=", ".join(fmt.label("phase", code) for code in search.phases))
-        )
-    if search.study_types:
-        lines.append(
-            fmt.gettext(
-                N_("Study type: %(types)s"),
-                types=", ".join(fmt.label("study_type", code) for code in search.study_types),
-            )
-        )
-    if search.healthy_volunteers:
-        lines.append(fmt.gettext(N_("Only trials that take healthy volunteers")))
-    return lines
 
-
-def alert_runner(settings: Settings, database: Database, *, sender: EmailSender | None = None) -> Subscriptions:
-    """The alert run outside the website (the `notify` command): the same emails, links and sender as `serve`."""
-    from trialfinder.notifications.senders import sender_from_settings
-    from trialfinder.settings import secret_key
-    from trialfinder.web.i18n import Catalogs
-
-    catalogs = Catalogs()
-    return Subscriptions(
-        Services(
-            renderer=Renderer(catalogs),
-            emails=EmailRenderer(catalogs),
-            database=database,
-            places=PlaceFinder(settings.cache_dir),
-            settings=settings,
-            signer=Signer(secret_key(settings)),
-            sender=sender or sender_from_settings(settings),
-        )
-    )

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from trialfinder.domain.search import radius_limit
 from trialfinder.domain.trial import RecruitmentStatus
-from trialfinder.web.i18n import N_, Message
-from trialfinder.web.links import search_url
+from trialfinder.views.i18n import N_, Message
+from trialfinder.views.links import search_url
 from trialfinder.web.params import SearchForm
 
 WIDER_FACTOR = 4  # a radius four times as large: enough to reach the next city or region

@@ -100,13 +100,13 @@ def _answers(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def site_env(tmp_path_factory) -> dict[str, str]:
+def site_env(tmp_path_factory, gazetteer_cache) -> dict[str, str]:
     """An environment whose catalogue holds the fixture records: 4 API v2 records and 8 legacy XML ones."""
     home = tmp_path_factory.mktemp("site")
     env = {
         **os.environ,
         "TRIALFINDER_DATA_DIR": str(home / "data"),
-        "TRIALFINDER_CACHE_DIR": str(home / "cache"),
+        "TRIALFINDER_CACHE_DIR": str(gazetteer_cache),
         "TRIALFINDER_DATABASE_URL": f"sqlite:///{home / 'catalogue.db'}",
         "TRIALFINDER_LOAD_STARTER_CATALOGUE": "false",
         "TRIALFINDER_IMPORT_WORKERS": "0",  # a dozen records: worker processes would cost more than they save

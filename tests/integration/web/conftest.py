@@ -86,30 +86,48 @@ def write_records(folder: Path, records: list[dict]) -> Path:
     return folder
 
 
+def import_into(database, path: Path, gazetteer_cache: Path) -> None:
+    report = import_path(database=database, path=path, geocode=SiteGeocoder(gazetteer_cache))
+    assert report.counts.rejected == 0
+
+
 @pytest.fixture(scope="session")
-def gazetteer_cache(tmp_path_factory) -> Path:
-    """One gazetteer for the session: building its index takes seconds, reading it back milliseconds."""
-    return tmp_path_factory.mktemp("gazetteer-cache")
+def catalogue_seed(gazetteer_cache, tmp_path_factory):
+    """Fills a database with the test catalogue (see the module's docstring); run once per run and engine, and
+    copied for each test (tests/support/databases.py)."""
+    derived = write_records(
+        tmp_path_factory.mktemp("derived"),
+        [
+            derived_record(UTRECHT_COPY, sites=[UTRECHT_SITE]),
+            derived_record(COMPLETED_NEARBY, sites=[{**AMSTERDAM_SITE, "status": "COMPLETED"}, PARIS_SITE]),
+        ],
+    )
+
+    def web_catalogue(database) -> None:
+        for folder in (FIXTURES / "ctgov_v2", FIXTURES / "ctgov_xml", derived):
+            import_into(database, folder, gazetteer_cache)
+
+    return web_catalogue
+
+
+@pytest.fixture
+def database_seed(catalogue_seed):
+    """Every web test's database holds the test catalogue."""
+    return catalogue_seed
 
 
 @pytest.fixture
 def import_records(database, gazetteer_cache):
+    """Imports more records into the test's own copy of the catalogue."""
+
     def load(path: Path) -> None:
-        report = import_path(database=database, path=path, geocode=SiteGeocoder(gazetteer_cache))
-        assert report.counts.rejected == 0
+        import_into(database, path, gazetteer_cache)
 
     return load
 
 
 @pytest.fixture
-def catalogue(database, import_records, tmp_path):
-    import_records(FIXTURES / "ctgov_v2")
-    import_records(FIXTURES / "ctgov_xml")
-    derived = [
-        derived_record(UTRECHT_COPY, sites=[UTRECHT_SITE]),
-        derived_record(COMPLETED_NEARBY, sites=[{**AMSTERDAM_SITE, "status": "COMPLETED"}, PARIS_SITE]),
-    ]
-    import_records(write_records(tmp_path / "derived", derived))
+def catalogue(database):
     return database
 
 

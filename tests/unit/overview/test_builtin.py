@@ -8,10 +8,10 @@ import re
 import pytest
 from overview_fixtures import every_fixture, load_v2
 
+from trialfinder.domain.overview import SECTION_KEYS
 from trialfinder.domain.trial import Site, Trial
 from trialfinder.overview import BUILTIN, Overview, generate_overview, record_version, with_nearest_site
 from trialfinder.overview.builtin import _uninvert, plain_criteria
-from trialfinder.overview.model import SECTION_KEYS
 from trialfinder.overview.readability import flesch_kincaid_grade
 
 

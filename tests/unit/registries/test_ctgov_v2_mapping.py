@@ -7,12 +7,12 @@ import json
 import pytest
 from conftest import FIXTURES, SHARED_DATA, require_shared
 
+from trialfinder.domain.codec import decode_trial, encode_trial
 from trialfinder.domain.errors import InvalidRecord, RecordTooLarge
 from trialfinder.domain.trial import Phase, RecruitmentStatus, Sex, StudyType
 from trialfinder.domain.values import Age, AgeUnit, GeoPoint, PartialDate
 from trialfinder.registries.ctgov_v2.mapping import to_trial
 from trialfinder.registries.fields import Warnings
-from trialfinder.storage.codec import decode_trial, encode_trial
 
 
 def load(name: str) -> dict:

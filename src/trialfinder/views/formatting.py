@@ -1,4 +1,5 @@
-"""Words and numbers in the request's language: translated messages, registry codes, dates, ages, distances."""
+"""Words and numbers in one language (a page's or an email's): translated messages, registry codes, dates, ages,
+distances."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 import math
 from enum import Enum
 from gettext import NullTranslations
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton
@@ -14,12 +15,18 @@ from babel.numbers import format_decimal
 
 from trialfinder.domain.trial import Phase
 from trialfinder.domain.values import KM_PER_MILE, AgeRange, AgeUnit, PartialDate
-from trialfinder.web import vocabulary
-from trialfinder.web.i18n import FORMAT_LOCALES, Message
+from trialfinder.views import vocabulary
+from trialfinder.views.i18n import FORMAT_LOCALES, Message
 
 if TYPE_CHECKING:
     from trialfinder.geo.gazetteer import Place
-    from trialfinder.web.params import Location
+
+
+class Located(Protocol):
+    """Where a search is centred (web.params.Location): a place from the gazetteer, or only coordinates."""
+
+    place: Place | None
+
 
 DAYS_PER_YEAR = 365.25  # as domain.values counts an age in years
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
@@ -36,7 +43,8 @@ _UNIT_WORDS = {
 
 
 class Formatter:
-    """Everything a page needs to say in one language. Made per request (cheap: it holds two references)."""
+    """Everything a page or an email needs to say in one language. Made per request or email (cheap: it holds two
+    references)."""
 
     def __init__(self, language: str, translations: NullTranslations):
         self.language = language
@@ -166,7 +174,7 @@ class Formatter:
         country = self.country(place.country_code, place.country_name)
         return ", ".join(part for part in (name, state, country) if part)
 
-    def location(self, location: Location | None) -> str | None:
+    def location(self, location: Located | None) -> str | None:
         if location is None:
             return None
         if location.place is not None:

@@ -8,9 +8,10 @@ import re
 
 import pytest
 
+from trialfinder.actions.referral_emails import compose_referral_emails, compose_withdrawal_notice
+from trialfinder.notifications.rendering import EmailRenderer
 from trialfinder.storage.referrals import StoredReferral
-from trialfinder.web.emails import EmailRenderer, compose_referral_emails
-from trialfinder.web.i18n import Catalogs
+from trialfinder.views.i18n import Catalogs
 
 # A referral as each route stores it: (route, site_label, site_place).
 ROUTES = {
@@ -103,8 +104,6 @@ def test_html_parts_escape_what_a_person_typed(renderer):
 
 @pytest.mark.parametrize("route_name, language", list(itertools.product(ROUTES, ("en", "nl"))))
 def test_the_withdrawal_notice_is_complete_and_holds_no_personal_details(renderer, route_name, language):
-    from trialfinder.web.emails import compose_withdrawal_notice
-
     route, label, place = ROUTES[route_name]
     withdrawn = referral(route, label, language, None)
     email = compose_withdrawal_notice(renderer, withdrawn, trial=None, site_place=place)

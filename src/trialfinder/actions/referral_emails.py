@@ -1,21 +1,24 @@
-"""The site's emails: subject, text and HTML templates in `templates/email/<name>/`, in the recipient's language.
-
-They use the site's gettext catalogs, so their words are translated with the pages'. Undefined names are errors,
-and so is a `None` reaching the output: an email can never say "None" or show a raw placeholder.
+"""A referral's emails: the study team's (the person's details, and a link to mark them contacted), the person's
+copy (with a link to withdraw), and the notice that tells a team the person withdrew. Each is written in its
+recipient's language; the links are signed and last as long as the referral is kept.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
-from trialfinder.domain.trial import Trial
+from trialfinder.actions.email_writer import EmailWriter
+from trialfinder.domain.referral import site_key
+from trialfinder.domain.trial import Site, Trial
 from trialfinder.notifications.email import OutgoingEmail
+from trialfinder.notifications.rendering import EmailRenderer
 from trialfinder.storage.referrals import StoredReferral
-from trialfinder.web.formatting import Formatter
-from trialfinder.web.i18n import LANGUAGES, N_, Catalogs
+from trialfinder.views.formatting import Formatter
+from trialfinder.views.i18n import N_
+
+# The signed links' purposes: a token made for one never opens the other (web/contact.py checks them).
+WITHDRAW = "withdraw"
+CONTACTED = "contacted"
 
 LANGUAGE_NAMES = {
     "en": N_("English"),
@@ -28,52 +31,6 @@ LANGUAGE_NAMES = {
     "pl": N_("Polish"),
     "other": N_("Another language"),
 }
-
-
-class RenderError(ValueError):
-    """A template produced something it must never produce (a None, an empty subject)."""
-
-
-def _finalize(value: Any) -> Any:
-    if value is None:
-        raise RenderError("a template tried to show None")
-    return value
-
-
-class EmailRenderer:
-    def __init__(self, catalogs: Catalogs):
-        self.catalogs = catalogs
-        loader = PackageLoader("trialfinder.web", "templates/email")
-        self.environments: dict[tuple[str, bool], Environment] = {}
-        for language in LANGUAGES:
-            for html in (False, True):
-                env = Environment(
-                    loader=loader,
-                    autoescape=html,
-                    undefined=StrictUndefined,
-                    finalize=_finalize,
-                    extensions=["jinja2.ext.i18n"],
-                    trim_blocks=True,
-                    lstrip_blocks=True,
-                    keep_trailing_newline=True,
-                )
-                env.policies["ext.i18n.trimmed"] = True
-                env.install_gettext_translations(catalogs[language], newstyle=True)  # type: ignore[attr-defined]
-                self.environments[(language, html)] = env
-
-    def formatter(self, language: str) -> Formatter:
-        return Formatter(language, self.catalogs[language])
-
-    def render(self, name: str, language: str, context: dict[str, Any], *, to: str, reply_to: str | None = None):
-        language = language if language in LANGUAGES else LANGUAGES[0]
-        values = {"lang": language, "fmt": self.formatter(language), **context}
-        subject = self.environments[(language, False)].get_template(f"{name}/subject.txt").render(values)
-        subject = " ".join(subject.split())
-        text = self.environments[(language, False)].get_template(f"{name}/body.txt").render(values)
-        html = self.environments[(language, True)].get_template(f"{name}/body.html").render(values)
-        if not subject:
-            raise RenderError(f"{name}: empty subject")
-        return OutgoingEmail(to=to, subject=subject, text=text, html=html, reply_to=reply_to)
 
 
 def team_language(trial: Trial | None, country: str | None) -> str:
@@ -90,6 +47,37 @@ def contact_language_name(fmt: Formatter, value: str | None) -> str:
 def referral_reference(referral: StoredReferral) -> str:
     """The number a study team and the operator use to speak of a referral (no personal data in it)."""
     return f"TF-{referral.id}"
+
+
+def site_by_key(trial: Trial | None, key: str | None) -> Site | None:
+    if trial is None or key is None:
+        return None
+    return next((site for site in trial.sites if site_key(site) == key), None)
+
+
+def site_place(trial: Trial | None, key: str | None) -> str:
+    """Where the referral's site is ("Utrecht, Netherlands"), as its emails and the confirmation page name it."""
+    site = site_by_key(trial, key)
+    return ", ".join(part for part in (site.city, site.country) if part) if site else ""
+
+
+def compose(
+    referral: StoredReferral, *, trial: Trial | None, writer: EmailWriter, base_url: str, retention_days: int
+) -> list[tuple[str, OutgoingEmail]]:
+    """The two emails of a stored referral, with their signed links (valid while the referral is kept)."""
+    expires = datetime.fromisoformat(referral.created_at) + timedelta(days=retention_days)
+    contacted = writer.signer.sign(CONTACTED, referral.public_id, expires_at=expires)
+    withdraw = writer.signer.sign(WITHDRAW, referral.public_id, expires_at=expires)
+    return compose_referral_emails(
+        writer.templates,
+        referral,
+        trial=trial,
+        site_place=site_place(trial, referral.site_key),
+        trial_url=f"{base_url}/trials/{referral.nct_id}",
+        contacted_url=f"{base_url}/referrals/contacted?token={contacted}",
+        withdraw_url=f"{base_url}/referrals/withdraw?token={withdraw}",
+        retention_days=retention_days,
+    )
 
 
 def compose_withdrawal_notice(

@@ -1,9 +1,10 @@
 """An overview: a trial told in plain words, sentence by sentence, each sentence with the record fields it came from.
 
 Pure values: the web page shows them (headings, sentences, where each came from, which generator wrote them),
-storage keeps them as JSON. Field names in `Sentence.source_fields` follow the domain model: `conditions`,
-`brief_summary`, `arms[0].description`, `interventions[1].name`, `eligibility.ages`, `eligibility.criteria`,
-`sites`, `start_date` ... (see `trialfinder.domain.trial.Trial`).
+storage keeps them as JSON (storage/overviews.py) and the generators write them (overview/); they live in the domain
+so that storage knows them without knowing the generators. Field names in `Sentence.source_fields` follow the domain
+model: `conditions`, `brief_summary`, `arms[0].description`, `interventions[1].name`, `eligibility.ages`,
+`eligibility.criteria`, `sites`, `start_date` ... (see `trialfinder.domain.trial.Trial`).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class Overview:
     language: str
     generator: str  # BUILTIN or LANGUAGE_MODEL
     generator_version: str  # builtin: its rules and lexicon version; model: the model's name
-    record_version: str  # the trial's content hash (storage.codec.content_hash): a new record, a new overview
+    record_version: str  # the trial's content hash (domain.codec.content_hash): a new record, a new overview
     sections: tuple[Section, ...]
     registry_url: str
 

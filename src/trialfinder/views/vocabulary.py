@@ -7,7 +7,7 @@ the extractor finds them here; a test keeps the two equal. Codes without a word 
 from __future__ import annotations
 
 from trialfinder.domain.trial import Phase, RecruitmentStatus, Sex, StudyType
-from trialfinder.web.i18n import N_
+from trialfinder.views.i18n import N_
 
 STATUS = {
     RecruitmentStatus.RECRUITING: N_("Recruiting"),

@@ -1,4 +1,6 @@
-"""The trial as stored: the domain model as compact JSON, and the hash that says whether it changed."""
+"""The trial as JSON: the compact form the catalogue stores (storage/trials.py) and `trialfinder show --json`
+prints, and the hash that says whether it changed, which is also the record version an overview is written for
+(overview/)."""
 
 from __future__ import annotations
 
