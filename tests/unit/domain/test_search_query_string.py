@@ -58,7 +58,7 @@ def searches(draw) -> Search:
     )
 
 
-@settings(max_examples=100, database=None)
+@settings(max_examples=100, database=None, deadline=None)
 @given(searches())
 def test_every_search_survives_its_query_string(search):
     reading = read_search(search.pairs())
@@ -67,7 +67,7 @@ def test_every_search_survives_its_query_string(search):
     assert Search.from_query_string(search.query_string()) == search
 
 
-@settings(max_examples=30, database=None)
+@settings(max_examples=30, database=None, deadline=None)
 @given(searches(), st.builds(GeoPoint, st.floats(-90, 90), st.floats(-180, 180)))
 def test_a_typed_places_point_is_not_written_but_kept_beside_it(search, point):
     found = search.located(point) if search.location else search
