@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
@@ -138,3 +139,15 @@ def gazetteer_cache(tmp_path_factory) -> Path:
     folder = run_folder(tmp_path_factory) / "gazetteer-cache"
     Gazetteer.load(folder)
     return folder
+
+
+# --- Hypothesis ----------------------------------------------------------------------------------
+# Property tests draw their examples from strategies. Under CI=true the draw is derandomized: the same examples on
+# every run, so that CI cannot fail on an example it never tried before, and a failure there is reproduced by
+# running the test with CI=true (or from the blob it prints). Elsewhere each run draws new examples, so that running
+# the suite keeps looking, and the failing ones are kept in .hypothesis/ (ignored by git) and tried first next time.
+# No deadline: a test machine is often shared, and a slow example is not a wrong one; each test sets max_examples
+# to stay within a second or two.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if IN_CI else "dev")

@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import singledispatchmethod
 from typing import Any
 
 from trialfinder.domain.trial import Sex, Trial
@@ -47,6 +48,7 @@ from trialfinder.eligibility.model import (
     Diagnosis,
     FreeText,
     LabThreshold,
+    LeafCheck,
     LifeExpectancy,
     MetastaticSite,
     Not,
@@ -87,6 +89,10 @@ RESEARCH_SUBJECT_STATUS = {
     NEEDS_REVIEW: "potential-candidate",
     NOT_ELIGIBLE: "ineligible",
 }
+
+
+# A leaf check's sentence: its message family, the message's parameters, and the parameter a negation applies to.
+_SentenceParts = tuple[str, dict[str, Any], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,30 +348,18 @@ class _Evaluator:
         negation (under a Not), is what is asked."""
         if frame is None:
             frame = ("asks.inclusion" if section is Section.INCLUSION else "asks.exclusion", True)
-        if isinstance(check, AllOf):
-            parts = [self.check(part, section, frame) for part in check.parts]
-            return _combine(all_of(p.verdict for p in parts), parts)
-        if isinstance(check, AnyOf):
-            options = [self.check(option, section, frame) for option in _measured(check.options, self.facts)]
-            return _combine(any_of(o.verdict for o in options), options)
-        if isinstance(check, Not):
-            inner = self.check(check.check, section, (frame[0], not frame[1]))
-            return _Finding(v_not(inner.verdict), inner.reasons, inner.flags)
-        if isinstance(check, Unless):
-            main = self.check(check.check, section, frame)
-            waiver = self.check(check.exception, section, ("asks.exception", True))
-            if section is Section.INCLUSION:
-                verdict = any_of([main.verdict, waiver.verdict])
-            else:
-                verdict = all_of([main.verdict, v_not(waiver.verdict)])
-            waived = waiver.verdict is MET
-            reasons = main.reasons + (
-                (self.t("reason.exception_applies"),) if waived else waiver.reasons if verdict is UNKNOWN else ()
-            )
-            return _Finding(verdict, reasons + (waiver.reasons if waived else ()), main.flags | waiver.flags)
+        return self._judged(check, section, frame)
+
+    @singledispatchmethod
+    def _judged(self, check: Check, section: Section, frame: tuple[str, bool]) -> _Finding:
+        raise TypeError(f"evaluate: no rule for {type(check).__name__}")
+
+    @_judged.register
+    def _leaf(self, check: LeafCheck, section: Section, frame: tuple[str, bool]) -> _Finding:
+        """What the records say (`_finding`), else the person's answer; and, when it counts against them, what the
+        trial asks."""
         statement = self.facts.statements.get(leaf_key(check))
-        method = getattr(self, "_" + type(check).__name__)
-        finding: _Finding = method(check)
+        finding = self._finding(check)
         if finding.verdict is UNKNOWN and statement is not None:
             said = self._fact(check, statement) or self.t("reason.answered_yes" if statement else "reason.answered_no")
             finding = _Finding(MET if statement else NOT_MET, (said,))
@@ -376,6 +370,35 @@ class _Evaluator:
             if asked:
                 finding = _Finding(finding.verdict, finding.reasons + (asked,), finding.flags)
         return finding
+
+    @_judged.register
+    def _all_of(self, check: AllOf, section: Section, frame: tuple[str, bool]) -> _Finding:
+        parts = [self.check(part, section, frame) for part in check.parts]
+        return _combine(all_of(p.verdict for p in parts), parts)
+
+    @_judged.register
+    def _any_of(self, check: AnyOf, section: Section, frame: tuple[str, bool]) -> _Finding:
+        options = [self.check(option, section, frame) for option in _measured(check.options, self.facts)]
+        return _combine(any_of(o.verdict for o in options), options)
+
+    @_judged.register
+    def _not(self, check: Not, section: Section, frame: tuple[str, bool]) -> _Finding:
+        inner = self.check(check.check, section, (frame[0], not frame[1]))
+        return _Finding(v_not(inner.verdict), inner.reasons, inner.flags)
+
+    @_judged.register
+    def _unless(self, check: Unless, section: Section, frame: tuple[str, bool]) -> _Finding:
+        main = self.check(check.check, section, frame)
+        waiver = self.check(check.exception, section, ("asks.exception", True))
+        if section is Section.INCLUSION:
+            verdict = any_of([main.verdict, waiver.verdict])
+        else:
+            verdict = all_of([main.verdict, v_not(waiver.verdict)])
+        waived = waiver.verdict is MET
+        reasons = main.reasons + (
+            (self.t("reason.exception_applies"),) if waived else waiver.reasons if verdict is UNKNOWN else ()
+        )
+        return _Finding(verdict, reasons + (waiver.reasons if waived else ()), main.flags | waiver.flags)
 
     # --- what an answer says, and what the trial asks, as sentences ---
 
@@ -405,48 +428,81 @@ class _Evaluator:
             return params
         return {**params, noun: _geen(params[noun])}
 
-    def _sentence_parts(self, check: Check, *, with_condition: bool) -> tuple[str, dict[str, Any], str | None] | None:
-        """The message family of a leaf check, its parameters, and the one a negation applies to."""
-        language = self.language
+    @singledispatchmethod
+    def _sentence_parts(self, check: LeafCheck, *, with_condition: bool) -> _SentenceParts | None:
+        """The message family of a leaf check, its parameters, and the one a negation applies to; None for a check
+        whose answer is not said back in a sentence of its own."""
+        raise TypeError(f"evaluate: no rule for {type(check).__name__}")
 
-        def described(text: str, qualified: bool) -> str:
-            return self.t("phrase.as_described", what=text) if qualified else text
-
-        if isinstance(check, Diagnosis):
-            entries = lexicon("conditions")["conditions"]
-            names = [entries[c]["lay"][language] for c in check.concepts if c in entries]
-            if not names:
-                return None
-            condition = described(messages_join(names, language), bool(check.qualifiers or check.histology))
-            return "diagnosis", {"condition": condition}, "condition"
-        if isinstance(check, MetastaticSite):
-            site = lexicon("conditions")["metastatic_sites"].get(check.site, {}).get("lay", {}).get(language)
-            if site is None:
-                return None
-            return "metastasis", {"site": described(site, bool(check.qualifiers))}, None
-        if isinstance(check, Biomarker):
-            marker = lexicon("biomarkers").get(check.marker, {}).get("lay", {}).get(language, check.marker)
-            if check.status == "known":
-                return "biomarker_known", {"marker": marker}, None
-            return "biomarker", {"marker": marker, "status": self.t(f"status.{check.status}")}, None
-        if isinstance(check, PriorTreatment):
-            treatment = treatment_name(check, language)
-            condition = lexicon("conditions")["conditions"].get(check.condition or "", {}).get("lay", {}).get(language)
-            if with_condition and condition:
-                treatment = self.t("phrase.for_condition", treatment=treatment, condition=condition)
-            treatment = described(treatment, bool(check.qualifiers))
-            if check.window:
-                return "prior_window", {"treatment": treatment, "days": check.window.days}, "treatment"
-            return "prior", {"treatment": treatment}, "treatment"
-        if isinstance(check, CurrentMedication):
-            return "medication", {"drug": described(drug_name(check.drug, language), bool(check.qualifiers))}, "drug"
-        if isinstance(check, LifeExpectancy):
-            return "life_expectancy", {"weeks": format_number(check.weeks)}, None
-        if isinstance(check, PregnancyCheck):
-            return check.family, {}, None
+    @_sentence_parts.register(AgeCheck)
+    @_sentence_parts.register(SexCheck)
+    @_sentence_parts.register(LabThreshold)
+    @_sentence_parts.register(PerformanceStatus)
+    @_sentence_parts.register(TestWindow)
+    @_sentence_parts.register(FreeText)
+    def _no_sentence(self, check: LeafCheck, *, with_condition: bool) -> None:
         return None
 
-    def _AgeCheck(self, check: AgeCheck) -> _Finding:
+    @_sentence_parts.register
+    def _diagnosis_sentence(self, check: Diagnosis, *, with_condition: bool) -> _SentenceParts | None:
+
+        entries = lexicon("conditions")["conditions"]
+        names = [entries[c]["lay"][self.language] for c in check.concepts if c in entries]
+        if not names:
+            return None
+        condition = self._described(messages_join(names, self.language), bool(check.qualifiers or check.histology))
+        return "diagnosis", {"condition": condition}, "condition"
+
+    @_sentence_parts.register
+    def _metastasis_sentence(self, check: MetastaticSite, *, with_condition: bool) -> _SentenceParts | None:
+        site = lexicon("conditions")["metastatic_sites"].get(check.site, {}).get("lay", {}).get(self.language)
+        if site is None:
+            return None
+        return "metastasis", {"site": self._described(site, bool(check.qualifiers))}, None
+
+    @_sentence_parts.register
+    def _biomarker_sentence(self, check: Biomarker, *, with_condition: bool) -> _SentenceParts:
+        marker = lexicon("biomarkers").get(check.marker, {}).get("lay", {}).get(self.language, check.marker)
+        if check.status == "known":
+            return "biomarker_known", {"marker": marker}, None
+        return "biomarker", {"marker": marker, "status": self.t(f"status.{check.status}")}, None
+
+    @_sentence_parts.register
+    def _prior_treatment_sentence(self, check: PriorTreatment, *, with_condition: bool) -> _SentenceParts:
+        treatment = treatment_name(check, self.language)
+        condition = lexicon("conditions")["conditions"].get(check.condition or "", {}).get("lay", {}).get(self.language)
+        if with_condition and condition:
+            treatment = self.t("phrase.for_condition", treatment=treatment, condition=condition)
+        treatment = self._described(treatment, bool(check.qualifiers))
+        if check.window:
+            return "prior_window", {"treatment": treatment, "days": check.window.days}, "treatment"
+        return "prior", {"treatment": treatment}, "treatment"
+
+    @_sentence_parts.register
+    def _medication_sentence(self, check: CurrentMedication, *, with_condition: bool) -> _SentenceParts:
+        drug = self._described(drug_name(check.drug, self.language), bool(check.qualifiers))
+        return "medication", {"drug": drug}, "drug"
+
+    @_sentence_parts.register
+    def _life_expectancy_sentence(self, check: LifeExpectancy, *, with_condition: bool) -> _SentenceParts:
+        return "life_expectancy", {"weeks": format_number(check.weeks)}, None
+
+    @_sentence_parts.register
+    def _pregnancy_sentence(self, check: PregnancyCheck, *, with_condition: bool) -> _SentenceParts:
+        return check.family, {}, None
+
+    def _described(self, text: str, qualified: bool) -> str:
+        """`text`, marked "as described in the criterion" when the criterion qualifies it in words the engine
+        does not check."""
+        return self.t("phrase.as_described", what=text) if qualified else text
+
+    @singledispatchmethod
+    def _finding(self, check: LeafCheck) -> _Finding:
+        """A leaf check judged on the person's facts, their yes/no answers aside (`_leaf` reads those)."""
+        raise TypeError(f"evaluate: no rule for {type(check).__name__}")
+
+    @_finding.register
+    def _age(self, check: AgeCheck) -> _Finding:
         # The person's age is counted in the limit's own unit, as the calendar does (whole years, calendar months,
         # weeks or days since birth): "at most 36 months" admits a child until 37 months, as "65 years" admits a
         # person until their 66th birthday. Only an age in whole years known (no date of birth): a limit in
@@ -493,7 +549,8 @@ class _Evaluator:
         """A comparator in words ("at least"), as a person reads it."""
         return self.t(f"comparator.{comparator.value}")
 
-    def _SexCheck(self, check: SexCheck) -> _Finding:
+    @_finding.register
+    def _sex(self, check: SexCheck) -> _Finding:
         if check.sex is Sex.ALL:
             return _Finding(MET, (self.t("reason.sex_all"),))
         if self.facts.sex is None:
@@ -501,7 +558,8 @@ class _Evaluator:
         verdict = MET if self.facts.sex == check.sex.value.lower() else NOT_MET
         return _Finding(verdict, (self.t("reason.sex", sex=self.t(f"sex.{self.facts.sex}")),))
 
-    def _PregnancyCheck(self, check: PregnancyCheck) -> _Finding:
+    @_finding.register
+    def _pregnancy(self, check: PregnancyCheck) -> _Finding:
         if self.facts.sex == "male":
             return _Finding(NOT_MET, (self.t("reason.pregnancy_male"),))
         values = []
@@ -515,14 +573,16 @@ class _Evaluator:
             return _Finding(NOT_MET, (self.t("reason.pregnancy_no"),))
         return _Finding(UNKNOWN, (self.t("reason.pregnancy_unknown"),))
 
-    def _LifeExpectancy(self, check: LifeExpectancy) -> _Finding:
+    @_finding.register
+    def _life_expectancy(self, check: LifeExpectancy) -> _Finding:
         weeks = self.facts.life_expectancy_weeks
         if weeks is None:
             return _Finding(UNKNOWN, (self.t("reason.life_expectancy_unknown"),))
         verdict = MET if check.comparator.holds(weeks, check.weeks) else NOT_MET
         return _Finding(verdict, (self.t("reason.life_expectancy", weeks=format_number(weeks)),))
 
-    def _PerformanceStatus(self, check: PerformanceStatus) -> _Finding:
+    @_finding.register
+    def _performance(self, check: PerformanceStatus) -> _Finding:
         scores = sorted(self.facts.performance, key=lambda s: s.when or date.min, reverse=True)
         low, high = (
             check.minimum or 0,
@@ -574,7 +634,8 @@ class _Evaluator:
                 )
         return _Finding(UNKNOWN, (self.t("reason.performance_unknown", scale=name),))
 
-    def _LabThreshold(self, check: LabThreshold) -> _Finding:
+    @_finding.register
+    def _lab(self, check: LabThreshold) -> _Finding:
         flags: set[str] = set()
         result = self._latest_lab(check, flags)
         name = lab_name(check.analyte, self.language)
@@ -735,7 +796,8 @@ class _Evaluator:
             return None, False, "reason.uln_missing"
         return converted, True, ""
 
-    def _Diagnosis(self, check: Diagnosis) -> _Finding:
+    @_finding.register
+    def _diagnosis(self, check: Diagnosis) -> _Finding:
         entries = lexicon("conditions")["conditions"]
         matched = [
             record
@@ -761,7 +823,8 @@ class _Evaluator:
             )
         return _Finding(MET, (self.t("reason.condition_recorded", record=matched[0].text),))
 
-    def _MetastaticSite(self, check: MetastaticSite) -> _Finding:
+    @_finding.register
+    def _metastasis(self, check: MetastaticSite) -> _Finding:
         sites = lexicon("conditions")["metastatic_sites"]
         found = []
         for record in self.facts.conditions:
@@ -793,7 +856,8 @@ class _Evaluator:
             )
         return _Finding(MET, (self.t("reason.condition_recorded", record=found[0].text),))
 
-    def _Biomarker(self, check: Biomarker) -> _Finding:
+    @_finding.register
+    def _biomarker(self, check: Biomarker) -> _Finding:
         markers = lexicon("biomarkers")
         members = markers.get(check.marker, {}).get("group") or [check.marker]
         if check.marker == "braf_v600e":
@@ -822,7 +886,8 @@ class _Evaluator:
             return _Finding(NOT_MET, (self.t("reason.biomarker", marker=lay, status=status),))
         return _Finding(UNKNOWN, (self.t("reason.biomarker", marker=lay, status=status),))
 
-    def _PriorTreatment(self, check: PriorTreatment) -> _Finding:
+    @_finding.register
+    def _prior_treatment(self, check: PriorTreatment) -> _Finding:
         start = self.today - timedelta(days=check.window.days) if check.window else None
         found: list[tuple[str, date | None]] = []
         kinds = lexicon("conditions")["treatment_kinds"]
@@ -867,7 +932,8 @@ class _Evaluator:
             )
         return _Finding(MET, (self.t("reason.treatment_recorded", record=found[0][0]),))
 
-    def _CurrentMedication(self, check: CurrentMedication) -> _Finding:
+    @_finding.register
+    def _medication(self, check: CurrentMedication) -> _Finding:
         current = [m for m in medications_matching(self.facts.medications, check.drug) if _is_current(m, self.today)]
         if not current:
             return _Finding(
@@ -881,7 +947,8 @@ class _Evaluator:
             )
         return _Finding(MET, (self.t("reason.medication_recorded", record=current[0].text),))
 
-    def _TestWindow(self, check: TestWindow) -> _Finding:
+    @_finding.register
+    def _test_window(self, check: TestWindow) -> _Finding:
         when = self.facts.test_dates.get(check.test)
         test = self.t(f"test.{check.test}")
         if when is None:
@@ -895,7 +962,8 @@ class _Evaluator:
             frozenset({"outside_window"}),
         )
 
-    def _FreeText(self, check: FreeText) -> _Finding:
+    @_finding.register
+    def _free_text(self, check: FreeText) -> _Finding:
         return _Finding(UNKNOWN, (self.t("reason.ask_doctor" if check.ask_doctor else "reason.ask_person"),))
 
 

@@ -16,6 +16,7 @@ import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from functools import singledispatch
 
 from trialfinder.domain.trial import Sex
 
@@ -277,6 +278,23 @@ class FreeText:
     text: str = ""  # the clause it stands for, when it is part of a criterion (an exception, a condition)
 
 
+LeafCheck = (
+    AgeCheck
+    | SexCheck
+    | PregnancyCheck
+    | LabThreshold
+    | PerformanceStatus
+    | LifeExpectancy
+    | Diagnosis
+    | MetastaticSite
+    | Biomarker
+    | PriorTreatment
+    | CurrentMedication
+    | TestWindow
+    | FreeText
+)
+
+
 # --- Combinations --------------------------------------------------------------------------------------------
 
 
@@ -310,99 +328,156 @@ class Unless:
     exception: Check
 
 
-Check = (
-    AgeCheck
-    | SexCheck
-    | PregnancyCheck
-    | LabThreshold
-    | PerformanceStatus
-    | LifeExpectancy
-    | Diagnosis
-    | MetastaticSite
-    | Biomarker
-    | PriorTreatment
-    | CurrentMedication
-    | TestWindow
-    | FreeText
-    | AllOf
-    | AnyOf
-    | Not
-    | Unless
-)
+Combination = AllOf | AnyOf | Not | Unless
 
-COMBINATIONS = (AllOf, AnyOf, Not, Unless)
+# Code that depends on a check's type dispatches on it: a `functools.singledispatch` function per concern (how it
+# is spelled, evaluated, asked about ...), with a rule for each type, so that no concern can forget one; a test
+# (tests/unit/eligibility/test_check_dispatch.py) names the concern that has no rule for a type of these unions.
+Check = LeafCheck | Combination
 
 
+@singledispatch
 def leaves(check: Check) -> Iterator[Check]:
     """The leaf checks of a check, in reading order."""
-    if isinstance(check, AllOf):
-        for part in check.parts:
-            yield from leaves(part)
-    elif isinstance(check, AnyOf):
-        for option in check.options:
-            yield from leaves(option)
-    elif isinstance(check, Not):
-        yield from leaves(check.check)
-    elif isinstance(check, Unless):
-        yield from leaves(check.check)
-        yield from leaves(check.exception)
-    else:
-        yield check
+    raise TypeError(f"leaves: no rule for {type(check).__name__}")
 
 
+@leaves.register
+def _leaves_of_all(check: AllOf) -> Iterator[Check]:
+    for part in check.parts:
+        yield from leaves(part)
+
+
+@leaves.register
+def _leaves_of_any(check: AnyOf) -> Iterator[Check]:
+    for option in check.options:
+        yield from leaves(option)
+
+
+@leaves.register
+def _leaves_of_not(check: Not) -> Iterator[Check]:
+    yield from leaves(check.check)
+
+
+@leaves.register
+def _leaves_of_unless(check: Unless) -> Iterator[Check]:
+    yield from leaves(check.check)
+    yield from leaves(check.exception)
+
+
+@leaves.register
+def _leaf_itself(check: LeafCheck) -> Iterator[Check]:
+    yield check
+
+
+@singledispatch
 def describe(check: Check | None) -> str:
     """A compact, stable spelling of a check's type and arguments, for tests, logs of the parser and the JSON."""
-    if check is None:
-        return "Group"
-    if isinstance(check, AllOf):
-        return "AllOf(" + ", ".join(describe(part) for part in check.parts) + ")"
-    if isinstance(check, AnyOf):
-        return "AnyOf(" + ", ".join(describe(option) for option in check.options) + ")"
-    if isinstance(check, Not):
-        return f"Not({describe(check.check)})"
-    if isinstance(check, Unless):
-        return f"Unless({describe(check.check)}, {describe(check.exception)})"
-    if isinstance(check, LabThreshold):
-        amount = f"{_number(check.value)} x ULN" if check.uln_multiple else f"{_number(check.value)} {check.unit or ''}"
-        method = f" {check.method}" if check.method else ""
-        window = f" within {check.window.days}d" if check.window else ""
-        return f"Lab({check.analyte}{method} {check.comparator.value} {amount.strip()}{window})"
-    if isinstance(check, AgeCheck):
-        return f"Age({check.comparator.value} {_number(check.value)} {check.unit})"
-    if isinstance(check, SexCheck):
-        return f"Sex({check.sex.value})"
-    if isinstance(check, PregnancyCheck):
-        what = [name for name, on in (("pregnant", check.pregnant), ("breastfeeding", check.breastfeeding)) if on]
-        return f"Pregnancy({' or '.join(what)})"
-    if isinstance(check, PerformanceStatus):
-        low = f">{check.minimum}" if check.above_minimum else f"{check.minimum}"
-        high = f"<{check.maximum}" if check.below_maximum else f"{check.maximum}"
-        return f"Performance({check.scale} {low}..{high})"
-    if isinstance(check, LifeExpectancy):
-        return f"LifeExpectancy({check.comparator.value} {_number(check.weeks)} weeks)"
-    if isinstance(check, Diagnosis):
-        extra = [f"histology={check.histology}"] if check.histology else []
-        extra += ["confirmed"] if check.confirmed else []
-        extra += ["history"] if check.history else []
-        extra += ["qualified"] if check.qualifiers else []
-        return f"Diagnosis({'|'.join(check.concepts)}{''.join(', ' + item for item in extra)})"
-    if isinstance(check, MetastaticSite):
-        return f"Metastasis({check.site}{', qualified' if check.qualifiers else ''})"
-    if isinstance(check, Biomarker):
-        return f"Biomarker({check.marker} {check.status})"
-    if isinstance(check, PriorTreatment):
-        what = check.drug or check.kind
-        extra = f" of {check.site}" if check.site else ""
-        extra += f" for {check.condition}" if check.condition else ""
-        extra += f" within {check.window.days}d" if check.window else ""
-        return f"PriorTreatment({what}{extra})"
-    if isinstance(check, CurrentMedication):
-        return f"Medication({check.drug}{', qualified' if check.qualifiers else ''})"
-    if isinstance(check, TestWindow):
-        return f"TestWindow({check.test} within {check.window.days}d)"
-    if isinstance(check, FreeText):
-        return "FreeText(doctor)" if check.ask_doctor else "FreeText"
-    return type(check).__name__
+    raise TypeError(f"describe: no rule for {type(check).__name__}")
+
+
+@describe.register
+def _describe_group(check: None) -> str:
+    return "Group"
+
+
+@describe.register
+def _describe_all(check: AllOf) -> str:
+    return "AllOf(" + ", ".join(describe(part) for part in check.parts) + ")"
+
+
+@describe.register
+def _describe_any(check: AnyOf) -> str:
+    return "AnyOf(" + ", ".join(describe(option) for option in check.options) + ")"
+
+
+@describe.register
+def _describe_not(check: Not) -> str:
+    return f"Not({describe(check.check)})"
+
+
+@describe.register
+def _describe_unless(check: Unless) -> str:
+    return f"Unless({describe(check.check)}, {describe(check.exception)})"
+
+
+@describe.register
+def _describe_lab(check: LabThreshold) -> str:
+    amount = f"{_number(check.value)} x ULN" if check.uln_multiple else f"{_number(check.value)} {check.unit or ''}"
+    method = f" {check.method}" if check.method else ""
+    window = f" within {check.window.days}d" if check.window else ""
+    return f"Lab({check.analyte}{method} {check.comparator.value} {amount.strip()}{window})"
+
+
+@describe.register
+def _describe_age(check: AgeCheck) -> str:
+    return f"Age({check.comparator.value} {_number(check.value)} {check.unit})"
+
+
+@describe.register
+def _describe_sex(check: SexCheck) -> str:
+    return f"Sex({check.sex.value})"
+
+
+@describe.register
+def _describe_pregnancy(check: PregnancyCheck) -> str:
+    what = [name for name, on in (("pregnant", check.pregnant), ("breastfeeding", check.breastfeeding)) if on]
+    return f"Pregnancy({' or '.join(what)})"
+
+
+@describe.register
+def _describe_performance(check: PerformanceStatus) -> str:
+    low = f">{check.minimum}" if check.above_minimum else f"{check.minimum}"
+    high = f"<{check.maximum}" if check.below_maximum else f"{check.maximum}"
+    return f"Performance({check.scale} {low}..{high})"
+
+
+@describe.register
+def _describe_life_expectancy(check: LifeExpectancy) -> str:
+    return f"LifeExpectancy({check.comparator.value} {_number(check.weeks)} weeks)"
+
+
+@describe.register
+def _describe_diagnosis(check: Diagnosis) -> str:
+    extra = [f"histology={check.histology}"] if check.histology else []
+    extra += ["confirmed"] if check.confirmed else []
+    extra += ["history"] if check.history else []
+    extra += ["qualified"] if check.qualifiers else []
+    return f"Diagnosis({'|'.join(check.concepts)}{''.join(', ' + item for item in extra)})"
+
+
+@describe.register
+def _describe_metastasis(check: MetastaticSite) -> str:
+    return f"Metastasis({check.site}{', qualified' if check.qualifiers else ''})"
+
+
+@describe.register
+def _describe_biomarker(check: Biomarker) -> str:
+    return f"Biomarker({check.marker} {check.status})"
+
+
+@describe.register
+def _describe_prior_treatment(check: PriorTreatment) -> str:
+    what = check.drug or check.kind
+    extra = f" of {check.site}" if check.site else ""
+    extra += f" for {check.condition}" if check.condition else ""
+    extra += f" within {check.window.days}d" if check.window else ""
+    return f"PriorTreatment({what}{extra})"
+
+
+@describe.register
+def _describe_medication(check: CurrentMedication) -> str:
+    return f"Medication({check.drug}{', qualified' if check.qualifiers else ''})"
+
+
+@describe.register
+def _describe_test_window(check: TestWindow) -> str:
+    return f"TestWindow({check.test} within {check.window.days}d)"
+
+
+@describe.register
+def _describe_free_text(check: FreeText) -> str:
+    return "FreeText(doctor)" if check.ask_doctor else "FreeText"
 
 
 def _number(value: float) -> str:

@@ -27,7 +27,9 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property, singledispatch
 from types import MappingProxyType
+from typing import Any
 
 from trialfinder.domain.trial import Sex
 from trialfinder.eligibility import messages
@@ -43,6 +45,7 @@ from trialfinder.eligibility.model import (
     Diagnosis,
     FreeText,
     LabThreshold,
+    LeafCheck,
     LifeExpectancy,
     MetastaticSite,
     PerformanceStatus,
@@ -138,10 +141,11 @@ def build_questionnaire(
     for criterion in tree.walk():
         if criterion.check is None:
             continue
+        ask = _Asking(criterion, language)
         for leaf in leaves(criterion.check):
             if still_open is not None and not still_open(leaf, criterion.section):
                 continue
-            for question in _questions(leaf, criterion, language):
+            for question in _questions(leaf, ask):
                 existing = questions.get(question.id)
                 if existing is None:
                     questions[question.id] = question
@@ -155,10 +159,11 @@ def questions_for_check(
 ) -> list[str]:
     """The question texts for a check's leaves (only those still open, when `open_keys` is given)."""
     texts = []
+    ask = _Asking(criterion, language)
     for leaf in leaves(check):
         if open_keys is not None and leaf.key not in open_keys:  # type: ignore[union-attr]
             continue
-        for question in _questions(leaf, criterion, language):
+        for question in _questions(leaf, ask):
             if question.text not in texts:
                 texts.append(question.text)
     return texts
@@ -178,159 +183,182 @@ def _yes_no(language: str) -> tuple[Choice, ...]:
     return tuple(Choice(value, messages.text(language, f"answer.{value}")) for value in (YES, NO, UNKNOWN_ANSWER))
 
 
-def _questions(check: Check, criterion: Criterion, language: str) -> list[Question]:
-    t = lambda key, **params: messages.text(language, key, **params)  # noqa: E731
-    ids, sources = (criterion.id,), (criterion.source_text,)
-    glossary = _glossary(criterion.source_text, language)
+@dataclass(frozen=True)
+class _Asking:
+    """What the questions about one criterion share: the criterion (its id and text go with every question), the
+    language, and the glossary of the words in its text that a person may not know."""
 
-    def yes_no(key: str, text: str, doctor: bool = False) -> Question:
-        return Question(
-            key, "yes_no", text, (key,), ids, sources, _yes_no(language), ask_doctor=doctor, glossary=glossary
+    criterion: Criterion
+    language: str
+
+    def t(self, key: str, **params: object) -> str:
+        return messages.text(self.language, key, **params)
+
+    @cached_property
+    def glossary(self) -> tuple[tuple[str, str], ...]:
+        return _glossary(self.criterion.source_text, self.language)
+
+    def question(self, question_id: str, kind: str, text: str, fields: tuple[str, ...], **options: Any) -> Question:
+        criterion = self.criterion
+        return Question(question_id, kind, text, fields, (criterion.id,), (criterion.source_text,), **options)
+
+    def yes_no(self, key: str, text: str, doctor: bool = False) -> Question:
+        return self.question(
+            key, "yes_no", text, (key,), choices=_yes_no(self.language), ask_doctor=doctor, glossary=self.glossary
         )
 
-    if isinstance(check, AgeCheck):
-        return [Question("birth_date", "date", t("q.age"), ("birth_date",), ids, sources)]
-    if isinstance(check, SexCheck):
-        if check.sex is Sex.ALL:
-            return []
-        choices = (
-            Choice("female", t("answer.female")),
-            Choice("male", t("answer.male")),
-            Choice(UNKNOWN_ANSWER, t("answer.unknown")),
+
+@singledispatch
+def _questions(check: LeafCheck, ask: _Asking) -> list[Question]:
+    """The questions whose answers settle a leaf check (none for a check that cannot change the outcome)."""
+    raise TypeError(f"questionnaire: no rule for {type(check).__name__}")
+
+
+@_questions.register
+def _age_questions(check: AgeCheck, ask: _Asking) -> list[Question]:
+    return [ask.question("birth_date", "date", ask.t("q.age"), ("birth_date",))]
+
+
+@_questions.register
+def _sex_questions(check: SexCheck, ask: _Asking) -> list[Question]:
+    if check.sex is Sex.ALL:
+        return []
+    choices = (
+        Choice("female", ask.t("answer.female")),
+        Choice("male", ask.t("answer.male")),
+        Choice(UNKNOWN_ANSWER, ask.t("answer.unknown")),
+    )
+    return [ask.question("sex", "choice", ask.t("q.sex"), ("sex",), choices=choices)]
+
+
+@_questions.register
+def _pregnancy_questions(check: PregnancyCheck, ask: _Asking) -> list[Question]:
+    return [ask.yes_no(check.key, ask.t(f"q.{check.family}"))]
+
+
+@_questions.register
+def _performance_questions(check: PerformanceStatus, ask: _Asking) -> list[Question]:
+    if check.scale == "ECOG":
+        choices = tuple(Choice(str(score), ask.t(f"ecog.{score}")) for score in range(5)) + (
+            Choice(UNKNOWN_ANSWER, ask.t("answer.unknown")),
         )
-        return [Question("sex", "choice", t("q.sex"), ("sex",), ids, sources, choices)]
-    if isinstance(check, PregnancyCheck):
-        return [yes_no(check.key, t(f"q.{check.family}"))]
-    if isinstance(check, LabThreshold):
-        return _lab_questions(check, criterion, language)
-    if isinstance(check, PerformanceStatus):
-        if check.scale == "ECOG":
-            choices = tuple(Choice(str(score), t(f"ecog.{score}")) for score in range(5)) + (
-                Choice(UNKNOWN_ANSWER, t("answer.unknown")),
-            )
-            return [
-                Question(
-                    "performance:ecog",
-                    "choice",
-                    t("q.performance.ECOG", scale=check.written or "ECOG"),
-                    ("performance:ecog",),
-                    ids,
-                    sources,
-                    choices,
-                    glossary=glossary,
-                )
-            ]
+        text = ask.t("q.performance.ECOG", scale=check.written or "ECOG")
         return [
-            Question(
-                "performance:karnofsky",
-                "number",
-                t("q.performance.KARNOFSKY"),
-                ("performance:karnofsky",),
-                ids,
-                sources,
-                ask_doctor=True,
+            ask.question(
+                "performance:ecog", "choice", text, ("performance:ecog",), choices=choices, glossary=ask.glossary
             )
         ]
-    if isinstance(check, LifeExpectancy):
-        return [yes_no(check.key, t("q.life_expectancy", weeks=format_number(check.weeks)), doctor=True)]
-    if isinstance(check, Diagnosis):
-        entries = lexicon("conditions")["conditions"]
-        condition = messages_join([entries[c]["lay"][language] for c in check.concepts], language)
-        if check.qualifiers or check.histology:
-            return [
-                yes_no(
-                    check.key, t("q.diagnosis_qualified", condition=condition, text=criterion.source_text), doctor=True
-                )
-            ]
-        return [yes_no(check.key, t("q.diagnosis", condition=condition))]
-    if isinstance(check, MetastaticSite):
-        site = lexicon("conditions")["metastatic_sites"][check.site]["lay"][language]
-        if check.qualifiers:
-            return [yes_no(check.key, t("q.metastasis_qualified", site=site, text=criterion.source_text), doctor=True)]
-        return [yes_no(check.key, t("q.metastasis", site=site), doctor=True)]
-    if isinstance(check, Biomarker):
-        marker = lexicon("biomarkers").get(check.marker, {}).get("lay", {}).get(language, check.marker)
-        if check.status == "known":
-            return [yes_no(check.key, t("q.biomarker.known", marker=marker), doctor=True)]
-        return [yes_no(check.key, t("q.biomarker", marker=marker, status=t(f"status.{check.status}")), doctor=True)]
-    if isinstance(check, PriorTreatment):
-        name = treatment_name(check, language)
-        if check.window:
-            return [yes_no(check.key, t("q.prior_window", treatment=name, days=check.window.days))]
-        return [yes_no(check.key, t("q.prior", treatment=name))]
-    if isinstance(check, CurrentMedication):
-        name = drug_name(check.drug, language)
-        if check.qualifiers:
-            return [yes_no(check.key, t("q.medication_qualified", drug=name, text="; ".join(check.qualifiers)))]
-        return [yes_no(check.key, t("q.medication", drug=name))]
-    if isinstance(check, TestWindow):
-        field = f"test_date:{check.test}"
-        return [
-            Question(
-                field, "date", t("q.test", test=t(f"test.{check.test}")), (field,), ids, sources, glossary=glossary
-            )
-        ]
-    if isinstance(check, FreeText):
-        if check.topic == "consent":
-            return [yes_no(check.key, t("q.consent"))]
-        text = criterion.source_text if check.key == criterion.id or not check.text else check.text
-        return [
-            yes_no(check.key, t("q.free_doctor" if check.ask_doctor else "q.free", text=text), doctor=check.ask_doctor)
-        ]
-    return []
+    text = ask.t("q.performance.KARNOFSKY")
+    return [ask.question("performance:karnofsky", "number", text, ("performance:karnofsky",), ask_doctor=True)]
 
 
-def _lab_questions(check: LabThreshold, criterion: Criterion, language: str) -> list[Question]:
-    t = lambda key, **params: messages.text(language, key, **params)  # noqa: E731
-    name = lab_name(check.analyte, language)
+@_questions.register
+def _life_expectancy_questions(check: LifeExpectancy, ask: _Asking) -> list[Question]:
+    return [ask.yes_no(check.key, ask.t("q.life_expectancy", weeks=format_number(check.weeks)), doctor=True)]
+
+
+@_questions.register
+def _diagnosis_questions(check: Diagnosis, ask: _Asking) -> list[Question]:
+    entries = lexicon("conditions")["conditions"]
+    condition = messages_join([entries[c]["lay"][ask.language] for c in check.concepts], ask.language)
+    if check.qualifiers or check.histology:
+        text = ask.t("q.diagnosis_qualified", condition=condition, text=ask.criterion.source_text)
+        return [ask.yes_no(check.key, text, doctor=True)]
+    return [ask.yes_no(check.key, ask.t("q.diagnosis", condition=condition))]
+
+
+@_questions.register
+def _metastasis_questions(check: MetastaticSite, ask: _Asking) -> list[Question]:
+    site = lexicon("conditions")["metastatic_sites"][check.site]["lay"][ask.language]
+    if check.qualifiers:
+        text = ask.t("q.metastasis_qualified", site=site, text=ask.criterion.source_text)
+        return [ask.yes_no(check.key, text, doctor=True)]
+    return [ask.yes_no(check.key, ask.t("q.metastasis", site=site), doctor=True)]
+
+
+@_questions.register
+def _biomarker_questions(check: Biomarker, ask: _Asking) -> list[Question]:
+    marker = lexicon("biomarkers").get(check.marker, {}).get("lay", {}).get(ask.language, check.marker)
+    if check.status == "known":
+        return [ask.yes_no(check.key, ask.t("q.biomarker.known", marker=marker), doctor=True)]
+    status = ask.t(f"status.{check.status}")
+    return [ask.yes_no(check.key, ask.t("q.biomarker", marker=marker, status=status), doctor=True)]
+
+
+@_questions.register
+def _prior_treatment_questions(check: PriorTreatment, ask: _Asking) -> list[Question]:
+
+    name = treatment_name(check, ask.language)
+    if check.window:
+        return [ask.yes_no(check.key, ask.t("q.prior_window", treatment=name, days=check.window.days))]
+    return [ask.yes_no(check.key, ask.t("q.prior", treatment=name))]
+
+
+@_questions.register
+def _medication_questions(check: CurrentMedication, ask: _Asking) -> list[Question]:
+
+    name = drug_name(check.drug, ask.language)
+    if check.qualifiers:
+        return [ask.yes_no(check.key, ask.t("q.medication_qualified", drug=name, text="; ".join(check.qualifiers)))]
+    return [ask.yes_no(check.key, ask.t("q.medication", drug=name))]
+
+
+@_questions.register
+def _test_window_questions(check: TestWindow, ask: _Asking) -> list[Question]:
+    field = f"test_date:{check.test}"
+    text = ask.t("q.test", test=ask.t(f"test.{check.test}"))
+    return [ask.question(field, "date", text, (field,), glossary=ask.glossary)]
+
+
+@_questions.register
+def _free_text_questions(check: FreeText, ask: _Asking) -> list[Question]:
+    if check.topic == "consent":
+        return [ask.yes_no(check.key, ask.t("q.consent"))]
+    text = ask.criterion.source_text if check.key == ask.criterion.id or not check.text else check.text
+    question = ask.t("q.free_doctor" if check.ask_doctor else "q.free", text=text)
+    return [ask.yes_no(check.key, question, doctor=check.ask_doctor)]
+
+
+
+
+@_questions.register
+def _lab_questions(check: LabThreshold, ask: _Asking) -> list[Question]:
+
+    name = lab_name(check.analyte, ask.language)
     base = f"lab:{check.analyte}"
     fields = [f"{base}:value", f"{base}:unit"]
     if check.uln_multiple:
         fields.append(f"{base}:uln")
     units = tuple(Choice(unit, display_unit(unit) or "—") for unit in unit_choices(check.analyte))
-    text = t("q.lab_uln" if check.uln_multiple else "q.lab", lab=name)
-    questions = [
-        Question(
-            base,
-            "lab",
-            text,
-            tuple(fields),
-            (criterion.id,),
-            (criterion.source_text,),
-            units=units,
-            glossary=_glossary(criterion.source_text, language),
-        )
-    ]
+    text = ask.t("q.lab_uln" if check.uln_multiple else "q.lab", lab=name)
+    questions = [ask.question(base, "lab", text, tuple(fields), units=units, glossary=ask.glossary)]
     if check.window is not None:
-        questions.append(
-            Question("lab_date", "date", t("q.lab_date"), ("lab_date",), (criterion.id,), (criterion.source_text,))
-        )
+        questions.append(ask.question("lab_date", "date", ask.t("q.lab_date"), ("lab_date",)))
     if check.analyte == "egfr":
         # Without an eGFR result, the engine computes it from creatinine (with age and sex).
         creatinine = LabThreshold("creatinine", check.comparator, 0, None, True)
-        questions += [q for q in _lab_questions(creatinine, criterion, language) if q.id != "lab_date"]
+        questions += [q for q in _lab_questions(creatinine, ask) if q.id != "lab_date"]
     if needs_body_surface_area(lexicon("analytes")[check.analyte].get("unit"), check.unit):
         # Results come in the analyte's usual unit; comparing an absolute flow with one per body surface area
         # takes the body surface area, from height and weight.
-        questions += [_measurement_question(analyte, criterion, language) for analyte in ("body_height", "body_weight")]
+        questions += [_measurement_question(analyte, ask) for analyte in ("body_height", "body_weight")]
     if check.analyte == "egfr" or (
         check.uln_multiple and "female" in lexicon("analytes")[check.analyte].get("uln", {})
     ):
         # eGFR equations and the usual creatinine ULN depend on age and sex.
-        questions += _questions(AgeCheck(Comparator.GE, 0), criterion, language)
-        questions += _questions(SexCheck(Sex.FEMALE), criterion, language)
+        questions += _questions(AgeCheck(Comparator.GE, 0), ask)
+        questions += _questions(SexCheck(Sex.FEMALE), ask)
     return questions
 
 
-def _measurement_question(analyte: str, criterion: Criterion, language: str) -> Question:
+def _measurement_question(analyte: str, ask: _Asking) -> Question:
+
     base = f"lab:{analyte}"
-    return Question(
+    return ask.question(
         base,
         "lab",
-        messages.text(language, "q.measurement", lab=lab_name(analyte, language)),
+        ask.t("q.measurement", lab=lab_name(analyte, ask.language)),
         (f"{base}:value", f"{base}:unit"),
-        (criterion.id,),
-        (criterion.source_text,),
         units=tuple(Choice(unit, display_unit(unit)) for unit in unit_choices(analyte)),
     )
 
