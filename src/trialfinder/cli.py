@@ -671,7 +671,7 @@ def outbox_command(obj: Context, retry: bool, retry_ids: tuple[int, ...], send_n
     from trialfinder.actions.notify import alert_composer
     from trialfinder.actions.outbox import deliver_due, requeue_failed
     from trialfinder.notifications.senders import sender_from_settings
-    from trialfinder.storage.outbox import Outbox
+    from trialfinder.queries.outbox import outbox_listing
 
     database = obj.open_catalogue(quiet=True)
     if retry or retry_ids:
@@ -682,11 +682,8 @@ def outbox_command(obj: Context, retry: bool, retry_ids: tuple[int, ...], send_n
         # Alerts are composed as they are sent, with the site's templates and links.
         report = deliver_due(database=database, sender=sender, compose=alert_composer(database=database, writer=writer))
         click.echo(f"Sent {report.sent}, to retry later {report.retrying}, failed {report.failed} ({sender.description}).", err=True)
-    with database.connect() as conn:
-        outbox = Outbox(conn)
-        states = ("pending", "failed", "sent") if show_all else ("pending", "failed")
-        messages = outbox.listing(states=states)
-        counts = outbox.counts()
+    states = ("pending", "failed", "sent") if show_all else ("pending", "failed")
+    messages, counts = outbox_listing(database=database, states=states)
     click.echo(
         "Outbox: "
         + ", ".join(f"{counts.get(state, 0)} {label}" for state, label in (("pending", "waiting"), ("failed", "failed"), ("sent", "sent")))
@@ -715,11 +712,10 @@ def referrals_command(obj: Context, state: str | None) -> None:
 
     Shows no personal details: the team's email has them.
     """
-    from trialfinder.storage.referrals import ReferralStore
+    from trialfinder.queries.referrals import referral_listing
 
     database = obj.open_catalogue(quiet=True)
-    with database.connect() as conn:
-        referrals = ReferralStore(conn).listing(state=state)
+    referrals = referral_listing(database=database, state=state)
     click.echo(f"{len(referrals)} referral{'s' if len(referrals) != 1 else ''}" + (f" {state}" if state else "") + ".")
     for referral in referrals:
         site = referral.site_label or "(site without a name)" if referral.site_key else "(the trial as a whole)"

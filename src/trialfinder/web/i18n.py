@@ -8,10 +8,9 @@ import re
 
 from starlette.requests import HTTPConnection
 
-# web/params.py and web/openapi.py take these names from here.
-from trialfinder.views.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Message
+from trialfinder.views.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
-__all__ = ["LANGUAGES", "LANGUAGE_NAMES", "Message", "N_", "LanguageMiddleware", "choose_language"]
+__all__ = ["LANGUAGE_NAMES", "LanguageMiddleware", "choose_language"]
 
 LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands"}
 COOKIE = "lang"

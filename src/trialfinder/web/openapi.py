@@ -34,9 +34,9 @@ from trialfinder.domain.trial import Phase, RecruitmentStatus, Sex, StudyType
 from trialfinder.domain.values import KM_PER_MILE
 from trialfinder.geo.gazetteer import MAX_QUERY_LENGTH
 from trialfinder.queries.search import MAX_PAGE, MAX_PAGE_SIZE
+from trialfinder.views.i18n import LANGUAGES
 from trialfinder.web.api_types import SCHEMAS
 from trialfinder.web.errors import MAX_QUERY_STRING
-from trialfinder.web.i18n import LANGUAGES
 from trialfinder.web.params import PAGE_SIZE
 from trialfinder.web.places import MAX_SUGGESTIONS
 from trialfinder.web.serialize import MAX_SITES_PAGE, SITES_PER_API_PAGE

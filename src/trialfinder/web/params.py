@@ -29,8 +29,8 @@ from trialfinder.domain.trial import RecruitmentStatus
 from trialfinder.domain.values import GeoPoint
 from trialfinder.geo.gazetteer import Place
 from trialfinder.queries.search import MAX_PAGE, MAX_PAGE_SIZE, SearchQuery, Sort
+from trialfinder.views.i18n import N_, Message
 from trialfinder.web.forms import FieldErrors
-from trialfinder.web.i18n import N_, Message
 
 MULTI_FIELDS = CODE_PARAMETERS
 SINGLE_FIELDS = (*SINGLE_PARAMETERS, "sort", "page")

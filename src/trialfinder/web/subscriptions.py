@@ -27,11 +27,11 @@ from trialfinder.actions import subscriptions as actions
 from trialfinder.actions.notify import alert_composer
 from trialfinder.actions.outbox import deliver_quietly
 from trialfinder.actions.subscription_emails import CONFIRM, MANAGE, UNSUBSCRIBE, manage_url
+from trialfinder.actions.subscriptions import StoredSubscription
 from trialfinder.domain.search import Search
 from trialfinder.domain.subscriptions import Frequency, normalise_email
 from trialfinder.domain.trial import Phase, StudyType, Trial
 from trialfinder.signing import TokenExpired, TokenInvalid
-from trialfinder.storage.subscriptions import StoredSubscription
 from trialfinder.views import vocabulary
 from trialfinder.views.i18n import N_, Message
 from trialfinder.views.links import url
