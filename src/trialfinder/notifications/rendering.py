@@ -12,8 +12,12 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from trialfinder.notifications.email import OutgoingEmail
+from trialfinder.views.compiled_templates import CompiledTemplates
 from trialfinder.views.formatting import Formatter
 from trialfinder.views.i18n import LANGUAGES, Catalogs
+
+# Compiled code differs with autoescape (HTML bodies) or not (subjects and text bodies): one store for each.
+_COMPILED = {html: CompiledTemplates() for html in (False, True)}
 
 
 class RenderError(ValueError):
@@ -42,6 +46,7 @@ class EmailRenderer:
                     trim_blocks=True,
                     lstrip_blocks=True,
                     keep_trailing_newline=True,
+                    bytecode_cache=_COMPILED[html],
                 )
                 env.policies["ext.i18n.trimmed"] = True
                 env.install_gettext_translations(catalogs[language], newstyle=True)  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from trialfinder.views import links
+from trialfinder.views.compiled_templates import CompiledTemplates
 from trialfinder.views.formatting import Formatter
 from trialfinder.views.i18n import LANGUAGES, Catalogs
 from trialfinder.views.vocabulary import status_class
@@ -24,6 +25,8 @@ from trialfinder.web.i18n import LANGUAGE_NAMES
 from trialfinder.web.markdown import render_markdown
 
 SITE_NAME = "trialfinder"
+# Every page environment is built with the options below, so all share the code compiled for a template.
+_COMPILED = CompiledTemplates()
 
 
 class Renderer:
@@ -40,6 +43,7 @@ class Renderer:
                 extensions=["jinja2.ext.i18n"],
                 trim_blocks=True,
                 lstrip_blocks=True,
+                bytecode_cache=_COMPILED,
             )
             # Whitespace inside {% trans %} is collapsed, so that msgids are one line; the extractor is told the same.
             env.policies["ext.i18n.trimmed"] = True
