@@ -12,6 +12,7 @@ server that does not offer SMTPUTF8 (RFC 6531); `delay` makes each message take 
 from __future__ import annotations
 
 import asyncio
+import errno
 import socket
 import threading
 import time
@@ -59,6 +60,7 @@ def free_port() -> int:
 class SmtpServer:
     def __init__(self, port: int | None = None, *, smtputf8: bool = True, delay: float = 0.0):
         self.port = port or free_port()
+        self._port_chosen_here = port is None
         self.smtputf8 = smtputf8
         self.delay = delay
         self.received: list[Received] = []
@@ -67,10 +69,20 @@ class SmtpServer:
         self._controller: Controller | None = None
 
     def start(self) -> None:
-        self._controller = Controller(
-            _Handler(self), hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8
-        )
-        self._controller.start()
+        """Listen on `self.port`. A port chosen here may be taken by another process (another xdist worker, say)
+        between choosing it and binding it: then another is chosen, a few times. A port given is used or fails."""
+        for attempt in range(5):
+            controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8)
+            try:
+                controller.start()
+            except OSError as error:
+                controller.loop.close()
+                if not self._port_chosen_here or error.errno != errno.EADDRINUSE or attempt == 4:
+                    raise
+                self.port = free_port()
+                continue
+            self._controller = controller
+            return
 
     def stop(self) -> None:
         if self._controller is not None:
