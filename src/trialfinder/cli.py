@@ -24,7 +24,7 @@ from trialfinder.actions.importing import Rejection, import_path
 from trialfinder.domain.errors import DomainError
 from trialfinder.domain.values import is_nct_id, nct_id
 from trialfinder.filemodes import loose_permissions
-from trialfinder.registries.ctgov_v2.client import RegistryError
+from trialfinder.registries.ctgov_v2.errors import RegistryError
 from trialfinder.registries.files import SourceError
 from trialfinder.settings import Settings, SettingsError
 from trialfinder.storage.database import Database, DatabaseError

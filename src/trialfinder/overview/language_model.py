@@ -15,13 +15,15 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-
-import httpx
+from typing import TYPE_CHECKING
 
 from trialfinder.domain.overview import LANGUAGE_MODEL, SECTION_HEADINGS, SECTION_KEYS, Overview, Section, Sentence
 from trialfinder.domain.trial import Trial
 from trialfinder.overview import builtin
 from trialfinder.overview.lexicon import Lexicon, default_lexicon
+
+if TYPE_CHECKING:
+    import httpx
 
 MAX_WORDS = 400
 MAX_SENTENCE_WORDS = 40
@@ -77,6 +79,8 @@ class ChatClient:
     """Asks an OpenAI-compatible endpoint for one chat completion; the transport is injectable for tests."""
 
     def __init__(self, endpoint: ModelEndpoint, *, transport: httpx.BaseTransport | None = None):
+        import httpx  # here, not at the top: every command that writes overviews would pay for it at start
+
         self.endpoint = endpoint
         headers = {"Content-Type": "application/json"}
         if endpoint.api_key:
@@ -93,6 +97,8 @@ class ChatClient:
         self.close()
 
     def complete(self, messages: list[dict[str, str]]) -> str:
+        import httpx
+
         body = {"model": self.endpoint.model, "messages": messages, "temperature": 0}
         try:
             response = self._client.post(self.endpoint.completions_url, json=body)

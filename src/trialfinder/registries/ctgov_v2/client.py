@@ -36,6 +36,13 @@ from trialfinder import __version__
 from trialfinder.domain.errors import DomainError
 from trialfinder.domain.trial import RecruitmentStatus
 from trialfinder.domain.values import nct_id as canonical_nct_id
+from trialfinder.registries.ctgov_v2.errors import (
+    RegistryError,
+    RegistryRequestRejected,
+    RegistryUnavailable,
+    StudyNotFound,
+    UnexpectedResponse,
+)
 from trialfinder.registries.json_split import NESTED_TOO_DEEPLY, UnreadableStudy, split_array
 
 __all__ = [
@@ -71,41 +78,6 @@ ERROR_TEXT_LIMIT = 200
 _TRANSIENT_TRANSPORT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 # RFC 9110 §10.2.3: Retry-After accompanies 429 and 503.
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
-
-
-# --- errors ---------------------------------------------------------------------------------------------------
-
-
-class RegistryError(Exception):
-    """The registry could not give what was asked; the message is one line, fit for a user."""
-
-
-class RegistryUnavailable(RegistryError):
-    """The registry kept failing in ways that usually pass (rate limit, server error, network); we gave up."""
-
-    def __init__(self, message: str, *, path: str, attempts: int, status: int | None) -> None:
-        super().__init__(message)
-        self.path = path
-        self.attempts = attempts
-        self.status = status
-
-
-class RegistryRequestRejected(RegistryError):
-    """The registry refused the request itself (a 4xx other than 429); asking again would not help."""
-
-    def __init__(self, message: str, *, path: str, status: int, error_text: str) -> None:
-        super().__init__(message)
-        self.path = path
-        self.status = status
-        self.error_text = error_text
-
-
-class StudyNotFound(RegistryRequestRejected):
-    """`GET /studies/{nctId}` answered 404: the registry has no study with that NCT id."""
-
-
-class UnexpectedResponse(RegistryError):
-    """The registry answered with complete JSON of the wrong shape, or a status we do not know how to treat."""
 
 
 # --- values ---------------------------------------------------------------------------------------------------
