@@ -123,7 +123,7 @@ def main() -> None:
             )
         conn.executemany(
             "INSERT INTO subscriptions (public_id, email, email_key, language, search, lat, lon, radius_km, frequency,"
-            " state, created_at, confirmed_at, from_change) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " state, created_at, confirmed_at, from_change) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             rows,
         )
 

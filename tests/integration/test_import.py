@@ -184,19 +184,19 @@ def test_sites_and_full_text_index_are_written(database):
     with database.connect() as conn:
         sites = conn.fetchall(
             "SELECT s.facility, s.city, s.status, s.lat, s.approximate FROM sites s JOIN trials t ON t.id = s.trial_id"
-            " WHERE t.nct_id = ?",
+            " WHERE t.nct_id = $1",
             (REFERENCE,),
         )
         assert sites == [("The Netherlands Cancer Institute", "Amsterdam", "RECRUITING", pytest.approx(52.37403), 0)]
         if conn.dialect == "sqlite":
             found = conn.fetchall(
                 "SELECT t.nct_id FROM trial_search JOIN trials t ON t.id = trial_search.rowid"
-                " WHERE trial_search MATCH ?",
+                " WHERE trial_search MATCH $1",
                 ("floxuridine",),
             )
         else:
             found = conn.fetchall(
-                "SELECT nct_id FROM trials WHERE search_vector @@ plainto_tsquery('english', ?)", ("floxuridine",)
+                "SELECT nct_id FROM trials WHERE search_vector @@ plainto_tsquery('english', $1)", ("floxuridine",)
             )
         assert [row[0] for row in found] == [REFERENCE]
 

@@ -152,7 +152,7 @@ def test_a_new_matching_trial_is_alerted_once_and_never_again(database, load):
     load(record("NCT09100011", status="RECRUITING", updated="2026-02-01"))  # recruiting again: already told
     assert alert(database).emails == 0
     with database.connect() as conn:
-        assert conn.scalar("SELECT COUNT(*) FROM subscription_matches WHERE subscription_id = ?", (subscription,)) == 1
+        assert conn.scalar("SELECT COUNT(*) FROM subscription_matches WHERE subscription_id = $1", (subscription,)) == 1
     assert alerts(database) == ["NCT09100011"]
 
 
@@ -217,7 +217,7 @@ def test_searches_saved_as_typed_before_the_query_string_was_canonical_still_ale
     old = subscribe(database, "condition=colorectal", email="old@example.org")
     with database.connect() as conn, conn.transaction():
         conn.execute(
-            "UPDATE subscriptions SET search = ?, lat = ?, lon = ?, radius_km = ? WHERE id = ?",
+            "UPDATE subscriptions SET search = $1, lat = $2, lon = $3, radius_km = $4 WHERE id = $5",
             (typed, AMSTERDAM.lat, AMSTERDAM.lon, 50.0, old),
         )
         stored = SubscriptionStore(conn).by_id(old)

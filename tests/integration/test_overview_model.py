@@ -118,7 +118,7 @@ def test_model_overviews_are_cached_per_record_version(database, tmp_path: Path)
         generator.client.close()
     assert (third.written[LANGUAGE_MODEL], len(server.requests)) == (1, 3)
     with database.connect() as conn:
-        version = conn.scalar("SELECT content_hash FROM trials WHERE nct_id = ?", ("NCT06857773",))
+        version = conn.scalar("SELECT content_hash FROM trials WHERE nct_id = $1", ("NCT06857773",))
         stored = OverviewStore(conn).get("NCT06857773", language="nl", generator=LANGUAGE_MODEL, record_version=version)
     assert stored is not None and stored.record_version == version
 

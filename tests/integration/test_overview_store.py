@@ -49,7 +49,7 @@ def test_import_then_write_every_overview_and_pages_read_them(database):
     import_path(database=database, path=FIXTURES / "ctgov_v2")
     with database.connect() as conn:
         stored = TrialStore(conn).get("NCT06857773")
-        hash_column = conn.scalar("SELECT content_hash FROM trials WHERE nct_id = ?", ("NCT06857773",))
+        hash_column = conn.scalar("SELECT content_hash FROM trials WHERE nct_id = $1", ("NCT06857773",))
         total = TrialStore(conn).count()
     # Overviews are keyed by the catalogue's own content hash of the trial (a changed record, a new hash).
     assert stored is not None

@@ -48,7 +48,7 @@ class ImportRuns:
     def find(self, source: str, fingerprint: str) -> ImportRun | None:
         row = self.conn.fetchone(
             "SELECT position, status, added, updated, unchanged, stale, rejected FROM import_runs"
-            " WHERE source = ? AND fingerprint = ?",
+            " WHERE source = $1 AND fingerprint = $2",
             (source, fingerprint),
         )
         if row is None:
@@ -56,22 +56,23 @@ class ImportRuns:
         return ImportRun(source, fingerprint, int(row[0]), row[1], ImportCounts(*(int(value) for value in row[2:])))
 
     def start(self, source: str, fingerprint: str, now: str) -> None:
-        self.conn.execute("DELETE FROM import_runs WHERE source = ? AND fingerprint = ?", (source, fingerprint))
+        self.conn.execute("DELETE FROM import_runs WHERE source = $1 AND fingerprint = $2", (source, fingerprint))
         self.conn.execute(
-            "INSERT INTO import_runs (source, fingerprint, position, status, started_at) VALUES (?, ?, 0, 'running', ?)",
+            "INSERT INTO import_runs (source, fingerprint, position, status, started_at)"
+            " VALUES ($1, $2, 0, 'running', $3)",
             (source, fingerprint, now),
         )
 
     def advance(self, source: str, fingerprint: str, position: int, counts: ImportCounts) -> None:
         self.conn.execute(
-            "UPDATE import_runs SET position = ?, added = ?, updated = ?, unchanged = ?, stale = ?, rejected = ?"
-            " WHERE source = ? AND fingerprint = ?",
+            "UPDATE import_runs SET position = $1, added = $2, updated = $3, unchanged = $4, stale = $5, rejected = $6"
+            " WHERE source = $7 AND fingerprint = $8",
             (position, counts.added, counts.updated, counts.unchanged, counts.stale, counts.rejected, source, fingerprint),
         )
 
     def finish(self, source: str, fingerprint: str, now: str) -> None:
         self.conn.execute(
-            "UPDATE import_runs SET status = 'done', finished_at = ? WHERE source = ? AND fingerprint = ?",
+            "UPDATE import_runs SET status = 'done', finished_at = $1 WHERE source = $2 AND fingerprint = $3",
             (now, source, fingerprint),
         )
 
@@ -92,18 +93,19 @@ class KeyValues:
         self.table = table
 
     def get(self, key: str) -> str | None:
-        return self.conn.scalar(f"SELECT value FROM {self.table} WHERE key = ?", (key,))
+        return self.conn.scalar(f"SELECT value FROM {self.table} WHERE key = $1", (key,))
 
     def set(self, key: str, value: str, now: str | None = None) -> None:
         if self.table == "sync_state":
             self.conn.execute(
-                "INSERT INTO sync_state (key, value, updated_at) VALUES (?, ?, ?)"
+                "INSERT INTO sync_state (key, value, updated_at) VALUES ($1, $2, $3)"
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
                 (key, value, now or ""),
             )
         else:
             self.conn.execute(
-                "INSERT INTO catalogue_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                "INSERT INTO catalogue_meta (key, value) VALUES ($1, $2)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
 

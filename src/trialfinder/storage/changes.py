@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from trialfinder.domain.subscriptions import OPENING_STATUSES, Candidate, ChangeKind, OpenSite
 from trialfinder.storage.database import Connection
 from trialfinder.storage.search import TEXT_COLUMNS, TextFilter, text_match
+from trialfinder.storage.sql import param_list
 
 CURSOR_KEY = "notify.cursor"
 _CHUNK = 500
@@ -50,17 +51,14 @@ class ChangeLog:
         """For trials about to be replaced: their stored status and the identities of their open sites."""
         found: dict[str, tuple[str, set[tuple]]] = {}
         for start in range(0, len(nct_ids), _CHUNK):
-            chunk = list(nct_ids[start : start + _CHUNK])
-            marks = ", ".join("?" * len(chunk))
+            chunk = param_list(nct_ids[start : start + _CHUNK])
             for nct, status in self.conn.fetchall(
-                f"SELECT nct_id, overall_status FROM trials WHERE nct_id IN ({marks})", chunk
+                "SELECT nct_id, overall_status FROM trials WHERE nct_id IN (" + chunk + ")"
             ):
                 found[nct] = (status, set())
-            opening = sorted(OPENING_STATUSES)
             rows = self.conn.fetchall(
                 "SELECT t.nct_id, s.facility, s.city, s.country FROM sites s JOIN trials t ON t.id = s.trial_id"
-                f" WHERE t.nct_id IN ({marks}) AND s.open_status IN ({', '.join('?' * len(opening))})",
-                [*chunk, *opening],
+                " WHERE t.nct_id IN (" + chunk + ") AND s.open_status IN (" + param_list(sorted(OPENING_STATUSES)) + ")"
             )
             for nct, facility, city, country in rows:
                 found[nct][1].add(((facility or "").casefold(), (city or "").casefold(), (country or "").casefold()))
@@ -69,7 +67,8 @@ class ChangeLog:
     def record(self, rows: Iterable[tuple[str, str, str | None, float | None, float | None]], now: str) -> None:
         """(nct_id, kind, status, lat, lon) rows, in the caller's transaction."""
         self.conn.executemany(
-            "INSERT INTO catalogue_changes (nct_id, kind, status, lat, lon, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO catalogue_changes (nct_id, kind, status, lat, lon, changed_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
             ((*row, now) for row in rows),
         )
 
@@ -79,7 +78,7 @@ class ChangeLog:
     def batch(self, *, after: int, limit: int) -> list[Change]:
         """Changes after `after`, oldest first, ending at a trial boundary of at most about `limit` trials."""
         rows = self.conn.fetchall(
-            "SELECT id, nct_id, kind, status, lat, lon FROM catalogue_changes WHERE id > ? ORDER BY id LIMIT ?",
+            "SELECT id, nct_id, kind, status, lat, lon FROM catalogue_changes WHERE id > $1 ORDER BY id LIMIT $2",
             (after, limit * 4),
         )
         changes: list[Change] = []
@@ -92,7 +91,7 @@ class ChangeLog:
         return changes
 
     def delete_through(self, last_id: int) -> int:
-        return self.conn.execute("DELETE FROM catalogue_changes WHERE id <= ?", (last_id,)).rowcount
+        return self.conn.execute("DELETE FROM catalogue_changes WHERE id <= $1", (last_id,)).rowcount
 
 
 def candidates(conn: Connection, changes: Sequence[Change]) -> tuple[list[Candidate], dict[str, int]]:
@@ -109,8 +108,7 @@ def candidates(conn: Connection, changes: Sequence[Change]) -> tuple[list[Candid
         rows = conn.fetchall(
             "SELECT id, nct_id, overall_status, phases, study_type, sex,"
             f" {_DOUBLE.format('min_age_days')}, {_DOUBLE.format('max_age_days')}, healthy_volunteers"
-            f" FROM trials WHERE nct_id IN ({', '.join('?' * len(chunk))})",
-            chunk,
+            " FROM trials WHERE nct_id IN (" + param_list(chunk) + ")"
         )
         for row in rows:
             ids[row[1]] = int(row[0])
@@ -120,8 +118,7 @@ def candidates(conn: Connection, changes: Sequence[Change]) -> tuple[list[Candid
             for trial_id, lat, lon, status in conn.fetchall(
                 f"SELECT trial_id, {_DOUBLE.format('lat')}, {_DOUBLE.format('lon')}, open_status FROM sites"
                 " WHERE lat IS NOT NULL AND lon IS NOT NULL"
-                f" AND trial_id IN ({', '.join('?' * len(trial_ids))})",
-                trial_ids,
+                " AND trial_id IN (" + param_list(trial_ids) + ")"
             ):
                 sites.setdefault(int(trial_id), []).append(OpenSite(float(lat), float(lon), status))
     found = []
@@ -182,13 +179,12 @@ def _sqlite_text_matches(conn, trial_ids, queries) -> dict[TextFilter, frozenset
             chunk = ids[start : start + _CHUNK]
             conn.execute(
                 f"INSERT INTO temp.alert_candidates (rowid, {', '.join(TEXT_COLUMNS)})"
-                f" SELECT rowid, {', '.join(TEXT_COLUMNS)} FROM trial_search WHERE rowid IN ({', '.join('?' * len(chunk))})",
-                chunk,
+                f" SELECT rowid, {', '.join(TEXT_COLUMNS)} FROM trial_search WHERE rowid IN (" + param_list(chunk) + ")"
             )
         found = {}
         for query in queries:
             rows = conn.fetchall(
-                "SELECT rowid FROM temp.alert_candidates WHERE alert_candidates MATCH ?", (text_match(query),)
+                "SELECT rowid FROM temp.alert_candidates WHERE alert_candidates MATCH $1", (text_match(query),)
             )
             found[query] = frozenset(by_id[row[0]] for row in rows if row[0] in by_id)
         return found
@@ -208,8 +204,7 @@ def _postgres_text_matches(conn, trial_ids, queries) -> dict[TextFilter, frozens
         chunk = ids[start : start + _CHUNK]
         rows = conn.fetchall(
             "SELECT nct_id, strip(search_vector)::text, strip(condition_vector)::text,"
-            f" strip(intervention_vector)::text FROM trials WHERE id IN ({', '.join('?' * len(chunk))})",
-            chunk,
+            " strip(intervention_vector)::text FROM trials WHERE id IN (" + param_list(chunk) + ")"
         )
         for nct, anywhere, conditions, interventions in rows:
             vectors[nct] = (_lexemes(anywhere), _lexemes(conditions), _lexemes(interventions))
@@ -217,7 +212,7 @@ def _postgres_text_matches(conn, trial_ids, queries) -> dict[TextFilter, frozens
         {" ".join(words) for query in queries for words in (query.text, query.condition, query.intervention) if words}
     )
     rows = conn.fetchall(
-        "SELECT phrase, plainto_tsquery('english', phrase)::text FROM unnest(?::text[]) AS phrase", (phrases,)
+        "SELECT phrase, plainto_tsquery('english', phrase)::text FROM unnest($1::text[]) AS phrase", (phrases,)
     )
     lexemes = {phrase: _lexemes(tsquery) for phrase, tsquery in rows}
     postings: list[dict[str, set[str]]] = [{}, {}, {}]

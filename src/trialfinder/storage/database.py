@@ -1,8 +1,9 @@
 """Connections to the catalogue database: SQLite (embedded default) or PostgreSQL (production).
 
-SQL in this package is written once, with `?` placeholders, in the subset both engines share; the few
-places that differ (full-text search, upsert details) ask `Connection.dialect`. SQLite is run as a
-real database: WAL journal, one writer at a time (BEGIN IMMEDIATE), readers never blocked.
+SQL in this package is written once, in the subset both engines share, with parameters numbered `$1 .. $n`, which
+both read natively (storage/sql.py: static statements are strings, assembled ones `Sql`); the few places that differ
+(full-text search, upsert details) ask `Connection.dialect`. SQLite is run as a real database: WAL journal, one
+writer at a time (BEGIN IMMEDIATE), readers never blocked.
 
 A unit of work (a web request, a background job: `Database.unit_of_work()`) uses one connection: every
 `connect()` inside it shares the connection the first one took, and transactions inside a transaction become
@@ -26,6 +27,7 @@ from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from trialfinder.filemodes import create_private_file
+from trialfinder.storage.sql import Sql
 
 Dialect = Literal["sqlite", "postgresql"]
 
@@ -78,41 +80,45 @@ class DatabaseUrl:
 
 
 class Connection:
-    """A thin wrapper that lets one SQL text run on both engines."""
+    """A thin wrapper that lets one SQL text run on both engines.
+
+    A statement is a string whose parameters are written `$1 .. $n` (bound from `params`, a sequence: `$1` is the
+    first value), or a `Sql`, which carries its own. SQLite binds `$1` as a named parameter, from a dict; psycopg's
+    RawCursor sends the text to PostgreSQL as it is. Nothing else in the text is a parameter: a `?` or a `%` is SQL
+    like any other character."""
 
     def __init__(self, raw: Any, dialect: Dialect, pool: Any = None):
         self.raw = raw
         self.dialect: Dialect = dialect
         self.pool = pool  # PostgreSQL: the pool this connection goes back to
-        self._cache: dict[str, str] = {}
 
-    def _sql(self, sql: str) -> str:
+    def _bind(self, params: Sequence[Any]) -> Any:
         if self.dialect == "sqlite":
-            return sql
-        converted = self._cache.get(sql)
-        if converted is None:
-            converted = sql.replace("%", "%%").replace("?", "%s")
-            self._cache[sql] = converted
-        return converted
+            return {str(number): value for number, value in enumerate(params, 1)}
+        return tuple(params)
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+    def execute(self, sql: str | Sql, params: Sequence[Any] = ()) -> Any:
+        if isinstance(sql, Sql):
+            if params:
+                raise TypeError("a Sql statement carries its own parameters")
+            sql, params = sql.render()
         cursor = self.raw.cursor()
-        cursor.execute(self._sql(sql), tuple(params))
+        cursor.execute(sql, self._bind(params))
         return cursor
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        rows = list(rows)
+        rows = [self._bind(row) for row in rows]
         if rows:
             cursor = self.raw.cursor()
-            cursor.executemany(self._sql(sql), rows)
+            cursor.executemany(sql, rows)
 
-    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    def fetchall(self, sql: str | Sql, params: Sequence[Any] = ()) -> list[tuple]:
         return list(self.execute(sql, params).fetchall())
 
-    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+    def fetchone(self, sql: str | Sql, params: Sequence[Any] = ()) -> tuple | None:
         return self.execute(sql, params).fetchone()
 
-    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+    def scalar(self, sql: str | Sql, params: Sequence[Any] = ()) -> Any:
         row = self.fetchone(sql, params)
         return row[0] if row else None
 
@@ -306,12 +312,18 @@ class Database:
         out (its workers keep what went wrong to their log)."""
         with self._pool_lock:
             if self._pool is None:
+                import psycopg
                 from psycopg_pool import ConnectionPool
 
                 self._connect_directly().close()
                 self._pool = ConnectionPool(
                     self.url.url,
-                    kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT},
+                    kwargs={
+                        "autocommit": True,
+                        "connect_timeout": CONNECT_TIMEOUT,
+                        # Parameters as PostgreSQL numbers them ($1), the SQL text sent as it is.
+                        "cursor_factory": psycopg.RawCursor,
+                    },
                     min_size=1,
                     max_size=self.pool_size,
                     timeout=CHECKOUT_TIMEOUT,
@@ -334,7 +346,9 @@ class Database:
         except ImportError as error:  # pragma: no cover - psycopg is a declared dependency
             raise DatabaseError("PostgreSQL support needs psycopg: pip install 'psycopg[binary]'") from error
         try:
-            return psycopg.connect(self.url.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+            return psycopg.connect(
+                self.url.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, cursor_factory=psycopg.RawCursor
+            )
         except psycopg.OperationalError as error:
             raise DatabaseUnavailable(
                 f"the database is unreachable: cannot connect to {self.url.redacted()}: {_first_line(error)}"

@@ -391,12 +391,12 @@ def migrate(conn: Connection) -> list[Migration]:
     for migration in pending(conn):
         with conn.transaction():
             # Re-check inside the write lock: another process may have migrated meanwhile.
-            if conn.scalar("SELECT 1 FROM schema_migrations WHERE version = ?", (migration.version,)):
+            if conn.scalar("SELECT 1 FROM schema_migrations WHERE version = $1", (migration.version,)):
                 continue
             for statement in migration.statements(conn.dialect):
                 conn.execute(statement)
             conn.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                 (migration.version, migration.name, datetime.now(UTC).isoformat(timespec="seconds")),
             )
         applied.append(migration)

@@ -59,7 +59,7 @@ class NoteStore:
 
     def add(self, note: StoredNote) -> None:
         self.conn.execute(
-            f"INSERT INTO notes ({_NOTE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO notes ({_NOTE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             (
                 note.id,
                 note.owner_hash,
@@ -78,27 +78,27 @@ class NoteStore:
 
     def get(self, owner_hash: str, note_id: str) -> StoredNote | None:
         row = self.conn.fetchone(
-            f"SELECT {_NOTE_COLUMNS} FROM notes WHERE owner_hash = ? AND id = ?", (owner_hash, note_id)
+            f"SELECT {_NOTE_COLUMNS} FROM notes WHERE owner_hash = $1 AND id = $2", (owner_hash, note_id)
         )
         return StoredNote(*row) if row else None
 
     def for_trial(self, owner_hash: str, nct_id: str) -> list[StoredNote]:
         rows = self.conn.fetchall(
-            f"SELECT {_NOTE_COLUMNS} FROM notes WHERE owner_hash = ? AND nct_id = ? ORDER BY created_at, id",
+            f"SELECT {_NOTE_COLUMNS} FROM notes WHERE owner_hash = $1 AND nct_id = $2 ORDER BY created_at, id",
             (owner_hash, nct_id),
         )
         return [StoredNote(*row) for row in rows]
 
     def count_for_trial(self, owner_hash: str, nct_id: str) -> int:
         return int(
-            self.conn.scalar("SELECT COUNT(*) FROM notes WHERE owner_hash = ? AND nct_id = ?", (owner_hash, nct_id))
+            self.conn.scalar("SELECT COUNT(*) FROM notes WHERE owner_hash = $1 AND nct_id = $2", (owner_hash, nct_id))
             or 0
         )
 
     def trials(self, owner_hash: str) -> list[tuple[str, int]]:
         """The trials this owner has notes on, with how many, most recently used first."""
         rows = self.conn.fetchall(
-            "SELECT nct_id, COUNT(*), MAX(last_used_at) FROM notes WHERE owner_hash = ? GROUP BY nct_id"
+            "SELECT nct_id, COUNT(*), MAX(last_used_at) FROM notes WHERE owner_hash = $1 GROUP BY nct_id"
             " ORDER BY MAX(last_used_at) DESC, nct_id",
             (owner_hash,),
         )
@@ -106,45 +106,48 @@ class NoteStore:
 
     def update_body(self, owner_hash: str, note_id: str, body: str, now: str) -> bool:
         cursor = self.conn.execute(
-            "UPDATE notes SET body = ?, updated_at = ?, last_used_at = ? WHERE owner_hash = ? AND id = ?",
+            "UPDATE notes SET body = $1, updated_at = $2, last_used_at = $3 WHERE owner_hash = $4 AND id = $5",
             (body, now, now, owner_hash, note_id),
         )
         return cursor.rowcount == 1
 
     def delete(self, owner_hash: str, note_id: str) -> bool:
         self.conn.execute(
-            "DELETE FROM share_link_notes WHERE note_id IN (SELECT id FROM notes WHERE owner_hash = ? AND id = ?)",
+            "DELETE FROM share_link_notes WHERE note_id IN (SELECT id FROM notes WHERE owner_hash = $1 AND id = $2)",
             (owner_hash, note_id),
         )
         return (
-            self.conn.execute("DELETE FROM notes WHERE owner_hash = ? AND id = ?", (owner_hash, note_id)).rowcount == 1
+            self.conn.execute("DELETE FROM notes WHERE owner_hash = $1 AND id = $2", (owner_hash, note_id)).rowcount
+            == 1
         )
 
     def delete_owner(self, owner_hash: str) -> tuple[int, int]:
         """Delete every note and share link of an owner; (notes, links) deleted."""
         self.conn.execute(
-            "DELETE FROM share_link_notes WHERE share_id IN (SELECT id FROM share_links WHERE owner_hash = ?)",
+            "DELETE FROM share_link_notes WHERE share_id IN (SELECT id FROM share_links WHERE owner_hash = $1)",
             (owner_hash,),
         )
-        links = self.conn.execute("DELETE FROM share_links WHERE owner_hash = ?", (owner_hash,)).rowcount
+        links = self.conn.execute("DELETE FROM share_links WHERE owner_hash = $1", (owner_hash,)).rowcount
         self.conn.execute(
-            "DELETE FROM share_link_notes WHERE note_id IN (SELECT id FROM notes WHERE owner_hash = ?)", (owner_hash,)
+            "DELETE FROM share_link_notes WHERE note_id IN (SELECT id FROM notes WHERE owner_hash = $1)", (owner_hash,)
         )
-        notes = self.conn.execute("DELETE FROM notes WHERE owner_hash = ?", (owner_hash,)).rowcount
-        self.conn.execute("DELETE FROM note_devices WHERE owner_hash = ?", (owner_hash,))
-        self.conn.execute("DELETE FROM note_owner_links WHERE owner_hash = ?", (owner_hash,))
+        notes = self.conn.execute("DELETE FROM notes WHERE owner_hash = $1", (owner_hash,)).rowcount
+        self.conn.execute("DELETE FROM note_devices WHERE owner_hash = $1", (owner_hash,))
+        self.conn.execute("DELETE FROM note_owner_links WHERE owner_hash = $1", (owner_hash,))
         return notes, links
 
     def reassign(self, from_hash: str, to_hash: str) -> int:
         """Give one owner's notes and links to another (a device joins the notes reached through an emailed link)."""
-        self.conn.execute("UPDATE share_links SET owner_hash = ? WHERE owner_hash = ?", (to_hash, from_hash))
-        self.conn.execute("UPDATE note_devices SET owner_hash = ? WHERE owner_hash = ?", (to_hash, from_hash))
-        return self.conn.execute("UPDATE notes SET owner_hash = ? WHERE owner_hash = ?", (to_hash, from_hash)).rowcount
+        self.conn.execute("UPDATE share_links SET owner_hash = $1 WHERE owner_hash = $2", (to_hash, from_hash))
+        self.conn.execute("UPDATE note_devices SET owner_hash = $1 WHERE owner_hash = $2", (to_hash, from_hash))
+        return self.conn.execute(
+            "UPDATE notes SET owner_hash = $1 WHERE owner_hash = $2", (to_hash, from_hash)
+        ).rowcount
 
     def touch(self, owner_hash: str, nct_id: str, *, now: str, older_than: str) -> int:
         """Mark the owner's notes on a trial as used (at most once a day: a page view should not always write)."""
         return self.conn.execute(
-            "UPDATE notes SET last_used_at = ? WHERE owner_hash = ? AND nct_id = ? AND last_used_at < ?",
+            "UPDATE notes SET last_used_at = $1 WHERE owner_hash = $2 AND nct_id = $3 AND last_used_at < $4",
             (now, owner_hash, nct_id, older_than),
         ).rowcount
 
@@ -152,7 +155,8 @@ class NoteStore:
 
     def add_link(self, link: StoredShareLink, *, token_hash: str, note_ids: list[str]) -> None:
         self.conn.execute(
-            f"INSERT INTO share_links (token_hash, {_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO share_links (token_hash, {_LINK_COLUMNS})"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             (
                 token_hash,
                 link.id,
@@ -168,16 +172,16 @@ class NoteStore:
             ),
         )
         self.conn.executemany(
-            "INSERT INTO share_link_notes (share_id, note_id) VALUES (?, ?)",
+            "INSERT INTO share_link_notes (share_id, note_id) VALUES ($1, $2)",
             [(link.id, note_id) for note_id in note_ids],
         )
 
     def link_by_token_hash(self, token_hash: str) -> StoredShareLink | None:
-        row = self.conn.fetchone(f"SELECT {_LINK_COLUMNS} FROM share_links WHERE token_hash = ?", (token_hash,))
+        row = self.conn.fetchone(f"SELECT {_LINK_COLUMNS} FROM share_links WHERE token_hash = $1", (token_hash,))
         return StoredShareLink(*row) if row else None
 
     def link_by_id(self, share_id: str) -> StoredShareLink | None:
-        row = self.conn.fetchone(f"SELECT {_LINK_COLUMNS} FROM share_links WHERE id = ?", (share_id,))
+        row = self.conn.fetchone(f"SELECT {_LINK_COLUMNS} FROM share_links WHERE id = $1", (share_id,))
         return StoredShareLink(*row) if row else None
 
     def links_for_trial(self, owner_hash: str, nct_id: str) -> list[tuple[StoredShareLink, int]]:
@@ -185,14 +189,14 @@ class NoteStore:
         rows = self.conn.fetchall(
             f"SELECT {', '.join('l.' + c.strip() for c in _LINK_COLUMNS.split(','))},"
             " (SELECT COUNT(*) FROM share_link_notes s WHERE s.share_id = l.id)"
-            " FROM share_links l WHERE l.owner_hash = ? AND l.nct_id = ? ORDER BY l.created_at DESC, l.id",
+            " FROM share_links l WHERE l.owner_hash = $1 AND l.nct_id = $2 ORDER BY l.created_at DESC, l.id",
             (owner_hash, nct_id),
         )
         return [(StoredShareLink(*row[:-1]), int(row[-1])) for row in rows]
 
     def revoke(self, owner_hash: str, share_id: str, now: str) -> bool:
         cursor = self.conn.execute(
-            "UPDATE share_links SET revoked_at = COALESCE(revoked_at, ?) WHERE owner_hash = ? AND id = ?",
+            "UPDATE share_links SET revoked_at = COALESCE(revoked_at, $1) WHERE owner_hash = $2 AND id = $3",
             (now, owner_hash, share_id),
         )
         return cursor.rowcount == 1
@@ -202,7 +206,7 @@ class NoteStore:
         means that guesses sent all at once can never add up to more than `limit`."""
         cursor = self.conn.execute(
             "UPDATE share_links SET failed_attempts = failed_attempts + 1"
-            " WHERE id = ? AND failed_attempts < ? AND locked_at IS NULL",
+            " WHERE id = $1 AND failed_attempts < $2 AND locked_at IS NULL",
             (share_id, limit),
         )
         return cursor.rowcount == 1
@@ -212,12 +216,12 @@ class NoteStore:
         locks the link."""
         if correct:
             self.conn.execute(
-                "UPDATE share_links SET failed_attempts = failed_attempts - 1, last_used_at = ? WHERE id = ?",
+                "UPDATE share_links SET failed_attempts = failed_attempts - 1, last_used_at = $1 WHERE id = $2",
                 (now, share_id),
             )
         else:
             self.conn.execute(
-                "UPDATE share_links SET locked_at = ? WHERE id = ? AND failed_attempts >= ? AND locked_at IS NULL",
+                "UPDATE share_links SET locked_at = $1 WHERE id = $2 AND failed_attempts >= $3 AND locked_at IS NULL",
                 (now, share_id, limit),
             )
 
@@ -226,7 +230,8 @@ class NoteStore:
         rows = self.conn.fetchall(
             f"SELECT {', '.join('n.' + c.strip() for c in _NOTE_COLUMNS.split(','))} FROM notes n"
             " JOIN share_link_notes s ON s.note_id = n.id JOIN share_links l ON l.id = s.share_id"
-            " WHERE s.share_id = ? AND n.owner_hash = l.owner_hash AND n.nct_id = l.nct_id ORDER BY n.created_at, n.id",
+            " WHERE s.share_id = $1 AND n.owner_hash = l.owner_hash AND n.nct_id = l.nct_id"
+            " ORDER BY n.created_at, n.id",
             (share_id,),
         )
         return [StoredNote(*row) for row in rows]
@@ -234,11 +239,11 @@ class NoteStore:
     def touch_link(self, share_id: str, *, now: str, older_than: str) -> None:
         """A recipient looked: the link and the notes it shows are in use (at most one write a day)."""
         self.conn.execute(
-            "UPDATE share_links SET last_used_at = ? WHERE id = ? AND last_used_at < ?", (now, share_id, older_than)
+            "UPDATE share_links SET last_used_at = $1 WHERE id = $2 AND last_used_at < $3", (now, share_id, older_than)
         )
         self.conn.execute(
-            "UPDATE notes SET last_used_at = ? WHERE last_used_at < ?"
-            " AND id IN (SELECT note_id FROM share_link_notes WHERE share_id = ?)",
+            "UPDATE notes SET last_used_at = $1 WHERE last_used_at < $2"
+            " AND id IN (SELECT note_id FROM share_link_notes WHERE share_id = $3)",
             (now, older_than, share_id),
         )
 
@@ -246,30 +251,31 @@ class NoteStore:
 
     def owner_of_key(self, key_hash: str) -> str:
         """The owner a cookie's key belongs to: a device joined through an emailed link, else the key's own."""
-        return self.conn.scalar("SELECT owner_hash FROM note_devices WHERE key_hash = ?", (key_hash,)) or key_hash
+        return self.conn.scalar("SELECT owner_hash FROM note_devices WHERE key_hash = $1", (key_hash,)) or key_hash
 
     def add_owner_link(self, *, id_hash: str, owner_hash: str, now: str, expires_at: str) -> None:
         self.conn.execute(
-            "INSERT INTO note_owner_links (id_hash, owner_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO note_owner_links (id_hash, owner_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)",
             (id_hash, owner_hash, now, expires_at),
         )
 
     def use_owner_link(self, id_hash: str, *, now: str) -> str | None:
         """The owner of an unused, unexpired emailed link, which is used up; None otherwise."""
         owner = self.conn.scalar(
-            "SELECT owner_hash FROM note_owner_links WHERE id_hash = ? AND used_at IS NULL AND expires_at > ?",
+            "SELECT owner_hash FROM note_owner_links WHERE id_hash = $1 AND used_at IS NULL AND expires_at > $2",
             (id_hash, now),
         )
         if owner is None:
             return None
         cursor = self.conn.execute(
-            "UPDATE note_owner_links SET used_at = ? WHERE id_hash = ? AND used_at IS NULL", (now, id_hash)
+            "UPDATE note_owner_links SET used_at = $1 WHERE id_hash = $2 AND used_at IS NULL", (now, id_hash)
         )
         return owner if cursor.rowcount == 1 else None
 
     def add_device(self, *, key_hash: str, owner_hash: str, now: str) -> None:
         self.conn.execute(
-            "INSERT INTO note_devices (key_hash, owner_hash, created_at) VALUES (?, ?, ?)", (key_hash, owner_hash, now)
+            "INSERT INTO note_devices (key_hash, owner_hash, created_at) VALUES ($1, $2, $3)",
+            (key_hash, owner_hash, now),
         )
 
     def forget_sent_link_emails(self) -> int:
@@ -283,16 +289,16 @@ class NoteStore:
     def purge(self, *, unused_since: str) -> tuple[int, int]:
         """Delete share links and notes nobody has used since `unused_since`; (notes, links) deleted."""
         self.conn.execute(
-            "DELETE FROM share_link_notes WHERE share_id IN (SELECT id FROM share_links WHERE last_used_at < ?)"
-            " OR note_id IN (SELECT id FROM notes WHERE last_used_at < ?)",
+            "DELETE FROM share_link_notes WHERE share_id IN (SELECT id FROM share_links WHERE last_used_at < $1)"
+            " OR note_id IN (SELECT id FROM notes WHERE last_used_at < $2)",
             (unused_since, unused_since),
         )
-        links = self.conn.execute("DELETE FROM share_links WHERE last_used_at < ?", (unused_since,)).rowcount
-        notes = self.conn.execute("DELETE FROM notes WHERE last_used_at < ?", (unused_since,)).rowcount
+        links = self.conn.execute("DELETE FROM share_links WHERE last_used_at < $1", (unused_since,)).rowcount
+        notes = self.conn.execute("DELETE FROM notes WHERE last_used_at < $1", (unused_since,)).rowcount
         # Emailed links past their expiry, and devices of owners who have nothing left.
-        self.conn.execute("DELETE FROM note_owner_links WHERE expires_at < ?", (unused_since,))
+        self.conn.execute("DELETE FROM note_owner_links WHERE expires_at < $1", (unused_since,))
         self.conn.execute(
-            "DELETE FROM note_devices WHERE created_at < ? AND owner_hash NOT IN (SELECT owner_hash FROM notes)"
+            "DELETE FROM note_devices WHERE created_at < $1 AND owner_hash NOT IN (SELECT owner_hash FROM notes)"
             " AND owner_hash NOT IN (SELECT owner_hash FROM share_links)",
             (unused_since,),
         )

@@ -11,10 +11,11 @@ from collections.abc import Iterable
 
 from trialfinder.domain.overview import BUILTIN, LANGUAGE_MODEL, Overview, OverviewError
 from trialfinder.storage.database import Connection
+from trialfinder.storage.sql import param, param_list
 
 _UPSERT = (
     "INSERT INTO overviews (nct_id, language, generator, record_version, generator_version, overview, created_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (nct_id, language, generator) DO UPDATE SET"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (nct_id, language, generator) DO UPDATE SET"
     " record_version = excluded.record_version, generator_version = excluded.generator_version,"
     " overview = excluded.overview, created_at = excluded.created_at"
 )
@@ -49,8 +50,8 @@ class OverviewStore:
     ) -> Overview | None:
         """The stored overview for this version of the record (and of the generator, if given), or None."""
         row = self.conn.fetchone(
-            "SELECT overview, generator_version FROM overviews WHERE nct_id = ? AND language = ? AND generator = ?"
-            " AND record_version = ?",
+            "SELECT overview, generator_version FROM overviews WHERE nct_id = $1 AND language = $2 AND generator = $3"
+            " AND record_version = $4",
             (nct_id, language, generator, record_version),
         )
         if row is None or (generator_version is not None and row[1] != generator_version):
@@ -82,9 +83,8 @@ class OverviewStore:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             rows = self.conn.fetchall(
-                "SELECT nct_id, record_version, generator_version FROM overviews WHERE language = ? AND generator = ?"
-                f" AND nct_id IN ({', '.join('?' * len(chunk))})",
-                (language, generator, *chunk),
+                "SELECT nct_id, record_version, generator_version FROM overviews WHERE language = " + param(language)
+                + " AND generator = " + param(generator) + " AND nct_id IN (" + param_list(chunk) + ")"
             )
             found.update(
                 row[0]
@@ -96,10 +96,10 @@ class OverviewStore:
     def delete(self, nct_ids: Iterable[str]) -> int:
         removed = 0
         for nct_id in nct_ids:
-            removed += self.conn.execute("DELETE FROM overviews WHERE nct_id = ?", (nct_id,)).rowcount or 0
+            removed += self.conn.execute("DELETE FROM overviews WHERE nct_id = $1", (nct_id,)).rowcount or 0
         return removed
 
     def count(self, *, generator: str | None = None) -> int:
         if generator is None:
             return int(self.conn.scalar("SELECT COUNT(*) FROM overviews") or 0)
-        return int(self.conn.scalar("SELECT COUNT(*) FROM overviews WHERE generator = ?", (generator,)) or 0)
+        return int(self.conn.scalar("SELECT COUNT(*) FROM overviews WHERE generator = $1", (generator,)) or 0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trialfinder.storage.database import Connection
+from trialfinder.storage.sql import placeholders
 
 PERSONAL_COLUMNS = ("first_name", "last_name", "email", "phone", "contact_language", "residence", "message")
 _COLUMNS = (
@@ -83,7 +84,7 @@ class ReferralStore:
         one step (SQLite's write lock; on PostgreSQL a lock on the key), so two sends at once store one referral."""
         if referral.duplicate_key and repeat_since:
             if self.conn.dialect == "postgresql":
-                self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (referral.duplicate_key,))
+                self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", (referral.duplicate_key,))
             earlier = self.by_submission(referral.submission) or self.recent_repeat(
                 referral.duplicate_key, since=repeat_since
             )
@@ -112,12 +113,12 @@ class ReferralStore:
         cursor = self.conn.execute(
             "INSERT INTO referrals (public_id, submission, nct_id, route, site_key, site_label, team_email,"
             " team_language, person_language, first_name, last_name, email, phone, contact_language, residence,"
-            " message, created_at, duplicate_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            f" message, created_at, duplicate_key) VALUES ({placeholders(18)})"
             " ON CONFLICT (submission) DO NOTHING",
             values,
         )
         created = cursor.rowcount == 1
-        stored = self._one("submission = ?", (referral.submission,))
+        stored = self._one("submission = $1", (referral.submission,))
         assert stored is not None
         return stored, created
 
@@ -126,18 +127,18 @@ class ReferralStore:
         return StoredReferral(*row) if row else None
 
     def get(self, public_id: str) -> StoredReferral | None:
-        return self._one("public_id = ?", (public_id,))
+        return self._one("public_id = $1", (public_id,))
 
     def by_id(self, referral_id: int) -> StoredReferral | None:
-        return self._one("id = ?", (referral_id,))
+        return self._one("id = $1", (referral_id,))
 
     def by_submission(self, submission: str) -> StoredReferral | None:
-        return self._one("submission = ?", (submission,))
+        return self._one("submission = $1", (submission,))
 
     def recent_repeat(self, duplicate_key: str, *, since: str) -> StoredReferral | None:
         """The latest referral with this `duplicate_key` made at `since` or later and not withdrawn, or None."""
         row = self.conn.fetchone(
-            f"SELECT {_COLUMNS} FROM referrals WHERE duplicate_key = ? AND created_at >= ? AND withdrawn_at IS NULL"
+            f"SELECT {_COLUMNS} FROM referrals WHERE duplicate_key = $1 AND created_at >= $2 AND withdrawn_at IS NULL"
             " ORDER BY created_at DESC, id DESC LIMIT 1",
             (duplicate_key, since),
         )
@@ -146,44 +147,45 @@ class ReferralStore:
     def count_for_email(self, email: str, *, since: str) -> int:
         return int(
             self.conn.scalar(
-                "SELECT COUNT(*) FROM referrals WHERE created_at >= ? AND LOWER(email) = ?", (since, email.lower())
+                "SELECT COUNT(*) FROM referrals WHERE created_at >= $1 AND LOWER(email) = $2", (since, email.lower())
             )
             or 0
         )
 
     def mark_queued(self, referral_id: int, now: str) -> None:
-        self.conn.execute("UPDATE referrals SET queued_at = ? WHERE id = ? AND queued_at IS NULL", (now, referral_id))
+        self.conn.execute("UPDATE referrals SET queued_at = $1 WHERE id = $2 AND queued_at IS NULL", (now, referral_id))
 
     def unqueued(self, *, created_before: str, limit: int = 100) -> list[StoredReferral]:
         """Referrals stored but whose emails were never queued (the process stopped in between)."""
         rows = self.conn.fetchall(
-            f"SELECT {_COLUMNS} FROM referrals WHERE queued_at IS NULL AND withdrawn_at IS NULL AND created_at < ?"
-            " ORDER BY id LIMIT ?",
+            f"SELECT {_COLUMNS} FROM referrals WHERE queued_at IS NULL AND withdrawn_at IS NULL AND created_at < $1"
+            " ORDER BY id LIMIT $2",
             (created_before, limit),
         )
         return [StoredReferral(*row) for row in rows]
 
     def mark_contacted(self, referral_id: int, now: str) -> None:
         self.conn.execute(
-            "UPDATE referrals SET contacted_at = ? WHERE id = ? AND contacted_at IS NULL", (now, referral_id)
+            "UPDATE referrals SET contacted_at = $1 WHERE id = $2 AND contacted_at IS NULL", (now, referral_id)
         )
 
     def withdraw(self, referral_id: int, now: str) -> None:
         """Forget the person: clear their details here and in every message not yet sent (which is then dropped)."""
         cleared = ", ".join(f"{column} = NULL" for column in (*PERSONAL_COLUMNS, "duplicate_key"))
         self.conn.execute(
-            f"UPDATE referrals SET {cleared}, withdrawn_at = COALESCE(withdrawn_at, ?) WHERE id = ?", (now, referral_id)
+            f"UPDATE referrals SET {cleared}, withdrawn_at = COALESCE(withdrawn_at, $1) WHERE id = $2",
+            (now, referral_id),
         )
-        self.conn.execute("DELETE FROM outbox WHERE referral_id = ? AND state <> 'sent'", (referral_id,))
-        self.conn.execute("UPDATE outbox SET body = NULL, recipient = '' WHERE referral_id = ?", (referral_id,))
+        self.conn.execute("DELETE FROM outbox WHERE referral_id = $1 AND state <> 'sent'", (referral_id,))
+        self.conn.execute("UPDATE outbox SET body = NULL, recipient = '' WHERE referral_id = $1", (referral_id,))
 
     def purge(self, *, created_before: str) -> int:
         """Delete referrals older than the retention period, with their messages (ON DELETE CASCADE)."""
         self.conn.execute(
-            "DELETE FROM outbox WHERE referral_id IN (SELECT id FROM referrals WHERE created_at < ?)",
+            "DELETE FROM outbox WHERE referral_id IN (SELECT id FROM referrals WHERE created_at < $1)",
             (created_before,),
         )
-        return self.conn.execute("DELETE FROM referrals WHERE created_at < ?", (created_before,)).rowcount
+        return self.conn.execute("DELETE FROM referrals WHERE created_at < $1", (created_before,)).rowcount
 
     def listing(self, *, state: str | None = None, limit: int = 200) -> list[StoredReferral]:
         where = {
@@ -192,5 +194,5 @@ class ReferralStore:
             "contacted": "contacted_at IS NOT NULL AND withdrawn_at IS NULL",
             "withdrawn": "withdrawn_at IS NOT NULL",
         }[state]
-        rows = self.conn.fetchall(f"SELECT {_COLUMNS} FROM referrals WHERE {where} ORDER BY id DESC LIMIT ?", (limit,))
+        rows = self.conn.fetchall(f"SELECT {_COLUMNS} FROM referrals WHERE {where} ORDER BY id DESC LIMIT $1", (limit,))
         return [StoredReferral(*row) for row in rows]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any
 
 import msgspec
 
 from trialfinder.domain.search import Search, words
 from trialfinder.storage.database import Connection
+from trialfinder.storage.sql import Sql, param, param_list
 
 # Relevance weights by field, for FTS5's bm25 (title, conditions, keywords, interventions, summary,
 # eligibility, facets): a word in the title or the conditions says far more than one in the criteria.
@@ -158,16 +158,16 @@ def excerpt(record: str) -> Excerpt:
     )
 
 
-def _great_circle_km(conn: Connection) -> str:
-    """Haversine distance in SQL from the point (?, ?, with ? again for cos) to the site (s.lat, s.lon)."""
+def _great_circle_km(conn: Connection, lat: Sql, lon: Sql) -> Sql:
+    """Haversine distance in SQL from the point (`lat`, `lon`: parameters) to the site (s.lat, s.lon)."""
     least = "min" if conn.dialect == "sqlite" else "least"
     return (
-        f"2 * 6371.0088 * asin({least}(1, sqrt(power(sin(radians(s.lat - ?) / 2), 2)"
-        " + cos(radians(?)) * cos(radians(s.lat)) * power(sin(radians(s.lon - ?) / 2), 2))))"
+        f"2 * 6371.0088 * asin({least}(1, sqrt(power(sin(radians(s.lat - " + lat + ") / 2), 2)"
+        " + cos(radians(" + lat + ")) * cos(radians(s.lat)) * power(sin(radians(s.lon - " + lon + ") / 2), 2))))"
     )
 
 
-def _near_cte(conn: Connection, near: NearFilter, statuses: tuple[str, ...]) -> tuple[str, list[Any]]:
+def _near_cte(conn: Connection, near: NearFilter, statuses: tuple[str, ...]) -> Sql:
     """`near`: for each trial, its nearest site whose status (the site's own, else the trial's) and whose trial's
     status are among `statuses`, within the radius, with the great-circle distance in km.
 
@@ -180,47 +180,47 @@ def _near_cte(conn: Connection, near: NearFilter, statuses: tuple[str, ...]) -> 
     cos_lat = max(math.cos(math.radians(near.lat)), 1e-6)
     dlon = min(180.0, near.radius_km / (KM_PER_DEGREE_LAT * cos_lat))
     lon_ranges = _lon_ranges(near.lon - dlon, near.lon + dlon)
-    marks = ", ".join("?" * len(statuses))
-    lon_clause = " OR ".join("s.lon BETWEEN ? AND ?" for _ in lon_ranges)
-    box = [near.lat - dlat, near.lat + dlat, *[bound for pair in lon_ranges for bound in pair]]
-    where = (
-        f" WHERE s.lat BETWEEN ? AND ? AND ({lon_clause})"
-        f" AND s.trial_status IN ({marks}) AND s.open_status IN ({marks})"
+    marks = param_list(statuses)
+    box = (
+        "s.lat BETWEEN " + param(near.lat - dlat) + " AND " + param(near.lat + dlat) + " AND ("
+        + Sql(" OR ").join("s.lon BETWEEN " + param(low) + " AND " + param(high) for low, high in lon_ranges)
+        + ")"
     )
-    distance = _great_circle_km(conn)
-    point = [near.lat, near.lat, near.lon]
+    where = " WHERE " + box + " AND s.trial_status IN (" + marks + ") AND s.open_status IN (" + marks + ")"
+    distance = _great_circle_km(conn, param(near.lat), param(near.lon))
     columns = "s.trial_id, s.position, s.open_status, s.approximate"
     if conn.dialect == "postgresql":
-        sql = (
-            f"near AS MATERIALIZED (SELECT * FROM (SELECT DISTINCT ON (s.trial_id) {columns}, {distance} AS km FROM sites s{where}"
-            " ORDER BY s.trial_id, km) nearest WHERE km <= ?)"
+        return (
+            f"near AS MATERIALIZED (SELECT * FROM (SELECT DISTINCT ON (s.trial_id) {columns}, " + distance
+            + " AS km FROM sites s" + where + " ORDER BY s.trial_id, km) nearest WHERE km <= " + param(near.radius_km)
+            + ")"
         )
-        return sql, [*point, *box, *statuses, *statuses, near.radius_km]
     box_count = conn.scalar(
-        f"SELECT COUNT(*) FROM (SELECT 1 FROM sites s WHERE s.lat BETWEEN ? AND ? AND ({lon_clause}) LIMIT ?)",
-        [*box, BOX_PLAN_LIMIT + 1],
+        "SELECT COUNT(*) FROM (SELECT 1 FROM sites s WHERE " + box + " LIMIT " + param(BOX_PLAN_LIMIT + 1) + ")"
     )
     from_box = box_count <= BOX_PLAN_LIMIT
     if not from_box:
-        trials = conn.scalar(f"SELECT COUNT(*) FROM trials WHERE overall_status IN ({marks})", list(statuses))
+        trials = conn.scalar("SELECT COUNT(*) FROM trials WHERE overall_status IN (" + marks + ")")
         from_box = trials * SITES_PER_TRIAL > box_count
     if from_box:
-        source, extra = "sites s INDEXED BY sites_position", []
+        source = Sql("sites s INDEXED BY sites_position")
     else:
-        source, extra = f"trials tt CROSS JOIN sites s ON s.trial_id = tt.id AND tt.overall_status IN ({marks})", list(statuses)
+        source = "trials tt CROSS JOIN sites s ON s.trial_id = tt.id AND tt.overall_status IN (" + marks + ")"
     # SQLite takes the bare columns of a MIN() aggregate from the row that holds the minimum.
-    sql = f"near AS MATERIALIZED (SELECT {columns}, MIN({distance}) AS km FROM {source}{where} GROUP BY s.trial_id HAVING km <= ?)"
-    return sql, [*point, *extra, *box, *statuses, *statuses, near.radius_km]
+    return (
+        f"near AS MATERIALIZED (SELECT {columns}, MIN(" + distance + ") AS km FROM " + source + where
+        + " GROUP BY s.trial_id HAVING km <= " + param(near.radius_km) + ")"
+    )
 
 
 def site_details(conn: Connection, keys: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[str | None, ...]]:
     """(facility, city, country) of the sites with these (trial_id, position) keys: one query for a page of hits."""
     if not keys:
         return {}
-    pairs = ", ".join(["(?, ?)"] * len(keys))
+    pairs = Sql(", ").join("(" + param_list(key) + ")" for key in keys)
     rows = conn.fetchall(
-        f"SELECT trial_id, position, facility, city, country FROM sites WHERE (trial_id, position) IN (VALUES {pairs})",
-        [value for key in keys for value in key],
+        "SELECT trial_id, position, facility, city, country FROM sites WHERE (trial_id, position) IN (VALUES "
+        + pairs + ")"
     )
     return {(row[0], row[1]): tuple(row[2:]) for row in rows}
 
@@ -261,43 +261,37 @@ def _sqlite_match(text: TextFilter, filters: Filters) -> str:
     return " AND ".join([f"({text_match(text)})", *(f"({part})" for part in _facet_match(filters))])
 
 
-def _where(conn: Connection, filters: Filters, text: TextFilter) -> tuple[list[str], list[Any]]:
-    clauses: list[str] = []
-    params: list[Any] = []
+def _where(conn: Connection, filters: Filters, text: TextFilter) -> list[Sql]:
+    clauses: list[Sql] = []
     in_index = conn.dialect == "sqlite" and bool(text)  # the facet filters travel inside the MATCH
     if in_index:
-        clauses.append("trial_search MATCH ?")
-        params.append(_sqlite_match(text, filters))
+        clauses.append("trial_search MATCH " + param(_sqlite_match(text, filters)))
     if conn.dialect == "postgresql":
         if text.text:
-            clauses.append("t.search_vector @@ plainto_tsquery('english', ?)")
-            params.append(" ".join(text.text))
+            clauses.append("t.search_vector @@ plainto_tsquery('english', " + param(" ".join(text.text)) + ")")
         if text.condition:
-            clauses.append("t.condition_vector @@ plainto_tsquery('english', ?)")
-            params.append(" ".join(text.condition))
+            clauses.append("t.condition_vector @@ plainto_tsquery('english', " + param(" ".join(text.condition)) + ")")
         if text.intervention:
-            clauses.append("t.intervention_vector @@ plainto_tsquery('english', ?)")
-            params.append(" ".join(text.intervention))
+            clauses.append(
+                "t.intervention_vector @@ plainto_tsquery('english', " + param(" ".join(text.intervention)) + ")"
+            )
     if not in_index:
-        clauses.append(f"t.overall_status IN ({', '.join('?' * len(filters.statuses))})")
-        params += filters.statuses
+        clauses.append("t.overall_status IN (" + param_list(filters.statuses) + ")")
         if filters.phases:
-            clauses.append("(" + " OR ".join("t.phases LIKE ?" for _ in filters.phases) + ")")
-            params += [f"%|{phase}|%" for phase in filters.phases]
+            clauses.append(
+                "(" + Sql(" OR ").join("t.phases LIKE " + param(f"%|{phase}|%") for phase in filters.phases) + ")"
+            )
         if filters.study_types:
-            clauses.append(f"t.study_type IN ({', '.join('?' * len(filters.study_types))})")
-            params += filters.study_types
+            clauses.append("t.study_type IN (" + param_list(filters.study_types) + ")")
         if filters.sex is not None:
-            clauses.append("t.sex IN ('ALL', ?)")
-            params.append(filters.sex)
+            clauses.append("t.sex IN ('ALL', " + param(filters.sex) + ")")
         if filters.healthy_volunteers:
-            clauses.append("t.healthy_volunteers = 1")
+            clauses.append(Sql("t.healthy_volunteers = 1"))
     if filters.age_days is not None:
         # Limits in whole years admit the whole year: "65 Years" still takes someone aged 65 and a half.
-        clauses.append("(t.min_age_days IS NULL OR t.min_age_days <= ?)")
-        clauses.append("(t.max_age_days IS NULL OR t.max_age_days + 365.25 > ?)")
-        params += [filters.age_days + 1e-6, filters.age_days]
-    return clauses, params
+        clauses.append("(t.min_age_days IS NULL OR t.min_age_days <= " + param(filters.age_days + 1e-6) + ")")
+        clauses.append("(t.max_age_days IS NULL OR t.max_age_days + 365.25 > " + param(filters.age_days) + ")")
+    return clauses
 
 
 def _from(conn: Connection, text: TextFilter, near: bool = False) -> str:
@@ -320,15 +314,12 @@ def _index_only(conn: Connection, filters: Filters, text: TextFilter) -> bool:
 
 def count(conn: Connection, filters: Filters, text: TextFilter) -> int:
     if _index_only(conn, filters, text):
-        return int(conn.scalar("SELECT COUNT(*) FROM trial_search WHERE trial_search MATCH ?", (_sqlite_match(text, filters),)) or 0)
-    clauses, params = _where(conn, filters, text)
-    with_cte, cte_params = "", []
-    if filters.near is not None:
-        cte, cte_params = _near_cte(conn, filters.near, filters.statuses)
-        with_cte = f"WITH {cte} "
+        match = _sqlite_match(text, filters)
+        return int(conn.scalar("SELECT COUNT(*) FROM trial_search WHERE trial_search MATCH $1", (match,)) or 0)
+    with_cte = Sql() if filters.near is None else "WITH " + _near_cte(conn, filters.near, filters.statuses) + " "
     source = _from(conn, text, filters.near is not None)
-    sql = f"{with_cte}SELECT COUNT(*) FROM {source} WHERE {' AND '.join(clauses)}"
-    return int(conn.scalar(sql, [*cte_params, *params]) or 0)
+    sql = with_cte + f"SELECT COUNT(*) FROM {source} WHERE " + Sql(" AND ").join(_where(conn, filters, text))
+    return int(conn.scalar(sql) or 0)
 
 
 # Recruiting and not-yet-recruiting trials (the search's default statuses) before the others.
@@ -340,13 +331,13 @@ _HIT_COLUMNS = (
 )
 
 
-def _score(conn: Connection, text: TextFilter) -> tuple[str, list[Any]]:
+def _score(conn: Connection, text: TextFilter) -> Sql:
     if not text:
-        return "0.0", []
+        return Sql("0.0")
     if conn.dialect == "sqlite":
-        return f"-{_BM25}", []  # bm25 is lower for better matches; negate so that higher is better
+        return Sql(f"-{_BM25}")  # bm25 is lower for better matches; negate so that higher is better
     words = " ".join((*text.text, *text.condition, *text.intervention))
-    return "ts_rank_cd(t.search_vector, plainto_tsquery('english', ?))", [words]
+    return "ts_rank_cd(t.search_vector, plainto_tsquery('english', " + param(words) + "))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,17 +364,14 @@ def hits(
     if order == "relevance" and limit is not None and _index_only(conn, filters, text):
         # FTS5 ranks inside the index and stops at the page: no visit to the trials table until then.
         ranked = conn.fetchall(
-            "SELECT rowid, -rank FROM trial_search WHERE trial_search MATCH ? ORDER BY rank LIMIT ? OFFSET ?",
+            "SELECT rowid, -rank FROM trial_search WHERE trial_search MATCH $1 ORDER BY rank LIMIT $2 OFFSET $3",
             (_sqlite_match(text, filters), limit, offset),
         )
         rows = _rows_by_id(conn, [row[0] for row in ranked])
         return [replace(rows[trial_id], score=float(score)) for trial_id, score in ranked if trial_id in rows], None, {}
-    clauses, params = _where(conn, filters, text)
-    score_sql, score_params = _score(conn, text)
-    with_cte, cte_params, near_columns = "", [], ""
+    with_cte, near_columns = Sql(), ""
     if filters.near is not None:
-        cte, cte_params = _near_cte(conn, filters.near, filters.statuses)
-        with_cte = f"WITH {cte} "
+        with_cte = "WITH " + _near_cte(conn, filters.near, filters.statuses) + " "
         near_columns = ", near.km, near.position, near.open_status, near.approximate"
     orders = {
         # Without words there is nothing to rank: trials open now or soon come first (when other statuses were asked
@@ -396,16 +384,14 @@ def hits(
     # bm25() may not share a query with a window, so it is scored in a subquery ("LIMIT -1" stops SQLite
     # from flattening it back into one).
     inner = (
-        f"SELECT {_HIT_COLUMNS}, {score_sql} AS score{near_columns}"
-        f" FROM {_from(conn, text, filters.near is not None)} WHERE {' AND '.join(clauses)}"
+        f"SELECT {_HIT_COLUMNS}, " + _score(conn, text) + f" AS score{near_columns}"
+        f" FROM {_from(conn, text, filters.near is not None)} WHERE " + Sql(" AND ").join(_where(conn, filters, text))
         + (" LIMIT -1" if conn.dialect == "sqlite" else "")
     )
-    sql = f"{with_cte}SELECT matched.*, COUNT(*) OVER () FROM ({inner}) matched ORDER BY {orders[order]}"
-    all_params = [*cte_params, *score_params, *params]
+    sql = with_cte + "SELECT matched.*, COUNT(*) OVER () FROM (" + inner + f") matched ORDER BY {orders[order]}"
     if limit is not None:
-        sql += " LIMIT ? OFFSET ?"
-        all_params += [limit, offset]
-    found = conn.fetchall(sql, all_params)
+        sql += " LIMIT " + param(limit) + " OFFSET " + param(offset)
+    found = conn.fetchall(sql)
     rows = [HitRow(*r[:11], float(r[11] or 0.0)) for r in found]
     nearest = {}
     if filters.near is not None:
@@ -416,14 +402,12 @@ def hits(
 def _rows_by_id(conn: Connection, trial_ids: list[int]) -> dict[int, HitRow]:
     if not trial_ids:
         return {}
-    rows = conn.fetchall(
-        f"SELECT {_HIT_COLUMNS}, 0.0 FROM trials t WHERE t.id IN ({', '.join('?' * len(trial_ids))})", trial_ids
-    )
+    rows = conn.fetchall(f"SELECT {_HIT_COLUMNS}, 0.0 FROM trials t WHERE t.id IN (" + param_list(trial_ids) + ")")
     return {r[0]: HitRow(*r[:11], 0.0) for r in rows}
 
 
 def records(conn: Connection, trial_ids: list[int]) -> dict[int, str]:
     if not trial_ids:
         return {}
-    rows = conn.fetchall(f"SELECT id, record FROM trials WHERE id IN ({', '.join('?' * len(trial_ids))})", trial_ids)
+    rows = conn.fetchall("SELECT id, record FROM trials WHERE id IN (" + param_list(trial_ids) + ")")
     return {row[0]: row[1] for row in rows}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from trialfinder.domain.search import Search
 from trialfinder.domain.values import GeoPoint
 from trialfinder.storage.database import Connection
+from trialfinder.storage.sql import Sql, param, param_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ class SubscriptionStore:
     def add(self, item: NewSubscription) -> StoredSubscription:
         self.conn.execute(
             "INSERT INTO subscriptions (public_id, email, email_key, language, search, lat, lon, radius_km, frequency,"
-            " state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+            " state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10)",
             (
                 item.public_id,
                 item.email,
@@ -103,15 +104,17 @@ class SubscriptionStore:
         return stored
 
     def get(self, public_id: str) -> StoredSubscription | None:
-        row = self.conn.fetchone(f"SELECT {_COLUMNS} FROM subscriptions WHERE public_id = ?", (public_id,))
+        row = self.conn.fetchone(f"SELECT {_COLUMNS} FROM subscriptions WHERE public_id = $1", (public_id,))
         return StoredSubscription(*row) if row else None
 
     def by_id(self, subscription_id: int) -> StoredSubscription | None:
-        row = self.conn.fetchone(f"SELECT {_COLUMNS} FROM subscriptions WHERE id = ?", (subscription_id,))
+        row = self.conn.fetchone(f"SELECT {_COLUMNS} FROM subscriptions WHERE id = $1", (subscription_id,))
         return StoredSubscription(*row) if row else None
 
     def for_email(self, email_key: str) -> list[StoredSubscription]:
-        rows = self.conn.fetchall(f"SELECT {_COLUMNS} FROM subscriptions WHERE email_key = ? ORDER BY id", (email_key,))
+        rows = self.conn.fetchall(
+            f"SELECT {_COLUMNS} FROM subscriptions WHERE email_key = $1 ORDER BY id", (email_key,)
+        )
         return [StoredSubscription(*row) for row in rows]
 
     def confirmed(self) -> list[StoredSubscription]:
@@ -120,30 +123,30 @@ class SubscriptionStore:
 
     def confirm(self, subscription_id: int, *, now: str, from_change: int) -> None:
         self.conn.execute(
-            "UPDATE subscriptions SET state = 'confirmed', confirmed_at = ?, from_change = ? WHERE id = ?"
+            "UPDATE subscriptions SET state = 'confirmed', confirmed_at = $1, from_change = $2 WHERE id = $3"
             " AND state = 'pending'",
             (now, from_change, subscription_id),
         )
 
     def change(self, subscription_id: int, *, search: Search, frequency: str, language: str) -> None:
         self.conn.execute(
-            "UPDATE subscriptions SET search = ?, lat = ?, lon = ?, radius_km = ?, frequency = ?, language = ?"
-            " WHERE id = ?",
+            "UPDATE subscriptions SET search = $1, lat = $2, lon = $3, radius_km = $4, frequency = $5, language = $6"
+            " WHERE id = $7",
             (*_search_columns(search), frequency, language, subscription_id),
         )
 
     def delete(self, subscription_id: int) -> None:
         """The subscription, its matches and every email of it still in the outbox (sent ones keep no body, but
         still name the address: they go too)."""
-        self.conn.execute("DELETE FROM outbox WHERE dedupe_key LIKE ?", (outbox_key_prefix(subscription_id) + "%",))
-        self.conn.execute("DELETE FROM subscription_matches WHERE subscription_id = ?", (subscription_id,))
-        self.conn.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
+        self.conn.execute("DELETE FROM outbox WHERE dedupe_key LIKE $1", (outbox_key_prefix(subscription_id) + "%",))
+        self.conn.execute("DELETE FROM subscription_matches WHERE subscription_id = $1", (subscription_id,))
+        self.conn.execute("DELETE FROM subscriptions WHERE id = $1", (subscription_id,))
 
     def purge_unconfirmed(self, *, created_before: str) -> int:
         ids = [
             row[0]
             for row in self.conn.fetchall(
-                "SELECT id FROM subscriptions WHERE state = 'pending' AND created_at < ?", (created_before,)
+                "SELECT id FROM subscriptions WHERE state = 'pending' AND created_at < $1", (created_before,)
             )
         ]
         for subscription_id in ids:
@@ -157,11 +160,11 @@ class SubscriptionStore:
         added = 0
         for start in range(0, len(rows), 500):
             chunk = rows[start : start + 500]
+            when = param(now)
             cursor = self.conn.execute(
                 "INSERT INTO subscription_matches (subscription_id, nct_id, distance_km, matched_at) VALUES "
-                + ", ".join("(?, ?, ?, ?)" for _ in chunk)
-                + " ON CONFLICT (subscription_id, nct_id) DO NOTHING",
-                [value for row in chunk for value in (*row, now)],
+                + Sql(", ").join("(" + param_list(row) + ", " + when + ")" for row in chunk)
+                + " ON CONFLICT (subscription_id, nct_id) DO NOTHING"
             )
             added += max(cursor.rowcount, 0)
         return added
@@ -179,9 +182,8 @@ class SubscriptionStore:
             rows = self.conn.fetchall(
                 "SELECT m.subscription_id, m.nct_id, m.distance_km, t.brief_title, t.overall_status"
                 " FROM subscription_matches m JOIN trials t ON t.nct_id = m.nct_id"
-                f" WHERE m.sent_at IS NULL AND m.subscription_id IN ({', '.join('?' * len(chunk))})"
-                " ORDER BY m.subscription_id, m.distance_km, m.nct_id",
-                chunk,
+                " WHERE m.sent_at IS NULL AND m.subscription_id IN (" + param_list(chunk) + ")"
+                " ORDER BY m.subscription_id, m.distance_km, m.nct_id"
             )
             for subscription_id, nct, distance, title, status in rows:
                 found.setdefault(int(subscription_id), []).append(WaitingMatch(nct, distance, title, status))
@@ -194,18 +196,17 @@ class SubscriptionStore:
             return []
         names = [nct for nct, _ in trials]
         rows = self.conn.fetchall(
-            f"SELECT nct_id, brief_title, overall_status FROM trials WHERE nct_id IN ({', '.join('?' * len(names))})",
-            names,
+            "SELECT nct_id, brief_title, overall_status FROM trials WHERE nct_id IN (" + param_list(names) + ")"
         )
         known = {nct: (title, status) for nct, title, status in rows}
         return [WaitingMatch(nct, distance, *known[nct]) for nct, distance in trials if nct in known]
 
     def mark_sent(self, subscription_id: int, nct_ids: list[str], *, now: str) -> None:
         self.conn.execute(
-            f"UPDATE subscription_matches SET sent_at = ? WHERE subscription_id = ? AND nct_id IN ({', '.join('?' * len(nct_ids))})",
-            (now, subscription_id, *nct_ids),
+            "UPDATE subscription_matches SET sent_at = " + param(now)
+            + " WHERE subscription_id = " + param(subscription_id) + " AND nct_id IN (" + param_list(nct_ids) + ")"
         )
-        self.conn.execute("UPDATE subscriptions SET last_sent_at = ? WHERE id = ?", (now, subscription_id))
+        self.conn.execute("UPDATE subscriptions SET last_sent_at = $1 WHERE id = $2", (now, subscription_id))
 
     def counts(self) -> dict[str, int]:
         rows = self.conn.fetchall("SELECT state, COUNT(*) FROM subscriptions GROUP BY state")

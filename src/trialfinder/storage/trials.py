@@ -10,6 +10,7 @@ from trialfinder.domain.codec import content_hash, decode_trial, encode_trial
 from trialfinder.domain.trial import Trial
 from trialfinder.storage.database import Connection
 from trialfinder.storage.search import facet_tokens
+from trialfinder.storage.sql import param_list, placeholders
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,18 +129,20 @@ _UPDATED = [column for column in _COLUMNS if column not in ("nct_id", "imported_
 # An older version never overwrites a newer one, even if two importers race: the WHERE clause makes the
 # database itself refuse, and RETURNING then yields no row.
 _UPSERT_SQLITE = (
-    f"INSERT INTO trials ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)}) "
+    f"INSERT INTO trials ({', '.join(_COLUMNS)}) VALUES ({placeholders(len(_COLUMNS))}) "
     f"ON CONFLICT (nct_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _UPDATED)} "
     "WHERE excluded.last_update_key >= trials.last_update_key RETURNING id"
 )
-_PG_VECTOR = (
-    "setweight(to_tsvector('english', ?), 'A') || setweight(to_tsvector('english', ?), 'A') || "
-    "setweight(to_tsvector('english', ?), 'B') || setweight(to_tsvector('english', ?), 'B') || "
-    "setweight(to_tsvector('english', ?), 'C') || setweight(to_tsvector('english', ?), 'D')"
+# After the columns' parameters come the six full-text fields (weighted A, A, B, B, C, D), then the conditions and
+# the interventions text for their own vectors.
+_TEXT_FROM = len(_COLUMNS) + 1
+_PG_VECTOR = " || ".join(
+    f"setweight(to_tsvector('english', ${_TEXT_FROM + index}), '{weight}')" for index, weight in enumerate("AABBCD")
 )
 _UPSERT_POSTGRES = (
     f"INSERT INTO trials ({', '.join(_COLUMNS)}, search_vector, condition_vector, intervention_vector) "
-    f"VALUES ({', '.join('?' for _ in _COLUMNS)}, {_PG_VECTOR}, to_tsvector('english', ?), to_tsvector('english', ?)) "
+    f"VALUES ({placeholders(len(_COLUMNS))}, {_PG_VECTOR},"
+    f" to_tsvector('english', ${_TEXT_FROM + 6}), to_tsvector('english', ${_TEXT_FROM + 7})) "
     f"ON CONFLICT (nct_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _UPDATED)}, "
     "search_vector = excluded.search_vector, condition_vector = excluded.condition_vector, "
     "intervention_vector = excluded.intervention_vector "
@@ -147,7 +150,7 @@ _UPSERT_POSTGRES = (
 )
 _SITE_INSERT = (
     "INSERT INTO sites (trial_id, position, facility, city, state, postal_code, country, status, lat, lon, approximate,"
-    " trial_status, open_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " trial_status, open_status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
 )
 _SEARCH_FIELDS = ("title", "conditions", "keywords", "interventions", "summary", "eligibility")
 
@@ -164,8 +167,7 @@ class TrialStore:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             rows = self.conn.fetchall(
-                f"SELECT nct_id, last_update_key, content_hash FROM trials WHERE nct_id IN ({', '.join('?' * len(chunk))})",
-                chunk,
+                "SELECT nct_id, last_update_key, content_hash FROM trials WHERE nct_id IN (" + param_list(chunk) + ")"
             )
             found.update({row[0]: StoredVersion(row[1], row[2]) for row in rows})
         return found
@@ -173,7 +175,7 @@ class TrialStore:
     def content_hashes_after(self, after: str, limit: int) -> list[tuple[str, str]]:
         """(NCT id, content hash) of the trials after `after` in NCT id order: the catalogue a page at a time."""
         rows = self.conn.fetchall(
-            "SELECT nct_id, content_hash FROM trials WHERE nct_id > ? ORDER BY nct_id LIMIT ?", (after, limit)
+            "SELECT nct_id, content_hash FROM trials WHERE nct_id > $1 ORDER BY nct_id LIMIT $2", (after, limit)
         )
         return [(row[0], row[1]) for row in rows]
 
@@ -192,13 +194,14 @@ class TrialStore:
             return False
         trial_id = returned[0]
         if not is_new:
-            self.conn.execute("DELETE FROM sites WHERE trial_id = ?", (trial_id,))
+            self.conn.execute("DELETE FROM sites WHERE trial_id = $1", (trial_id,))
         self.conn.executemany(_SITE_INSERT, ((trial_id, *site) for site in row.sites))
         if self.conn.dialect == "sqlite":
             if not is_new:
-                self.conn.execute("DELETE FROM trial_search WHERE rowid = ?", (trial_id,))
+                self.conn.execute("DELETE FROM trial_search WHERE rowid = $1", (trial_id,))
             self.conn.execute(
-                f"INSERT INTO trial_search (rowid, {', '.join(_SEARCH_FIELDS)}, facets) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO trial_search (rowid, {', '.join(_SEARCH_FIELDS)}, facets)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 (trial_id, *row.text, row.facets),
             )
         return True
@@ -220,7 +223,7 @@ class TrialStore:
             self.conn.execute("ANALYZE sites")
 
     def get(self, nct_id: str) -> Trial | None:
-        row = self.conn.fetchone("SELECT record FROM trials WHERE nct_id = ?", (nct_id,))
+        row = self.conn.fetchone("SELECT record FROM trials WHERE nct_id = $1", (nct_id,))
         return decode_trial(row[0]) if row else None
 
     def count(self) -> int:

@@ -100,8 +100,8 @@ def get_urls(client, catalogue) -> dict[str, list[str]]:
         referral = conn.scalar("SELECT public_id FROM referrals")
         subscription = conn.scalar("SELECT public_id FROM subscriptions")
         # Used long ago: a view now is one to mark.
-        conn.execute("UPDATE notes SET last_used_at = ?", (LONG_AGO,))
-        conn.execute("UPDATE share_links SET last_used_at = ?", (LONG_AGO,))
+        conn.execute("UPDATE notes SET last_used_at = $1", (LONG_AGO,))
+        conn.execute("UPDATE share_links SET last_used_at = $1", (LONG_AGO,))
     trial = f"/trials/{REFERENCE}"
     return {
         "/": ["/"],

@@ -153,11 +153,11 @@ def test_the_second_of_two_identical_passages_keeps_its_place(owner, catalogue):
     response = add_note(owner, quote=TWICE, prefix=prefix, suffix=" should be ligated to allow")
     new = note_id(response)
     with catalogue.connect() as conn:
-        stored = conn.fetchone("SELECT prefix, position FROM notes WHERE id = ?", (new,))
+        stored = conn.fetchone("SELECT prefix, position FROM notes WHERE id = $1", (new,))
     assert stored[0].endswith("branch to the liver. ")
     first = add_note(owner, quote=TWICE)  # no context: the first one
     with catalogue.connect() as conn:
-        first_position = conn.scalar("SELECT position FROM notes WHERE id = ?", (note_id(first),))
+        first_position = conn.scalar("SELECT position FROM notes WHERE id = $1", (note_id(first),))
     assert first_position < stored[1]
 
 
