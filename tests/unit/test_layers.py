@@ -1,5 +1,5 @@
 """Dependencies point inward (DEVELOPERS.md, "Shape"): every module's imports are read (with `ast`, imports inside
-functions included) and checked against three rules:
+functions included) and checked against four rules:
 
 - layers: a module imports from its own component (a top-level package or module of trialfinder: `web`, `cli`,
   `storage` ...) or from a component of a lower layer, never from a higher layer nor from another component of its
@@ -8,7 +8,10 @@ functions included) and checked against three rules:
 - no cycles between modules. Imports under `if TYPE_CHECKING:` are left out of this rule only (they never run; they
   still count for the other two);
 - no private names across modules: no `from m import _name`, no `m._name` on an imported module (dunders such as
-  `__version__` are public).
+  `__version__` are public);
+- kept apart: a few components never import another one whose work belongs to a third, whatever their layers
+  (`KEPT_APART`): signed tokens are made and opened by `actions`, so `web` imports nothing of `signing` and calls no
+  signer's `sign` or `verify` (it hands the signer to the actions).
 """
 
 from __future__ import annotations
@@ -50,6 +53,11 @@ SANCTIONED: dict[tuple[str, str], str] = {
 # code. Every SQL statement stays in storage, reached only through queries and actions.
 OPEN: dict[str, str] = {
     "trialfinder.storage.database": "the database handle (Database, its units of work, its errors)",
+}
+# Components that never import another (importer, imported), though the layers would allow it, and why.
+KEPT_APART: dict[tuple[str, str], str] = {
+    ("web", "signing"): "signed tokens are made and opened by the actions (actions/signed_links.py); web shows the "
+    "state they report, and only hands the signer over",
 }
 # Outward imports that other work removes; each entry must still exist and still be outward, so the list only shrinks.
 KNOWN_OUTWARD: set[tuple[str, str]] = set()
@@ -151,6 +159,26 @@ def outward(imports: Iterable[Import]) -> list[Import]:
         if LAYER[target] >= LAYER[source] or (target in CLOSED and LAYER[source] > LAYER[target] + 1):
             found.append(edge)
     return found
+
+
+def kept_apart(imports: Iterable[Import]) -> list[Import]:
+    return [edge for edge in imports if (component(edge.module), component(edge.target)) in KEPT_APART]
+
+
+def signer_calls(source: str) -> list[tuple[int, str]]:
+    """Where `source` calls a signer's `sign` or `verify` (`signer.sign(...)`, `self.signer.verify(...)`): line,
+    method."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr not in ("sign", "verify"):
+            continue
+        owner = node.func.value
+        name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else ""
+        if name.lower().endswith("signer"):
+            found.append((node.lineno, node.func.attr))
+    return sorted(found)
 
 
 def private_imports(imports: Iterable[Import]) -> list[tuple[Import, str]]:
@@ -275,6 +303,25 @@ def test_no_private_names_across_modules():
     assert not failures, "\n".join(failures)
 
 
+def test_kept_apart_components_do_not_import_each_other():
+    failures = [
+        f"{where(edge, PATHS)}: {edge.module} imports {edge.target}: "
+        f"{KEPT_APART[component(edge.module), component(edge.target)]} (rule: kept apart)"
+        for edge in kept_apart(IMPORTS)
+    ]
+    assert not failures, "\n".join(failures)
+
+
+def test_web_neither_signs_nor_opens_tokens():
+    failures = [
+        f"{path.relative_to(PROJECT_ROOT)}:{line}: calls a signer's {method}: {KEPT_APART['web', 'signing']} "
+        "(rule: kept apart)"
+        for path in sorted((SOURCE / "web").rglob("*.py"))
+        for line, method in signer_calls(path.read_text(encoding="utf-8"))
+    ]
+    assert not failures, "\n".join(failures)
+
+
 def test_developers_guide_draws_the_same_layers():
     guide = (PROJECT_ROOT / "DEVELOPERS.md").read_text(encoding="utf-8")
     shape = guide.split("## Shape", 1)[1].split("```", 2)[1]
@@ -309,6 +356,13 @@ SNIPPETS = {
         "from trialfinder.domain import trial\n"
     ),
     "trialfinder.actions.notify": "import trialfinder.queries.search as s\n",
+    "trialfinder.web.links": (
+        "from trialfinder.signing import TokenExpired\n"
+        "from trialfinder.actions.signed_links import open_token\n"
+        "def show(self, token):\n"
+        "    self.signer.verify('withdraw', token)\n"
+        "    return open_token(signer=self.signer, purpose='withdraw', token=token)\n"
+    ),
 }
 
 
@@ -348,3 +402,14 @@ def test_the_checker_finds_private_names_imported_and_read(made_up):
         ("trialfinder.storage.database", 2, "_secret"),  # from m import _name (`__version__` is public)
         ("trialfinder.storage.database", 5, "_hidden"),  # m._name on an imported module
     }
+
+
+def test_the_checker_finds_components_kept_apart(made_up):
+    found = {(edge.module, edge.target, edge.line) for edge in kept_apart(made_up)}
+    # web may import actions (the signer handed over is no import); not signing.
+    assert found == {("trialfinder.web.links", "trialfinder.signing", 1)}
+
+
+def test_the_checker_finds_signer_calls():
+    source = SNIPPETS["trialfinder.web.links"] + "signer.sign('p', 'id', expires_at=None)\nverify(token)\n"
+    assert signer_calls(source) == [(4, "verify"), (6, "sign")]

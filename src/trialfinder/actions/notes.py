@@ -4,6 +4,9 @@ Secrets: the owner's key (in their cookie), a share link's token (in its URL) an
 stored: the database holds the SHA-256 of the key and the token (both 256 or more bits of randomness, so a fast hash
 is enough) and an argon2id hash of the passcode (short enough to type, so it needs a slow hash). Each action is one
 transaction and logs ids and counts, never a note's text, a quote, a key, a token or a passcode.
+
+Signed here too: the emailed link to one's notes (`email_owner_link`, opened by `open_owner_link`) and the cookie
+that keeps a share link open for a recipient who gave its passcode (`share_session`, `has_share_session`).
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from trialfinder.actions.email_writer import EmailWriter
 from trialfinder.actions.outbox import deliver_quietly, stamp
+from trialfinder.actions.signed_links import OpenedToken, TokenState, open_token
 from trialfinder.domain.notes import Anchor
 from trialfinder.notifications.email import EmailSender, message_text
+from trialfinder.signing import Signer
 from trialfinder.storage.database import Database
 from trialfinder.storage.notes import NoteStore, StoredNote, StoredShareLink
 from trialfinder.storage.outbox import Outbox
@@ -31,7 +36,9 @@ log = logging.getLogger("trialfinder.notes")
 
 SHARE_VALID_FOR = timedelta(days=7)
 OWNER_LINK_VALID_FOR = timedelta(days=1)  # the emailed link to one's notes, usable once
-OWNER_LINK = "notes_owner"  # the purpose its token is signed for (web/notes.py checks it)
+OWNER_LINK = "notes_owner"  # the purpose its token is signed for (`open_owner_link` checks it)
+SHARE_SESSION = timedelta(hours=2)  # how long a recipient who gave the right passcode sees the notes without it
+SHARE_VIEW = "share_view"  # the purpose of that session's cookie
 MAX_ATTEMPTS = 5  # wrong passcodes before a link is locked
 MAX_NOTES_PER_TRIAL = 200
 MAX_LINKS_PER_TRIAL = 20
@@ -293,6 +300,18 @@ def try_passcode(*, database: Database, token: str, passcode: str, now: datetime
     return Attempt(state, correct, left, after)
 
 
+def share_session(*, signer: Signer, link_id: str, now: datetime) -> str:
+    """The value of the cookie that opens share link `link_id` without its passcode for SHARE_SESSION (given once
+    the right passcode is typed): signed, and good for that link only."""
+    return signer.sign(SHARE_VIEW, link_id, expires_at=now + SHARE_SESSION)
+
+
+def has_share_session(*, signer: Signer, cookie: str, link_id: str, now: datetime) -> bool:
+    """Whether `cookie` is a session of share link `link_id` that has not expired."""
+    opened = open_token(signer=signer, purpose=SHARE_VIEW, token=cookie, now=now)
+    return opened.state == TokenState.OPENED and opened.id == link_id
+
+
 def shared_notes(*, database: Database, share_id: str, now: datetime) -> list[StoredNote]:
     """The notes a recipient sees through a link (marking the link and its notes as used)."""
     with database.connect() as conn, conn.transaction():
@@ -325,6 +344,12 @@ def email_owner_link(
             now=stamp(now),
         )
     log.info("notes link email queued")
+
+
+def open_owner_link(*, signer: Signer, token: str, now: datetime) -> OpenedToken:
+    """Open the token of an emailed link to one's notes: OPENED with the link's one-time id, EXPIRED or INVALID.
+    Whether the link was used already is known only when it is used (`join_device`)."""
+    return open_token(signer=signer, purpose=OWNER_LINK, token=token, now=now)
 
 
 def deliver_owner_links(*, database: Database, sender: EmailSender) -> None:

@@ -16,7 +16,7 @@ from trialfinder.storage.referrals import StoredReferral
 from trialfinder.views.formatting import Formatter
 from trialfinder.views.i18n import N_
 
-# The signed links' purposes: a token made for one never opens the other (web/contact.py checks them).
+# The signed links' purposes: a token made for one never opens the other (referrals.open_link checks them).
 WITHDRAW = "withdraw"
 CONTACTED = "contacted"
 

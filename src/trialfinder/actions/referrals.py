@@ -5,11 +5,14 @@ form, or within `REPEAT_WINDOW` the same browser, trial and address) finds the f
 `MAX_PER_ADDRESS_PER_DAY` requests a day. The referral is committed on its own before anything else is tried, so
 whatever fails afterwards (composing the emails, the mail server) the request is never lost: `queue_unqueued` picks
 up any referral whose emails were not queued. Then: mark contacted; withdraw; purge after the retention period.
+The links in its emails are opened here (`open_link`), and so is the key that tells the confirmation page, in the
+browser that sent the request, whose request it is (`sent_page_key`, `is_sender`).
 Log lines carry ids and counts, never what the person typed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +21,7 @@ from enum import StrEnum
 from trialfinder.actions import referral_emails
 from trialfinder.actions.email_writer import EmailWriter
 from trialfinder.actions.outbox import stamp
+from trialfinder.actions.signed_links import TokenState, open_token
 from trialfinder.domain.email_address import parse_email
 from trialfinder.domain.referral import ContactRequest, Route
 from trialfinder.domain.trial import Trial
@@ -36,6 +40,9 @@ log = logging.getLogger("trialfinder.referrals")
 REPEAT_WINDOW = timedelta(hours=24)
 # Three requests from one address a day is plenty; more look like abuse of someone else's address.
 MAX_PER_ADDRESS_PER_DAY = 3
+# How long the confirmation page knows, in the browser that sent the request, whose it is (to fill in the address in
+# the offer to be notified, and to say "You already sent this request"): a signed key in its URL, bound to the browser.
+SENT_PAGE_KEY = timedelta(hours=1)
 
 
 class Outcome(StrEnum):
@@ -48,6 +55,12 @@ class Outcome(StrEnum):
 class SendResult:
     outcome: Outcome
     referral: StoredReferral | None  # None when BUSY
+
+
+def new_submission() -> str:
+    """The id of a contact form as shown: the same form sent again (a double click, a reload) finds the referral it
+    stored (`earlier_request`)."""
+    return random_id(24)
 
 
 def repeat_key(*, signer: Signer, email: str, nct_id: str, browser: str) -> str:
@@ -266,3 +279,48 @@ def purge(
         copies = mail.forget(f"m{message}" for message in messages) + mail.expire(moment)
     log.info("referrals purged=%d copies_deleted=%d retention_days=%d", deleted, copies, retention_days)
     return deleted
+
+
+# --- the links in its emails, and the confirmation page's key -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralLink:
+    """What a link from a referral's email opens: its state, and the referral when OPENED."""
+
+    state: TokenState
+    referral: StoredReferral | None = None
+
+
+LINK_PURPOSES = (referral_emails.WITHDRAW, referral_emails.CONTACTED)
+
+
+def open_link(*, signer: Signer, database: Database, purpose: str, token: str, now: datetime) -> ReferralLink:
+    """Open the `token` of a link from a referral's email (`purpose`: referral_emails.WITHDRAW, in the person's copy,
+    or CONTACTED, in the study team's email): OPENED with the referral, EXPIRED, INVALID (a token made for the other
+    purpose too), or GONE once the referral is purged after the retention period."""
+    if purpose not in LINK_PURPOSES:
+        raise ValueError(f"not a referral link's purpose: {purpose!r}")
+    opened = open_token(signer=signer, purpose=purpose, token=token, now=now)
+    if opened.state != TokenState.OPENED or opened.id is None:
+        return ReferralLink(opened.state)
+    with database.connect() as conn:
+        referral = ReferralStore(conn).get(opened.id)
+    return ReferralLink(TokenState.OPENED, referral) if referral is not None else ReferralLink(TokenState.GONE)
+
+
+def _sent_purpose(browser: str) -> str:
+    """The confirmation page's key is good only in the browser that sent the request (bound to its form cookie)."""
+    return f"contact_sent:{hashlib.sha256(browser.encode()).hexdigest()[:32]}"
+
+
+def sent_page_key(*, signer: Signer, referral: StoredReferral, browser: str, now: datetime) -> str:
+    """The key in the confirmation page's address after a request: it names `referral` for the browser whose form
+    cookie is `browser`, for SENT_PAGE_KEY."""
+    return signer.sign(_sent_purpose(browser), referral.public_id, expires_at=now + SENT_PAGE_KEY)
+
+
+def is_sender(*, signer: Signer, key: str, referral: StoredReferral, browser: str, now: datetime) -> bool:
+    """Whether `key` is the confirmation page's key of `referral`, made for this browser and within the hour."""
+    opened = open_token(signer=signer, purpose=_sent_purpose(browser), token=key, now=now)
+    return opened.state == TokenState.OPENED and opened.id == referral.public_id

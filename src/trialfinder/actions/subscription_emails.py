@@ -15,7 +15,7 @@ from trialfinder.views.links import url
 from trialfinder.views.saved_search import describe
 
 LINK_YEARS = 5  # manage and unsubscribe links last as long as a subscription reasonably does
-# The signed links' purposes (web/subscriptions.py checks them): a token made for one never opens another.
+# The signed links' purposes (subscriptions.open_link checks them): a token made for one never opens another.
 CONFIRM = "subscription-confirm"
 MANAGE = "subscription-manage"
 UNSUBSCRIBE = "subscription-unsubscribe"

@@ -3,6 +3,7 @@
 A sign-up always ends in one email to the address given and the same answer on the page, whatever the address's
 state: a new or pending subscription gets a confirmation link, an already confirmed one for the same search gets
 "you are already subscribed" with its manage link. So the page tells a third party nothing about an address.
+The links in its emails (confirm, manage, unsubscribe) are opened here (`open_link`).
 Log lines name subscription ids and counts, never an address or a search.
 """
 
@@ -17,10 +18,11 @@ from urllib.parse import parse_qsl
 from trialfinder.actions import subscription_emails
 from trialfinder.actions.email_writer import EmailWriter
 from trialfinder.actions.outbox import stamp
+from trialfinder.actions.signed_links import TokenState, open_token
 from trialfinder.domain.search import Search, read_search
 from trialfinder.domain.subscriptions import Frequency, SubscriptionState, email_key
 from trialfinder.notifications.email import message_text
-from trialfinder.signing import random_id
+from trialfinder.signing import Signer, random_id
 from trialfinder.storage.changes import ChangeLog
 from trialfinder.storage.database import Database
 from trialfinder.storage.outbox import Outbox
@@ -126,6 +128,32 @@ def queue_email(
 def find(*, database: Database, public_id: str) -> StoredSubscription | None:
     with database.connect() as conn:
         return SubscriptionStore(conn).get(public_id)
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionLink:
+    """What a link from a subscription's email opens: its state, and the subscription when OPENED."""
+
+    state: TokenState
+    subscription: StoredSubscription | None = None
+
+
+LINK_PURPOSES = (subscription_emails.CONFIRM, subscription_emails.MANAGE, subscription_emails.UNSUBSCRIBE)
+
+
+def open_link(*, signer: Signer, database: Database, purpose: str, token: str, now: datetime) -> SubscriptionLink:
+    """Open the `token` of a link from a subscription's email (`purpose`: subscription_emails.CONFIRM, MANAGE or
+    UNSUBSCRIBE): OPENED with the subscription, EXPIRED, INVALID (a token made for another purpose too), or GONE once
+    the subscription is deleted (unsubscribed, or never confirmed and purged)."""
+    if purpose not in LINK_PURPOSES:
+        raise ValueError(f"not a subscription link's purpose: {purpose!r}")
+    opened = open_token(signer=signer, purpose=purpose, token=token, now=now)
+    if opened.state != TokenState.OPENED or opened.id is None:
+        return SubscriptionLink(opened.state)
+    subscription = find(database=database, public_id=opened.id)
+    if subscription is None:
+        return SubscriptionLink(TokenState.GONE)
+    return SubscriptionLink(TokenState.OPENED, subscription)
 
 
 def confirm(*, database: Database, subscription: StoredSubscription, now: datetime | None = None) -> None:

@@ -17,11 +17,9 @@ is told when they sent it; "the same" includes the browser, known here by its fo
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -30,6 +28,7 @@ from starlette.responses import RedirectResponse, Response
 from trialfinder.actions import referrals as referral_actions
 from trialfinder.actions.outbox import deliver_quietly
 from trialfinder.actions.referral_emails import CONTACTED, LANGUAGE_NAMES, WITHDRAW, site_place
+from trialfinder.actions.signed_links import TokenState
 from trialfinder.domain.referral import (
     CONTACT_LANGUAGES,
     RoutableSite,
@@ -45,7 +44,6 @@ from trialfinder.domain.trial import Trial
 from trialfinder.domain.values import GeoPoint, is_nct_id, nct_id
 from trialfinder.queries.referrals import StoredReferral, find_referral
 from trialfinder.queries.trials import find_trial
-from trialfinder.signing import TokenExpired, TokenInvalid, random_id
 from trialfinder.views.i18n import N_, Message
 from trialfinder.web.errors import not_found
 from trialfinder.web.forms import (
@@ -83,9 +81,8 @@ FIELDS = (
 FIELD_IDS = {name: f"c-{name.replace('_', '-')}" for name in FIELDS}
 FIELD_IDS["contact_language"] = "c-contact-language"
 _SUBMISSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-# How long the confirmation page knows, in the browser that sent the request, whose it is (to fill in the address in
-# the offer to be notified, and to say "You already sent this request"): a signed key in its URL, bound to the browser.
-SENT_PAGE_KEY = timedelta(hours=1)
+# What a link from a referral's email shows when it does not open it: its state and status code.
+REFUSED_LINKS = {TokenState.EXPIRED: 410, TokenState.INVALID: 400, TokenState.GONE: 410}
 
 PROBLEM_MESSAGES = {
     ("first_name", "required"): N_("Please enter your first name."),
@@ -180,7 +177,7 @@ class Contact(FormHandler):
             "contact_fields": FIELD_IDS,
             "contact_languages": CONTACT_LANGUAGES,
             "csrf_token": token,
-            "submission": random_id(24),
+            "submission": referral_actions.new_submission(),
             "nearest": NEAREST,
             "language_names": LANGUAGE_NAMES,
             "retention_days": self.settings.referral_retention_days,
@@ -372,15 +369,12 @@ class Contact(FormHandler):
             errors.append(FieldError(problem.field, Message(msgid, {"max": LIMITS.get(problem.field, 0)})))
         return errors
 
-    def _sent_purpose(self, request: Request) -> str:
-        """The sent page's key is good only in the browser that sent the request (bound to its form cookie)."""
-        browser = hashlib.sha256(request.cookies.get(CSRF_COOKIE, "").encode()).hexdigest()[:32]
-        return f"contact_sent:{browser}"
-
     def _sent_redirect(
         self, request: Request, trial: Trial, referral: StoredReferral, *, again: bool = False
     ) -> RedirectResponse:
-        key = self.signer.sign(self._sent_purpose(request), referral.public_id, expires_at=self.clock() + SENT_PAGE_KEY)
+        key = referral_actions.sent_page_key(
+            signer=self.signer, referral=referral, browser=request.cookies.get(CSRF_COOKIE, ""), now=self.clock()
+        )
         again_part = "&again=1" if again else ""
         return RedirectResponse(
             f"/trials/{trial.nct_id}/contact/sent?ref={referral.public_id}&key={key}{again_part}", status_code=303
@@ -388,11 +382,13 @@ class Contact(FormHandler):
 
     def _sender_of(self, request: Request, referral: StoredReferral) -> bool:
         """Whether this browser sent the request (and within the hour): the sent page's key is its own."""
-        try:
-            key = self.signer.verify(self._sent_purpose(request), request.query_params.get("key", ""), now=self.clock())
-        except (TokenExpired, TokenInvalid):
-            return False
-        return key == referral.public_id
+        return referral_actions.is_sender(
+            signer=self.signer,
+            key=request.query_params.get("key", ""),
+            referral=referral,
+            browser=request.cookies.get(CSRF_COOKIE, ""),
+            now=self.clock(),
+        )
 
     def deliver(self) -> None:
         deliver_quietly(database=self.database, sender=self.sender, after="a referral")
@@ -448,15 +444,12 @@ class Contact(FormHandler):
                 fields = {}
         token = fields.get("token") or request.query_params.get("token", "")
         context = {"purpose": purpose, "token": token, "state": "confirm", "referral": None, "trial": None}
-        try:
-            public_id = self.signer.verify(purpose, token, now=self.clock())
-        except TokenExpired:
-            return self._link_page(request, context | {"state": "expired"}, 410)
-        except TokenInvalid:
-            return self._link_page(request, context | {"state": "invalid"}, 400)
-        referral = find_referral(database=self.database, public_id=public_id)
-        if referral is None:  # purged after the retention period
-            return self._link_page(request, context | {"state": "gone"}, 410)
+        opened = referral_actions.open_link(
+            signer=self.signer, database=self.database, purpose=purpose, token=token, now=self.clock()
+        )
+        referral = opened.referral
+        if referral is None:  # expired, invalid, or gone (purged after the retention period)
+            return self._link_page(request, context | {"state": opened.state.value}, REFUSED_LINKS[opened.state])
         context.update(referral=referral, trial=find_trial(database=self.database, nct_id=referral.nct_id))
         if referral.withdrawn_at:
             return self._link_page(request, context | {"state": "withdrawn"}, 200)

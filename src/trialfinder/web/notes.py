@@ -19,7 +19,7 @@ a note, a quote, a key, a token, a passcode or an email address.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -27,6 +27,7 @@ from starlette.responses import RedirectResponse, Response
 
 from trialfinder.actions import notes as actions
 from trialfinder.actions.notes import LinkState, NotesError
+from trialfinder.actions.signed_links import TokenState
 from trialfinder.domain.control_characters import without_typed_control_characters
 from trialfinder.domain.email_address import parse_email
 from trialfinder.domain.notes import (
@@ -45,7 +46,6 @@ from trialfinder.domain.trial import Trial
 from trialfinder.domain.values import is_nct_id, nct_id
 from trialfinder.queries.notes import StoredNote, StoredShareLink, find_note, notes_on_trial, trials_with_notes
 from trialfinder.queries.trials import find_trial
-from trialfinder.signing import TokenError, TokenExpired
 from trialfinder.views.i18n import N_, Message
 from trialfinder.web.errors import not_found
 from trialfinder.web.forms import (
@@ -67,7 +67,6 @@ from trialfinder.web.services import CANNOT_EMAIL, FormHandler, Services
 OWNER_COOKIE = "notes_owner"
 OWNER_MAX_AGE = 365 * 24 * 3600
 SHARE_COOKIE = "notes_share"
-SHARE_SESSION = timedelta(hours=2)
 FORM_LIMIT = 16 * 1024  # a note of 2,000 characters and its quote fit many times over
 
 SECTION_LABELS = {
@@ -476,11 +475,11 @@ class Notes(FormHandler):
         )
         if attempt.correct:
             response = RedirectResponse(f"/shared/{token}", status_code=303)
-            session = self.signer.sign("share_view", link.id, expires_at=now + SHARE_SESSION)
+            session = actions.share_session(signer=self.signer, link_id=link.id, now=now)
             response.set_cookie(
                 SHARE_COOKIE,
                 session,
-                max_age=int(SHARE_SESSION.total_seconds()),
+                max_age=int(actions.SHARE_SESSION.total_seconds()),
                 path=f"/shared/{token}",
                 httponly=True,
                 samesite="lax",
@@ -496,10 +495,9 @@ class Notes(FormHandler):
         return self._passcode_page(request, link, message, 400)
 
     def _has_session(self, request: Request, link: StoredShareLink, now: datetime) -> bool:
-        try:
-            return self.signer.verify("share_view", request.cookies.get(SHARE_COOKIE, ""), now=now) == link.id
-        except TokenError:
-            return False
+        return actions.has_share_session(
+            signer=self.signer, cookie=request.cookies.get(SHARE_COOKIE, ""), link_id=link.id, now=now
+        )
 
     def _passcode_page(self, request, link: StoredShareLink, error: Message | None = None, status_code: int = 200):
         context = {
@@ -622,12 +620,12 @@ class Notes(FormHandler):
         token = fields.get("token") or request.query_params.get("token", "")
         context = {"token": token, "state": "confirm", "csrf_token": csrf_token(request)[0], "csrf_field": CSRF_FIELD}
         now = self.clock()
-        try:
-            link_id = self.signer.verify(actions.OWNER_LINK, token, now=now)
-        except TokenExpired:
+        opened = actions.open_owner_link(signer=self.signer, token=token, now=now)
+        if opened.state == TokenState.EXPIRED:
             return self._restore_page(request, context | {"state": "expired"}, 410)
-        except TokenError:
+        if opened.state != TokenState.OPENED or opened.id is None:
             return self._restore_page(request, context | {"state": "invalid"}, 400)
+        link_id = opened.id
         if request.method == "GET":
             return self._restore_page(request, context, 200)
         if not csrf_ok(request, fields):

@@ -26,12 +26,12 @@ from starlette.responses import RedirectResponse, Response
 from trialfinder.actions import subscriptions as actions
 from trialfinder.actions.notify import alert_composer
 from trialfinder.actions.outbox import deliver_quietly
+from trialfinder.actions.signed_links import TokenState
 from trialfinder.actions.subscription_emails import CONFIRM, MANAGE, UNSUBSCRIBE, manage_url
 from trialfinder.actions.subscriptions import StoredSubscription
 from trialfinder.domain.search import Search
 from trialfinder.domain.subscriptions import Frequency, normalise_email
 from trialfinder.domain.trial import Phase, StudyType, Trial
-from trialfinder.signing import TokenExpired, TokenInvalid
 from trialfinder.views import vocabulary
 from trialfinder.views.i18n import N_, Message
 from trialfinder.views.links import url
@@ -56,6 +56,8 @@ log = logging.getLogger("trialfinder.web.subscriptions")
 WATCH_FIELDS = tuple(name for name in SINGLE_FIELDS if name not in ("sort", "page"))
 # The purpose each link's token is signed for (actions.subscription_emails).
 PURPOSES = {"confirm": CONFIRM, "manage": MANAGE, "unsubscribe": UNSUBSCRIBE}
+# What a link shows when it does not open its subscription: its state and status code.
+REFUSED_LINKS = {TokenState.EXPIRED: 410, TokenState.INVALID: 400, TokenState.GONE: 410}
 FREQUENCIES = (
     (Frequency.IMMEDIATE, N_("As they come")),
     (Frequency.DAILY, N_("Once a day at most")),
@@ -285,15 +287,13 @@ class Subscriptions(FormHandler):
             fields = read[0] if read else {}
             request.state.subscription_items = read[1] if read else []
         token = request.query_params.get("token") or fields.get("token", "")
-        try:
-            public_id = self.signer.verify(PURPOSES[purpose], token, now=self.clock())
-        except TokenExpired:
-            return fields, None, self._link_page(request, purpose, "expired", token, status_code=410)
-        except TokenInvalid:
-            return fields, None, self._link_page(request, purpose, "invalid", token, status_code=400)
-        subscription = actions.find(database=self.database, public_id=public_id)
-        if subscription is None:
-            return fields, None, self._link_page(request, purpose, "gone", token, status_code=410)
+        opened = actions.open_link(
+            signer=self.signer, database=self.database, purpose=PURPOSES[purpose], token=token, now=self.clock()
+        )
+        subscription = opened.subscription
+        if subscription is None:  # expired, invalid, or gone (deleted)
+            state = opened.state
+            return fields, None, self._link_page(request, purpose, state.value, token, status_code=REFUSED_LINKS[state])
         fields["token"] = token
         return fields, subscription, None
 
