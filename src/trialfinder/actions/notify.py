@@ -26,6 +26,7 @@ from trialfinder.actions import subscription_emails
 from trialfinder.actions.email_writer import EmailWriter
 from trialfinder.actions.outbox import Composer, stamp
 from trialfinder.actions.subscriptions import digest_key, purge_unconfirmed
+from trialfinder.concepts.vocabulary import Vocabulary
 from trialfinder.domain.search import InvalidSearch
 from trialfinder.domain.subscriptions import Frequency, Matcher, Watch, is_due
 from trialfinder.notifications.email import OutgoingEmail, build_message
@@ -61,7 +62,8 @@ class NotifyReport:
 def watch_of(subscription: StoredSubscription) -> Watch:
     """What a subscription's saved search watches, its words keyed for `text_matches`."""
     search = subscription.saved_search()
-    text = TextFilter.of(search)
+    # Read as the search page read it when it was saved: in the subscriber's language, as concepts unless turned off.
+    text = TextFilter.of(search, vocabulary=Vocabulary.bundled(), language=subscription.language)
     return Watch.of(subscription.id, search, text=text or None, from_change=subscription.from_change)
 
 
@@ -73,7 +75,9 @@ def _watches(subscriptions: list[StoredSubscription]) -> list[Watch]:
         try:
             watches.append(watch_of(subscription))
         except InvalidSearch as problem:
-            log.error("notify: subscription %d has a saved search no rule reads (%s); skipped", subscription.id, problem.field)
+            log.error(
+                "notify: subscription %d has a saved search no rule reads (%s); skipped", subscription.id, problem.field
+            )
     return watches
 
 

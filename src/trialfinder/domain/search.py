@@ -14,6 +14,8 @@ Parameters (each single-valued one counts once: when repeated, the first value i
   location                     a place as typed (found in the gazetteer by the caller: see `Search.point`)
   lat, lon                     a position (the browser's), used when no place is typed
   radius, unit                 how far the person would travel, in km or mi (default 50 km)
+  expand                       no: match the words as typed, without the concepts, synonyms, lay and Dutch words
+                               and spelling corrections they are read as (default yes)
 
 The writer leaves out what is at its default, so one search has one query string: `read_search(s.pairs())` gives
 back `s`, except that a typed place's point is not written (the place is; the caller finds it again, or keeps it
@@ -51,7 +53,7 @@ MAX_ECHO = 40  # characters of an unknown value quoted back in a problem
 DAYS_PER_YEAR = 365.25
 
 TEXT_PARAMETERS = ("q", "condition", "intervention")
-SINGLE_PARAMETERS = (*TEXT_PARAMETERS, "age", "sex", "healthy", "location", "lat", "lon", "radius", "unit")
+SINGLE_PARAMETERS = (*TEXT_PARAMETERS, "age", "sex", "healthy", "location", "lat", "lon", "radius", "unit", "expand")
 CODE_PARAMETERS = {"status": RecruitmentStatus, "phase": Phase, "type": StudyType}
 
 # Plain decimal numbers only: "1e309", "inf", "nan", "0x10" and thousands separators are not numbers a person types.
@@ -97,6 +99,8 @@ class Search:
     point: GeoPoint | None = None
     radius: float = DEFAULT_RADIUS  # in `unit`
     unit: Unit = DEFAULT_UNIT
+    # Read the words as concepts too (synonyms, lay and Dutch words, abbreviations, spelling); False: as typed only.
+    expand: bool = True
 
     def __post_init__(self) -> None:
         for name, value in zip(TEXT_PARAMETERS, (self.text, self.condition, self.intervention), strict=True):
@@ -151,6 +155,8 @@ class Search:
             single.append(("radius", _decimal(self.radius)))
         if self.unit != DEFAULT_UNIT:
             single.append(("unit", self.unit))
+        if not self.expand:
+            single.append(("expand", NO[0]))
         pairs = [(name, value) for name, value in single if value]
         if self.statuses != DEFAULT_STATUSES:
             pairs += [("status", status.value) for status in self.statuses]
@@ -239,6 +245,10 @@ def read_search(items: Iterable[tuple[str, str]]) -> Reading:
     healthy = values["healthy"].lower() in YES
     if not healthy and values["healthy"].lower() not in NO:
         fail("healthy", "unknown")
+    # Empty means the default (on); only a clear "no" turns the reading of words off.
+    expand = not values["expand"] or values["expand"].lower() not in NO
+    if values["expand"] and values["expand"].lower() not in (*YES, *NO):
+        fail("expand", "unknown")
 
     unit = values["unit"].lower() or DEFAULT_UNIT
     if unit not in UNITS:
@@ -293,6 +303,7 @@ def read_search(items: Iterable[tuple[str, str]]) -> Reading:
         point=point,
         radius=radius,
         unit=unit,
+        expand=expand,
     )
     return Reading(search, tuple(problems.values()))
 

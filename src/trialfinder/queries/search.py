@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
+from trialfinder.concepts.query import Understood
+from trialfinder.concepts.vocabulary import Vocabulary
 from trialfinder.domain.search import InvalidSearch, Search
 from trialfinder.domain.trial import Phase, RecruitmentStatus, Sex, StudyType
 from trialfinder.domain.values import PartialDate
@@ -44,6 +46,7 @@ class SearchQuery:
     sort: Sort = Sort.RELEVANCE
     page: int = 1
     page_size: int = 20
+    language: str = "en"  # the language the words are read in: Dutch lay words count on a Dutch page only
 
     def __post_init__(self) -> None:
         self.search.check_found()
@@ -92,6 +95,11 @@ class SearchResults:
     total: int
     hits: tuple[TrialHit, ...] = ()
     matched_words: tuple[str, ...] = field(default=())  # for highlighting
+    # How the words were read: each concept a span of them was understood as, with other words searched for it.
+    understood: tuple[Understood, ...] = ()
+    # Only identifiers were typed (NCT, EU CT, EudraCT or sponsor ids): every status was searched for them.
+    identifiers_only: bool = False
+    identifiers: tuple[str, ...] = ()  # the trial numbers typed
 
     @property
     def pages(self) -> int:
@@ -100,9 +108,13 @@ class SearchResults:
 
 def search(*, database: Database, query: SearchQuery) -> SearchResults:
     """Run a search. Raises nothing for a valid SearchQuery: every bound was checked when it was made."""
-    text = TextFilter.of(query.search)
-    matched = tuple(dict.fromkeys(word.casefold() for word in (*text.text, *text.condition, *text.intervention)))
+    text = TextFilter.of(query.search, vocabulary=Vocabulary.bundled(), language=query.language)
+    matched = text.typed_words
     filters = Filters.of(query.search)
+    identifiers_only = text.identifiers_only
+    if identifiers_only:
+        # A person who types a trial's number wants that trial, whatever its status.
+        filters = replace(filters, statuses=tuple(status.value for status in RecruitmentStatus))
     offset = (query.page - 1) * query.page_size
     with database.connect() as conn:
         rows, total, sites = sql.hits(conn, filters, text, order=query.sort.value, limit=query.page_size, offset=offset)
@@ -137,11 +149,14 @@ def search(*, database: Database, query: SearchQuery) -> SearchResults:
                 last_update=row.last_update,
                 snippet=snippet(shown.brief_summary, matched),
                 nearest_site=nearest.get(row.trial_id),
-                last_known_status=RecruitmentStatus(last_known) if last_known in RecruitmentStatus.__members__ else None,
+                last_known_status=RecruitmentStatus(last_known)
+                if last_known in RecruitmentStatus.__members__
+                else None,
                 status_verified=PartialDate(*shown.status_verified) if shown.status_verified else None,
             )
         )
-    return SearchResults(query, total, tuple(hits), matched)
+    identifiers = text.text.identifiers if text.text is not None else ()
+    return SearchResults(query, total, tuple(hits), matched, text.understood, identifiers_only, identifiers)
 
 
 SNIPPET_CHARS = 240

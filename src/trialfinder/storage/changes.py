@@ -3,21 +3,20 @@
 The writer records a change in the trial's own transaction (`record`), so a change exists exactly when the trial it
 describes was written. The alert run reads changes after its cursor (`batch`), builds each changed trial as it now
 stands (`candidates`) and asks which saved words match which of them (`text_matches`), with the engine's own
-full-text rules, so that an alert agrees with the search page: SQLite runs each distinct set of words as an FTS5
-query over a temporary index of only the changed trials (same tokenizer as `trial_search`); PostgreSQL compares
-the lexemes of `plainto_tsquery` with those of the trials' stored vectors.
+full-text rules, so that an alert agrees with the search page: SQLite runs each distinct reading of saved words as
+an FTS5 query over a temporary index of only the changed trials (same tokenizer and columns as `trial_search`);
+PostgreSQL runs the search's own tsquery over the changed trials' stored vectors.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from trialfinder.domain.subscriptions import OPENING_STATUSES, Candidate, ChangeKind, OpenSite
 from trialfinder.storage.database import Connection
-from trialfinder.storage.search import TEXT_COLUMNS, TextFilter, text_match
-from trialfinder.storage.sql import param_list
+from trialfinder.storage.search import TEXT_COLUMNS, TextFilter, pg_tsquery, text_match, vector_columns
+from trialfinder.storage.sql import Sql, param_list
 
 CURSOR_KEY = "notify.cursor"
 _CHUNK = 500
@@ -151,9 +150,6 @@ def candidates(conn: Connection, changes: Sequence[Change]) -> tuple[list[Candid
     return found, ids
 
 
-_LEXEME = re.compile(r"'((?:[^']|'')*)'")
-
-
 def text_matches(
     conn: Connection, trial_ids: dict[str, int], queries: Iterable[TextFilter]
 ) -> dict[TextFilter, frozenset[str]]:
@@ -166,11 +162,15 @@ def text_matches(
     return _postgres_text_matches(conn, trial_ids, queries)
 
 
+_MATCHED_COLUMNS = (*TEXT_COLUMNS, "concepts", "identifiers")
+
+
 def _sqlite_text_matches(conn, trial_ids, queries) -> dict[TextFilter, frozenset[str]]:
     by_id = {trial_id: nct for nct, trial_id in trial_ids.items()}
+    columns = ", ".join(_MATCHED_COLUMNS)
     conn.execute("DROP TABLE IF EXISTS temp.alert_candidates")
     conn.execute(
-        f"CREATE VIRTUAL TABLE temp.alert_candidates USING fts5({', '.join(TEXT_COLUMNS)},"
+        f"CREATE VIRTUAL TABLE temp.alert_candidates USING fts5({columns},"
         " tokenize = 'porter unicode61 remove_diacritics 2')"
     )
     try:
@@ -178,8 +178,8 @@ def _sqlite_text_matches(conn, trial_ids, queries) -> dict[TextFilter, frozenset
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             conn.execute(
-                f"INSERT INTO temp.alert_candidates (rowid, {', '.join(TEXT_COLUMNS)})"
-                f" SELECT rowid, {', '.join(TEXT_COLUMNS)} FROM trial_search WHERE rowid IN (" + param_list(chunk) + ")"
+                f"INSERT INTO temp.alert_candidates (rowid, {columns})"
+                f" SELECT rowid, {columns} FROM trial_search WHERE rowid IN (" + param_list(chunk) + ")"
             )
         found = {}
         for query in queries:
@@ -192,47 +192,27 @@ def _sqlite_text_matches(conn, trial_ids, queries) -> dict[TextFilter, frozenset
         conn.execute("DROP TABLE IF EXISTS temp.alert_candidates")
 
 
-def _lexemes(text: str | None) -> frozenset[str]:
-    return frozenset(match.replace("''", "'") for match in _LEXEME.findall(text or ""))
-
-
 def _postgres_text_matches(conn, trial_ids, queries) -> dict[TextFilter, frozenset[str]]:
-    # plainto_tsquery makes an AND of lexemes: a trial matches when its vector holds every one of them.
-    vectors: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
+    # The search's own tsquery (storage.search.pg_tsquery) over the candidates' vectors: one statement per saved
+    # reading and chunk of candidates, so that an alert can never read words otherwise than the page does.
     ids = list(trial_ids.values())
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        rows = conn.fetchall(
-            "SELECT nct_id, strip(search_vector)::text, strip(condition_vector)::text,"
-            " strip(intervention_vector)::text FROM trials WHERE id IN (" + param_list(chunk) + ")"
-        )
-        for nct, anywhere, conditions, interventions in rows:
-            vectors[nct] = (_lexemes(anywhere), _lexemes(conditions), _lexemes(interventions))
-    phrases = sorted(
-        {" ".join(words) for query in queries for words in (query.text, query.condition, query.intervention) if words}
-    )
-    rows = conn.fetchall(
-        "SELECT phrase, plainto_tsquery('english', phrase)::text FROM unnest($1::text[]) AS phrase", (phrases,)
-    )
-    lexemes = {phrase: _lexemes(tsquery) for phrase, tsquery in rows}
-    postings: list[dict[str, set[str]]] = [{}, {}, {}]
-    for nct, sets in vectors.items():
-        for field_index, terms in enumerate(sets):
-            for term in terms:
-                postings[field_index].setdefault(term, set()).add(nct)
-    found = {}
+    found: dict[TextFilter, frozenset[str]] = {}
     for query in queries:
-        matched: set[str] | None = None
-        for field_index, words in enumerate((query.text, query.condition, query.intervention)):
-            if not words:
+        conditions = []
+        for vector, reading, identifiers in zip(vector_columns(), query.fields(), (True, False, False), strict=True):
+            if reading is None:
                 continue
-            terms = lexemes.get(" ".join(words), frozenset())
-            if not terms:
-                # Only stop words: the search's `@@` with an empty tsquery matches nothing, and so does this.
-                matched = set()
-                break
-            for term in terms:
-                hits = postings[field_index].get(term, set())
-                matched = set(hits) if matched is None else matched & hits
-        found[query] = frozenset(matched or ())
+            tsquery = pg_tsquery(reading, identifiers=identifiers)
+            conditions.append(vector + " @@ " + tsquery if tsquery is not None else Sql("FALSE"))
+        matched: set[str] = set()
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            rows = conn.fetchall(
+                "SELECT t.nct_id FROM trials t WHERE t.id IN ("
+                + param_list(chunk)
+                + ") AND "
+                + Sql(" AND ").join(conditions)
+            )
+            matched.update(row[0] for row in rows)
+        found[query] = frozenset(matched)
     return found

@@ -1,16 +1,19 @@
 """Versioned schema migrations, one list of statements per engine.
 
 A migration is applied in one transaction with its row in `schema_migrations`; both engines have
-transactional DDL, so a failed migration leaves the schema as it was. Never edit a released
+transactional DDL, so a failed migration leaves the schema as it was. A migration may end with a step in Python
+(`then`), in the same transaction: one that derives new columns from the stored records. Never edit a released
 migration: add a new one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from trialfinder.storage.database import Connection
+from trialfinder.storage.search import BM25_WEIGHTS
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,7 @@ class Migration:
     name: str
     sqlite: tuple[str, ...]
     postgresql: tuple[str, ...]
+    then: Callable[[Connection], None] | None = None
 
     def statements(self, dialect: str) -> tuple[str, ...]:
         return self.sqlite if dialect == "sqlite" else self.postgresql
@@ -90,7 +94,6 @@ _COMMON_TAIL = (
     "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL)",
     "CREATE TABLE catalogue_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
-
 
 
 def _REFERRAL_TABLES(serial: str) -> tuple[str, ...]:  # noqa: N802 (a constant, spelled as one)
@@ -372,7 +375,56 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX referrals_duplicate ON referrals (duplicate_key, created_at)",
         ),
     ),
+    Migration(
+        10,
+        "search by concept and by identifier: MeSH concepts and registry and sponsor ids in the full-text index",
+        # FTS5 cannot add a column: the index is made again with two more (and its rank with their weights), then
+        # filled from the stored records. On PostgreSQL the three vectors take the same tokens.
+        sqlite=(
+            "DROP TABLE trial_search",
+            """CREATE VIRTUAL TABLE trial_search USING fts5(
+                title, conditions, keywords, interventions, summary, eligibility, facets, concepts, identifiers,
+                tokenize = 'porter unicode61 remove_diacritics 2'
+            )""",
+            f"INSERT INTO trial_search (trial_search, rank) VALUES ('rank', 'bm25({BM25_WEIGHTS})')",
+        ),
+        postgresql=(),
+        then=lambda conn: reindex_search(conn),
+    ),
 )
+
+
+def reindex_search(conn: Connection, *, batch: int = 500) -> int:
+    """Write every stored trial's full-text entry again, from its record (`TrialRow`: text, facets, concepts,
+    identifiers); on PostgreSQL its three vectors. Returns how many trials."""
+    from trialfinder.domain.codec import decode_trial
+    from trialfinder.storage.trials import (
+        SQLITE_SEARCH_INSERT,
+        TrialRow,
+        pg_search_values,
+        pg_vectors,
+        sqlite_search_values,
+    )
+
+    done, last = 0, 0
+    while True:
+        rows = conn.fetchall("SELECT id, record FROM trials WHERE id > $1 ORDER BY id LIMIT $2", (last, batch))
+        if not rows:
+            return done
+        for trial_id, record in rows:
+            encoded = record.encode("utf-8")
+            row = TrialRow.from_trial(decode_trial(encoded), encoded)
+            if conn.dialect == "sqlite":
+                conn.execute(SQLITE_SEARCH_INSERT, (trial_id, *sqlite_search_values(row)))
+            else:
+                search, condition, intervention = pg_vectors(1)
+                conn.execute(
+                    f"UPDATE trials SET search_vector = {search}, condition_vector = {condition},"
+                    f" intervention_vector = {intervention} WHERE id = $11",
+                    (*pg_search_values(row), trial_id),
+                )
+            done += 1
+        last = rows[-1][0]
 
 
 def current_version(conn: Connection) -> int:
@@ -395,6 +447,8 @@ def migrate(conn: Connection) -> list[Migration]:
                 continue
             for statement in migration.statements(conn.dialect):
                 conn.execute(statement)
+            if migration.then is not None:
+                migration.then(conn)
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                 (migration.version, migration.name, datetime.now(UTC).isoformat(timespec="seconds")),

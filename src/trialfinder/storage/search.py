@@ -7,14 +7,18 @@ from dataclasses import dataclass, replace
 
 import msgspec
 
-from trialfinder.domain.search import Search, words
+from trialfinder.concepts.query import Reading, Term, Understood, read_query
+from trialfinder.concepts.vocabulary import Vocabulary
+from trialfinder.domain.search import Search
 from trialfinder.storage.database import Connection
 from trialfinder.storage.sql import Sql, param, param_list
 
 # Relevance weights by field, for FTS5's bm25 (title, conditions, keywords, interventions, summary,
-# eligibility, facets): a word in the title or the conditions says far more than one in the criteria.
-# The same weights are the index's configured `rank` (migration 1).
-_BM25 = "bm25(trial_search, 10.0, 10.0, 5.0, 5.0, 2.0, 0.5, 0.0)"
+# eligibility, facets, concepts, identifiers): a word in the title or the conditions says far more than one in the
+# criteria; a concept the trial is registered under counts a little less than its words in the conditions.
+_BM25 = "bm25(trial_search, 10.0, 10.0, 5.0, 5.0, 2.0, 0.5, 0.0, 4.0, 10.0)"
+# The weights as the index's configured rank (migration 10), in the same order.
+BM25_WEIGHTS = "10.0, 10.0, 5.0, 5.0, 2.0, 0.5, 0.0, 4.0, 10.0"
 # The columns of `trial_search` that hold a trial's words (the last, `facets`, holds its filterable codes).
 TEXT_COLUMNS = ("title", "conditions", "keywords", "interventions", "summary", "eligibility")
 KM_PER_DEGREE_LAT = 111.32
@@ -59,18 +63,55 @@ def _facet_match(filters: Filters) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class TextFilter:
-    """Words to match: anywhere (`text`), in the conditions, in the interventions. Already reduced to words."""
+    """What to match, by field: anywhere (`text`), in the conditions, in the interventions; each the reading of
+    what was typed (`concepts.query.read_query`: words, phrases, OR, exclusions, identifiers and the concepts the
+    words were understood as). None: nothing typed in that field. Hashable: the alert run keys matches by it."""
 
-    text: tuple[str, ...] = ()
-    condition: tuple[str, ...] = ()
-    intervention: tuple[str, ...] = ()
+    text: Reading | None = None
+    condition: Reading | None = None
+    intervention: Reading | None = None
 
     @classmethod
-    def of(cls, search: Search) -> TextFilter:
-        return cls(tuple(words(search.text)), tuple(words(search.condition)), tuple(words(search.intervention)))
+    def of(cls, search: Search, *, vocabulary: Vocabulary | None = None, language: str = "en") -> TextFilter:
+        """Read a search's words; with `vocabulary` (and the search's `expand` on) as concepts too."""
+
+        def read(typed: str) -> Reading | None:
+            reading = read_query(typed, vocabulary=vocabulary, language=language, expand=search.expand)
+            return None if reading.is_empty else reading
+
+        return cls(read(search.text), read(search.condition), read(search.intervention))
 
     def __bool__(self) -> bool:
-        return bool(self.text or self.condition or self.intervention)
+        return any(reading is not None for reading in self.fields())
+
+    def fields(self) -> tuple[Reading | None, Reading | None, Reading | None]:
+        return (self.text, self.condition, self.intervention)
+
+    @property
+    def typed_words(self) -> tuple[str, ...]:
+        """Every word the person typed that is looked for (not those excluded), once, for highlighting."""
+        seen: dict[str, None] = {}
+        for reading in self.fields():
+            for clause in reading.clauses if reading else ():
+                for term in clause.terms:
+                    seen.update(dict.fromkeys(word.casefold() for word in term.words))
+        return tuple(seen)
+
+    @property
+    def identifiers_only(self) -> bool:
+        """Only identifiers were typed, in the field "anywhere", and nothing in the other two."""
+        reading = self.text
+        return (
+            reading is not None
+            and bool(reading.identifiers)
+            and not reading.clauses
+            and self.condition is None
+            and self.intervention is None
+        )
+
+    @property
+    def understood(self) -> tuple[Understood, ...]:
+        return tuple(line for reading in self.fields() if reading for line in reading.understood)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +223,11 @@ def _near_cte(conn: Connection, near: NearFilter, statuses: tuple[str, ...]) -> 
     lon_ranges = _lon_ranges(near.lon - dlon, near.lon + dlon)
     marks = param_list(statuses)
     box = (
-        "s.lat BETWEEN " + param(near.lat - dlat) + " AND " + param(near.lat + dlat) + " AND ("
+        "s.lat BETWEEN "
+        + param(near.lat - dlat)
+        + " AND "
+        + param(near.lat + dlat)
+        + " AND ("
         + Sql(" OR ").join("s.lon BETWEEN " + param(low) + " AND " + param(high) for low, high in lon_ranges)
         + ")"
     )
@@ -191,8 +236,12 @@ def _near_cte(conn: Connection, near: NearFilter, statuses: tuple[str, ...]) -> 
     columns = "s.trial_id, s.position, s.open_status, s.approximate"
     if conn.dialect == "postgresql":
         return (
-            f"near AS MATERIALIZED (SELECT * FROM (SELECT DISTINCT ON (s.trial_id) {columns}, " + distance
-            + " AS km FROM sites s" + where + " ORDER BY s.trial_id, km) nearest WHERE km <= " + param(near.radius_km)
+            f"near AS MATERIALIZED (SELECT * FROM (SELECT DISTINCT ON (s.trial_id) {columns}, "
+            + distance
+            + " AS km FROM sites s"
+            + where
+            + " ORDER BY s.trial_id, km) nearest WHERE km <= "
+            + param(near.radius_km)
             + ")"
         )
     box_count = conn.scalar(
@@ -208,8 +257,14 @@ def _near_cte(conn: Connection, near: NearFilter, statuses: tuple[str, ...]) -> 
         source = "trials tt CROSS JOIN sites s ON s.trial_id = tt.id AND tt.overall_status IN (" + marks + ")"
     # SQLite takes the bare columns of a MIN() aggregate from the row that holds the minimum.
     return (
-        f"near AS MATERIALIZED (SELECT {columns}, MIN(" + distance + ") AS km FROM " + source + where
-        + " GROUP BY s.trial_id HAVING km <= " + param(near.radius_km) + ")"
+        f"near AS MATERIALIZED (SELECT {columns}, MIN("
+        + distance
+        + ") AS km FROM "
+        + source
+        + where
+        + " GROUP BY s.trial_id HAVING km <= "
+        + param(near.radius_km)
+        + ")"
     )
 
 
@@ -220,7 +275,8 @@ def site_details(conn: Connection, keys: list[tuple[int, int]]) -> dict[tuple[in
     pairs = Sql(", ").join("(" + param_list(key) + ")" for key in keys)
     rows = conn.fetchall(
         "SELECT trial_id, position, facility, city, country FROM sites WHERE (trial_id, position) IN (VALUES "
-        + pairs + ")"
+        + pairs
+        + ")"
     )
     return {(row[0], row[1]): tuple(row[2:]) for row in rows}
 
@@ -238,27 +294,129 @@ def _lon_ranges(low: float, high: float) -> list[tuple[float, float]]:
 
 def fts_phrase_list(words: tuple[str, ...]) -> str:
     """Words as an FTS5 query that needs all of them, each quoted so that none is read as an operator (`OR`, `NOT`,
-    a quote mark). The alert run's matcher (storage/changes.py) reads saved words with it too."""
-    return " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
+    a quote mark)."""
+    return " AND ".join(_fts_string(word) for word in words)
+
+
+def _fts_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+# Words that say nothing on their own in a query of several words ("bowel cancer spread to liver"): left out of the
+# match unless they are all there is, or inside a quoted phrase. PostgreSQL's English configuration drops its own.
+STOP_WORDS = frozenset(
+    "a an and are as at be by for from has have in into is it of on or than that the their this to was were with"
+    " de het een en van in op te met voor naar bij aan om is zijn mijn".split()
+)
+
+
+def _content(term: Term) -> tuple[str, ...]:
+    """A term's words without stop words (all of them if nothing else is left, and always in a phrase)."""
+    if term.phrase:
+        return term.words
+    kept = tuple(word for word in term.words if word.casefold() not in STOP_WORDS)
+    return kept
+
+
+def _terms(reading: Reading) -> list[list[Term]]:
+    """The reading's clauses, each a list of terms, without terms of stop words only (unless nothing is left)."""
+    clauses = [[term for term in clause.terms if term.concepts or _content(term)] for clause in reading.clauses]
+    kept = [clause for clause in clauses if clause]
+    if kept:
+        return kept
+    return [list(clause.terms) for clause in reading.clauses]  # only stop words: look for them as typed
+
+
+def concept_token(ui: str) -> str:
+    """A MeSH descriptor as a word of the index: a trial about it (or anything narrower) holds it."""
+    return _token("mesh", ui)
+
+
+def identifier_token(identifier: str) -> str:
+    """A trial's registry or sponsor id as a word of the index, whatever its spacing and hyphens."""
+    return _token("id", identifier)
+
+
+def _fts_term(term: Term, columns: str) -> str:
+    words = _content(term) or term.words
+    parts = []
+    if words:
+        query = _fts_string(" ".join(words)) if term.phrase else fts_phrase_list(words)
+        parts.append(f"{{{columns}}} : ({query})")
+    if term.concepts:
+        parts.append("{concepts} : (" + " OR ".join(_fts_string(concept_token(ui)) for ui in term.concepts) + ")")
+    return "(" + " OR ".join(parts) + ")"
+
+
+def _fts_reading(reading: Reading, columns: str, *, identifiers: bool) -> str:
+    clauses = ["(" + " OR ".join(_fts_term(term, columns) for term in clause) + ")" for clause in _terms(reading)]
+    words = " AND ".join(clauses)
+    if identifiers and reading.identifiers:
+        ids = "{identifiers} : (" + " OR ".join(_fts_string(identifier_token(i)) for i in reading.identifiers) + ")"
+        words = f"({ids} OR ({words}))" if words else ids
+    if not words:
+        return ""
+    excluded = [_fts_term(term, columns) for term in reading.excluded if term.words or term.concepts]
+    if excluded:
+        words = f"({words}) NOT ({' OR '.join(excluded)})"
+    return words
+
+
+_FIELD_COLUMNS = (" ".join(TEXT_COLUMNS), "conditions keywords", "interventions")
 
 
 def text_match(text: TextFilter) -> str:
-    """The words as an FTS5 query over TEXT_COLUMNS (of `trial_search`, or of any index with those columns).
+    """The readings as one FTS5 query over the index's columns (of `trial_search`, or of any index with them).
 
     Words "anywhere" are looked for in the text columns only, never in `facets`: a word that happens to spell a
-    filter's token (`tfhealthyyes`) is a word, not a filter."""
+    filter's token (`tfhealthyyes`) is a word, not a filter. Concepts are looked for in `concepts`, identifiers in
+    `identifiers` (the field "anywhere" only)."""
     parts = []
-    if text.text:
-        parts.append(f"{{{' '.join(TEXT_COLUMNS)}}} : ({fts_phrase_list(text.text)})")
-    if text.condition:
-        parts.append(f"{{conditions keywords}} : ({fts_phrase_list(text.condition)})")
-    if text.intervention:
-        parts.append(f"{{interventions}} : ({fts_phrase_list(text.intervention)})")
+    for index, reading in enumerate(text.fields()):
+        if reading is None:
+            continue
+        part = _fts_reading(reading, _FIELD_COLUMNS[index], identifiers=index == 0)
+        if part:
+            parts.append(part)
     return " AND ".join(f"({part})" for part in parts)
 
 
 def _sqlite_match(text: TextFilter, filters: Filters) -> str:
     return " AND ".join([f"({text_match(text)})", *(f"({part})" for part in _facet_match(filters))])
+
+
+def _pg_term(term: Term) -> Sql:
+    words = _content(term) or term.words
+    parts: list[Sql] = []
+    if words:
+        function = "phraseto_tsquery" if term.phrase else "plainto_tsquery"
+        parts.append(f"{function}('english', " + param(" ".join(words)) + ")")
+    if term.concepts:
+        parts.append("to_tsquery('simple', " + param(" | ".join(concept_token(ui) for ui in term.concepts)) + ")")
+    return "(" + Sql(" || ").join(parts) + ")"
+
+
+def pg_tsquery(reading: Reading, *, identifiers: bool) -> Sql | None:
+    """A reading as a PostgreSQL tsquery expression, with the same rules as `text_match`. None: nothing to match."""
+    clauses = ["(" + Sql(" || ").join(_pg_term(term) for term in clause) + ")" for clause in _terms(reading)]
+    query: Sql | None = Sql(" && ").join(clauses) if clauses else None
+    if identifiers and reading.identifiers:
+        ids = "to_tsquery('simple', " + param(" | ".join(identifier_token(i) for i in reading.identifiers)) + ")"
+        query = ids if query is None else "(" + ids + " || " + query + ")"
+    if query is None:
+        return None
+    for term in reading.excluded:
+        if term.words or term.concepts:
+            query = query + " && !!" + _pg_term(term)
+    return query
+
+
+_PG_VECTORS = ("t.search_vector", "t.condition_vector", "t.intervention_vector")
+
+
+def vector_columns() -> tuple[str, str, str]:
+    """PostgreSQL's vector column for each field (anywhere, conditions, interventions), on `trials t`."""
+    return _PG_VECTORS
 
 
 def _where(conn: Connection, filters: Filters, text: TextFilter) -> list[Sql]:
@@ -267,14 +425,11 @@ def _where(conn: Connection, filters: Filters, text: TextFilter) -> list[Sql]:
     if in_index:
         clauses.append("trial_search MATCH " + param(_sqlite_match(text, filters)))
     if conn.dialect == "postgresql":
-        if text.text:
-            clauses.append("t.search_vector @@ plainto_tsquery('english', " + param(" ".join(text.text)) + ")")
-        if text.condition:
-            clauses.append("t.condition_vector @@ plainto_tsquery('english', " + param(" ".join(text.condition)) + ")")
-        if text.intervention:
-            clauses.append(
-                "t.intervention_vector @@ plainto_tsquery('english', " + param(" ".join(text.intervention)) + ")"
-            )
+        for index, reading in enumerate(text.fields()):
+            if reading is not None:
+                query = pg_tsquery(reading, identifiers=index == 0)
+                # Nothing left to look for (stop words only): matches nothing, as `@@` with an empty query does.
+                clauses.append(_PG_VECTORS[index] + " @@ " + query if query is not None else Sql("FALSE"))
     if not in_index:
         clauses.append("t.overall_status IN (" + param_list(filters.statuses) + ")")
         if filters.phases:
@@ -336,8 +491,14 @@ def _score(conn: Connection, text: TextFilter) -> Sql:
         return Sql("0.0")
     if conn.dialect == "sqlite":
         return Sql(f"-{_BM25}")  # bm25 is lower for better matches; negate so that higher is better
-    words = " ".join((*text.text, *text.condition, *text.intervention))
-    return "ts_rank_cd(t.search_vector, plainto_tsquery('english', " + param(words) + "))"
+    queries = [
+        query
+        for index, reading in enumerate(text.fields())
+        if reading is not None and (query := pg_tsquery(reading, identifiers=index == 0)) is not None
+    ]
+    if not queries:
+        return Sql("0.0")
+    return "ts_rank_cd(t.search_vector, " + Sql(" && ").join(queries) + ")"
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,7 +537,9 @@ def hits(
     orders = {
         # Without words there is nothing to rank: trials open now or soon come first (when other statuses were asked
         # for too), the most recently updated first; the home page opens on current recruiting trials.
-        "relevance": "score DESC, last_update_key DESC, nct_id" if text else f"{_OPEN_FIRST}, last_update_key DESC, nct_id",
+        "relevance": "score DESC, last_update_key DESC, nct_id"
+        if text
+        else f"{_OPEN_FIRST}, last_update_key DESC, nct_id",
         "distance": "km, score DESC, nct_id",
         "last_update": "last_update_key DESC, nct_id",
     }
@@ -385,7 +548,8 @@ def hits(
     # from flattening it back into one).
     inner = (
         f"SELECT {_HIT_COLUMNS}, " + _score(conn, text) + f" AS score{near_columns}"
-        f" FROM {_from(conn, text, filters.near is not None)} WHERE " + Sql(" AND ").join(_where(conn, filters, text))
+        f" FROM {_from(conn, text, filters.near is not None)} WHERE "
+        + Sql(" AND ").join(_where(conn, filters, text))
         + (" LIMIT -1" if conn.dialect == "sqlite" else "")
     )
     sql = with_cte + "SELECT matched.*, COUNT(*) OVER () FROM (" + inner + f") matched ORDER BY {orders[order]}"

@@ -6,10 +6,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from trialfinder.concepts.query import trial_concepts
+from trialfinder.concepts.vocabulary import Vocabulary
 from trialfinder.domain.codec import content_hash, decode_trial, encode_trial
 from trialfinder.domain.trial import Trial
 from trialfinder.storage.database import Connection
-from trialfinder.storage.search import facet_tokens
+from trialfinder.storage.search import concept_token, facet_tokens, identifier_token
 from trialfinder.storage.sql import param_list, placeholders
 
 
@@ -33,6 +35,8 @@ class TrialRow:
     sites: tuple[tuple, ...]  # `sites` rows less trial_id
     text: tuple[str, ...]  # the full-text fields in _SEARCH_FIELDS order
     facets: str  # filter tokens for the full-text index (storage.search.facet_tokens)
+    concepts: str = ""  # the MeSH descriptors the trial is about, and their broader ones, as index tokens
+    identifiers: str = ""  # its NCT id and other registry and sponsor ids, as index tokens
 
     @classmethod
     def from_trial(cls, trial: Trial, encoded: bytes | None = None) -> TrialRow:
@@ -85,7 +89,28 @@ class TrialRow:
             sex=trial.eligibility.sex.value,
             healthy_volunteers=trial.eligibility.healthy_volunteers,
         )
-        return cls(trial.nct_id, key, digest, columns, sites, tuple(text[field] for field in _SEARCH_FIELDS), facets)
+        return cls(
+            trial.nct_id,
+            key,
+            digest,
+            columns,
+            sites,
+            tuple(text[field] for field in _SEARCH_FIELDS),
+            facets,
+            concept_words(trial),
+            identifier_words(trial),
+        )
+
+
+def concept_words(trial: Trial) -> str:
+    """The concepts a trial is about (`concepts.query.trial_concepts`: its MeSH terms, what its conditions, keywords
+    and interventions name, and everything broader) as words of the index."""
+    return " ".join(concept_token(ui) for ui in sorted(trial_concepts(trial, Vocabulary.bundled())))
+
+
+def identifier_words(trial: Trial) -> str:
+    ids = (trial.nct_id, trial.org_study_id, *(other.id for other in trial.other_ids))
+    return " ".join(dict.fromkeys(identifier_token(i) for i in ids if i and any(ch.isalnum() for ch in i)))
 
 
 def search_text(trial: Trial) -> dict[str, str]:
@@ -94,9 +119,7 @@ def search_text(trial: Trial) -> dict[str, str]:
         "title": " ".join(filter(None, (trial.brief_title, trial.official_title, trial.acronym))),
         "conditions": " ".join((*trial.conditions, *(mesh.term for mesh in trial.mesh_terms))),
         "keywords": " ".join(trial.keywords),
-        "interventions": " ".join(
-            part for item in trial.interventions for part in (item.name, *item.other_names)
-        ),
+        "interventions": " ".join(part for item in trial.interventions for part in (item.name, *item.other_names)),
         "summary": " ".join(filter(None, (trial.brief_summary, trial.detailed_description))),
         "eligibility": trial.eligibility.criteria or "",
     }
@@ -134,15 +157,28 @@ _UPSERT_SQLITE = (
     "WHERE excluded.last_update_key >= trials.last_update_key RETURNING id"
 )
 # After the columns' parameters come the six full-text fields (weighted A, A, B, B, C, D), then the conditions and
-# the interventions text for their own vectors.
+# the interventions text for their own vectors, then the concept and identifier tokens ('simple': kept as they are).
 _TEXT_FROM = len(_COLUMNS) + 1
-_PG_VECTOR = " || ".join(
-    f"setweight(to_tsvector('english', ${_TEXT_FROM + index}), '{weight}')" for index, weight in enumerate("AABBCD")
-)
+
+
+def pg_vectors(first: int) -> tuple[str, str, str]:
+    """The three vectors (search, condition, intervention) from the `pg_search_values` numbered from `$first`."""
+    concepts = f"to_tsvector('simple', ${first + 8})"
+    weighted = " || ".join(
+        f"setweight(to_tsvector('english', ${first + index}), '{weight}')" for index, weight in enumerate("AABBCD")
+    )
+    search = f"{weighted} || setweight({concepts}, 'B') || setweight(to_tsvector('simple', ${first + 9}), 'A')"
+    return (
+        search,
+        f"to_tsvector('english', ${first + 6}) || {concepts}",
+        f"to_tsvector('english', ${first + 7}) || {concepts}",
+    )
+
+
+PG_VECTORS = pg_vectors(_TEXT_FROM)
 _UPSERT_POSTGRES = (
     f"INSERT INTO trials ({', '.join(_COLUMNS)}, search_vector, condition_vector, intervention_vector) "
-    f"VALUES ({placeholders(len(_COLUMNS))}, {_PG_VECTOR},"
-    f" to_tsvector('english', ${_TEXT_FROM + 6}), to_tsvector('english', ${_TEXT_FROM + 7})) "
+    f"VALUES ({placeholders(len(_COLUMNS))}, {PG_VECTORS[0]}, {PG_VECTORS[1]}, {PG_VECTORS[2]}) "
     f"ON CONFLICT (nct_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _UPDATED)}, "
     "search_vector = excluded.search_vector, condition_vector = excluded.condition_vector, "
     "intervention_vector = excluded.intervention_vector "
@@ -153,6 +189,21 @@ _SITE_INSERT = (
     " trial_status, open_status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
 )
 _SEARCH_FIELDS = ("title", "conditions", "keywords", "interventions", "summary", "eligibility")
+SQLITE_SEARCH_INSERT = (
+    f"INSERT INTO trial_search (rowid, {', '.join(_SEARCH_FIELDS)}, facets, concepts, identifiers)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+)
+
+
+def sqlite_search_values(row: TrialRow) -> tuple:
+    """A trial's row of `trial_search` after its rowid."""
+    return (*row.text, row.facets, row.concepts, row.identifiers)
+
+
+def pg_search_values(row: TrialRow) -> tuple:
+    """The values the PostgreSQL vectors are made of, numbered from the parameter after the `trials` columns."""
+    conditions, interventions = row.text[1] + " " + row.text[2], row.text[3]
+    return (*row.text, conditions, interventions, row.concepts, row.identifiers)
 
 
 class TrialStore:
@@ -188,8 +239,7 @@ class TrialStore:
         if self.conn.dialect == "sqlite":
             returned = self.conn.fetchone(_UPSERT_SQLITE, values)
         else:
-            conditions, interventions = row.text[1] + " " + row.text[2], row.text[3]
-            returned = self.conn.fetchone(_UPSERT_POSTGRES, (*values, *row.text, conditions, interventions))
+            returned = self.conn.fetchone(_UPSERT_POSTGRES, (*values, *pg_search_values(row)))
         if returned is None:
             return False
         trial_id = returned[0]
@@ -199,11 +249,7 @@ class TrialStore:
         if self.conn.dialect == "sqlite":
             if not is_new:
                 self.conn.execute("DELETE FROM trial_search WHERE rowid = $1", (trial_id,))
-            self.conn.execute(
-                f"INSERT INTO trial_search (rowid, {', '.join(_SEARCH_FIELDS)}, facets)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                (trial_id, *row.text, row.facets),
-            )
+            self.conn.execute(SQLITE_SEARCH_INSERT, (trial_id, *sqlite_search_values(row)))
         return True
 
     def optimize(self, *, after_bulk: bool) -> None:

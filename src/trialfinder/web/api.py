@@ -80,7 +80,10 @@ class Api:
 
     def trials(self, request: Request) -> Response:
         form = parse_search(
-            request.query_params.multi_items(), find_place=self.places.for_language(language_of(request)), api=True
+            request.query_params.multi_items(),
+            find_place=self.places.for_language(language_of(request)),
+            api=True,
+            language=language_of(request),
         )
         if form.query is None:  # then there is at least one error
             first = form.errors[0]
@@ -99,7 +102,10 @@ class Api:
             message = fmt.gettext(N_("There is no trial %(nct_id)s in this catalogue."), nct_id=nct_id(raw))
             return json_error(404, message, "nct_id")
         form = parse_search(
-            request.query_params.multi_items(), find_place=self.places.for_language(language_of(request)), api=True
+            request.query_params.multi_items(),
+            find_place=self.places.for_language(language_of(request)),
+            api=True,
+            language=language_of(request),
         )
         if form.errors:
             first = form.errors[0]

@@ -121,6 +121,24 @@ class Hit(Struct):
     api_url: str
 
 
+class UnderstoodConcept(Struct):
+    typed: Annotated[str, Meta(description="The words as typed (corrected, when `corrected_from` is given).")]
+    concept: Annotated[str, Meta(description="The MeSH descriptor id they were read as, such as D015179.")]
+    name: Annotated[str, Meta(description="The descriptor's MeSH name, such as Colorectal Neoplasms.")]
+    also: Annotated[list[str], Meta(description="Some of the other words searched for it (synonyms, lay words).")]
+    corrected_from: Annotated[str | None, Meta(description="The word as typed, when its spelling was corrected.")]
+
+
+class Understood(Struct):
+    expand: Annotated[
+        bool, Meta(description="Whether words were read as concepts (false when the request said `expand=false`).")
+    ]
+    concepts: list[UnderstoodConcept]
+    identifiers: Annotated[
+        list[str], Meta(description="Trial numbers typed (NCT, EU CT, EudraCT); these are looked up in every status.")
+    ]
+
+
 class SearchResults(Struct):
     total: int
     page: int
@@ -129,6 +147,7 @@ class SearchResults(Struct):
     statuses: list[RecruitmentStatus]
     near: Near | None
     matched_words: list[str]
+    understood: Annotated[Understood, Meta(description="How the words were read: the same reading as the page's.")]
     hits: list[Hit]
 
 

@@ -124,11 +124,14 @@ STATUS = _codes(
 SEARCH_PARAMETERS = [
     _text(
         "q",
-        "Words to look for anywhere in the trial (titles and conditions weigh most); prefixes match.",
+        "Words to look for anywhere in the trial (titles and conditions weigh most). Read as concepts too (MeSH "
+        "synonyms, lay words, Dutch words with `lang=nl`, abbreviations, small spelling mistakes; see `expand`). "
+        '"Quoted words" are a phrase, `OR` joins alternatives, a leading `-` excludes a word or phrase. A trial '
+        "number (NCT, EU CT, EudraCT or the sponsor's) finds that trial in any status.",
         "colorectal cancer",
     ),
-    _text("condition", "Words to look for in the conditions.", "liver metastases"),
-    _text("intervention", "Words to look for in the interventions.", "floxuridine"),
+    _text("condition", "Words to look for in the conditions (read as concepts too).", "liver metastases"),
+    _text("intervention", "Words to look for in the interventions (read as concepts too).", "floxuridine"),
     STATUS,
     _codes("phase", "Trials in one of these phases (none: any phase).", [phase.value for phase in Phase], ["PHASE3"]),
     _codes(
@@ -167,6 +170,13 @@ SEARCH_PARAMETERS = [
         100,
     ),
     _query("unit", "Unit of `radius`.", {"type": "string", "enum": list(UNITS), "default": "km"}, "mi"),
+    _query(
+        "expand",
+        "`false`: match the words as typed only, without the concepts they are read as (the answer's `understood` "
+        "says how they were read).",
+        {"type": "string", "enum": [*YES, *(value for value in NO if value)], "default": "yes"},
+        "false",
+    ),
     _query(
         "sort",
         "Order of the hits: `relevance` (to the words), `distance` (to the nearest open site; needs a location) or "

@@ -7,7 +7,7 @@ a template. Bad input is never an error page: the form comes back with a message
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from trialfinder.actions.overviews import overview_for_page
 from trialfinder.domain.search import DEFAULT_RADIUS, MAX_TEXT
@@ -78,13 +78,17 @@ class Pages:
         self.notes = notes  # web.notes.Notes: the private notes beside the text
 
     def parse(self, request: Request) -> SearchForm:
+        language = language_of(request)
         return parse_search(
-            request.query_params.multi_items(), find_place=self.places.for_language(language_of(request))
+            request.query_params.multi_items(), find_place=self.places.for_language(language), language=language
         )
 
     def search(self, request: Request) -> Response:
         form = self.parse(request)
         results = search(database=self.database, query=form.query) if form.query is not None else None
+        if results is not None and results.identifiers_only and results.total == 1 and results.hits:
+            # A trial's number typed in the box opens that trial, as a registry's search does.
+            return RedirectResponse(trial_url(results.hits[0].nct_id), status_code=303)
         pairs = form.pairs()
         fmt = self.renderer.formatter(request)
         chosen_extra = tuple(status for status in form.statuses if status not in vocabulary.FORM_STATUSES)

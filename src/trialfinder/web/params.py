@@ -138,6 +138,7 @@ def parse_search(
     *,
     find_place: Callable[[str], list[Place]],
     api: bool = False,
+    language: str = "en",
 ) -> SearchForm:
     params = Params(items)
     values = {name: (params.get(name) or "").strip() for name in (API_FIELDS if api else SINGLE_FIELDS)}
@@ -179,7 +180,7 @@ def parse_search(
     page_size = _bounded_whole(values["page_size"], MAX_PAGE_SIZE, PAGE_SIZE, "page_size", errors) if api else PAGE_SIZE
     errors += [_error(problem) for problem in reading.problems if problem.field in TEXT_PARAMETERS]
 
-    query = None if errors else SearchQuery(search, sort=sort, page=page, page_size=page_size)
+    query = None if errors else SearchQuery(search, sort=sort, page=page, page_size=page_size, language=language)
     return SearchForm(
         values=values, lists=lists, search=search, query=query, errors=tuple(errors), location=location
     )

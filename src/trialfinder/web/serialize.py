@@ -84,6 +84,20 @@ def results_body(results: SearchResults, location: Location | None, radius_km: f
         statuses=[status.value for status in query.search.statuses],
         near=near_body(location, radius_km),
         matched_words=list(results.matched_words),
+        understood=api.Understood(
+            expand=query.search.expand,
+            concepts=[
+                api.UnderstoodConcept(
+                    typed=line.typed,
+                    concept=line.concept,
+                    name=line.name,
+                    also=list(line.also),
+                    corrected_from=line.corrected_from,
+                )
+                for line in results.understood
+            ],
+            identifiers=list(results.identifiers),
+        ),
         hits=[hit_body(hit) for hit in results.hits],
     )
 

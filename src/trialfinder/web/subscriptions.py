@@ -161,7 +161,8 @@ class Subscriptions(FormHandler):
     # --- the sign-up form on its own page ---------------------------------------------------------------------------
 
     def _parse(self, request: Request, pairs) -> SearchForm:
-        return parse_search(pairs, find_place=self.places.for_language(language_of(request)))
+        language = language_of(request)
+        return parse_search(pairs, find_place=self.places.for_language(language), language=language)
 
     def new(self, request: Request) -> Response:
         items = [
