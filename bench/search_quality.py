@@ -36,7 +36,6 @@ No network is needed: the import reads the bundled archive and the offline gazet
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import math
 import os
@@ -136,22 +135,18 @@ def load_queries(path: Path, kinds: list[str] | None) -> list[dict]:
     return [query for query in queries if not kinds or query["kind"] in kinds]
 
 
-def make_query(entry: dict):
-    """The SearchQuery the site would make of this text in this field (default statuses, relevance, 10 a page)."""
+def make_query(entry: dict, *, expand: bool = True):
+    """The SearchQuery the site would make of this text in this field (default statuses, relevance, 10 a page), in
+    the query's language (a Dutch query as the Dutch page reads it); `expand` False as with `expand=no`."""
     from trialfinder.domain.search import read_search
     from trialfinder.queries.search import SearchQuery, Sort
 
-    language = entry.get("lang", "en")
-    # TODO(language): the search has no language yet. `read_search` ignores parameters it does not know, so the
-    # language rides along as a parameter now and is used as soon as a search reads one; a `language` field of
-    # SearchQuery is filled in too when it gets one. Nothing else here needs to change for Dutch queries.
-    reading = read_search([(entry["field"], entry["query"]), ("language", language)])
+    reading = read_search([(entry["field"], entry["query"]), ("expand", "yes" if expand else "no")])
     if reading.problems:
         raise SystemExit(f"{entry['id']}: the search refused {entry['query']!r}: {reading.problems}")
-    options = {"search": reading.search, "sort": Sort.RELEVANCE, "page": 1, "page_size": TOP}
-    if "language" in {field.name for field in dataclasses.fields(SearchQuery)}:
-        options["language"] = language
-    return SearchQuery(**options)
+    return SearchQuery(
+        reading.search, sort=Sort.RELEVANCE, page=1, page_size=TOP, language=entry.get("lang", "en")
+    )
 
 
 def score(ranked: list[str], expected: list[str]) -> tuple[float, float]:
@@ -168,7 +163,7 @@ def mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
-def run(url: str, queries: list[dict]) -> tuple[list[dict], float]:
+def run(url: str, queries: list[dict], *, expand: bool = True) -> tuple[list[dict], float]:
     from trialfinder.queries.search import search
     from trialfinder.storage.database import Database
 
@@ -177,7 +172,7 @@ def run(url: str, queries: list[dict]) -> tuple[list[dict], float]:
     started = time.perf_counter()
     try:
         for entry in queries:
-            found = search(database=database, query=make_query(entry))
+            found = search(database=database, query=make_query(entry, expand=expand))
             ranked = [hit.nct_id for hit in found.hits]
             recall, ndcg = score(ranked, entry["expected"])
             results.append({**entry, "ranked": ranked, "total": found.total, "recall": recall, "ndcg": ndcg})
@@ -227,6 +222,9 @@ def main() -> None:
     parser.add_argument("--kind", action="append", choices=KINDS, help="only queries of this kind (repeatable)")
     parser.add_argument("--show", action="store_true", help="one line per query, with the expected trials it missed")
     parser.add_argument("--json", metavar="FILE", help="write the figures (and per-query results) to FILE")
+    parser.add_argument(
+        "--no-expand", action="store_true", help="search the words as typed only (the page's expand=no switch)"
+    )
     parser.add_argument("--queries", default=str(QUERIES), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -240,7 +238,7 @@ def main() -> None:
         total, opened = catalogue_counts(database)
     finally:
         database.close()
-    results, seconds = run(url, queries)
+    results, seconds = run(url, queries, expand=not args.no_expand)
     rows = summarise(results)
     checks = must_find(results)
 
