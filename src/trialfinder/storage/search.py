@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, replace
 
@@ -61,6 +62,33 @@ def _facet_match(filters: Filters) -> list[str]:
     return parts
 
 
+# The MeSH trees whose concepts a field takes: the conditions field diseases, mental disorders and states, and body
+# parts ("liver" in "liver metastases"); the interventions field drugs, chemicals, procedures and devices. Words
+# "anywhere" take every concept.
+CONDITION_TREES = "ACFG"
+INTERVENTION_TREES = "DEJ"
+
+
+def _restricted(reading: Reading, vocabulary: Vocabulary, kinds: str) -> Reading:
+    """The reading with only the concepts of these MeSH tree categories (a drug typed as a condition is a word)."""
+
+    def fits(ui: str) -> bool:
+        descriptor = vocabulary.descriptor(ui)
+        return descriptor is not None and any(tree[:1] in kinds for tree in descriptor.trees)
+
+    def term(item: Term) -> Term:
+        return dataclasses.replace(item, concepts=tuple(ui for ui in item.concepts if fits(ui)))
+
+    clauses = tuple(dataclasses.replace(clause, terms=tuple(term(t) for t in clause.terms)) for clause in reading.clauses)
+    kept = {ui for clause in clauses for t in clause.terms for ui in t.concepts}
+    return dataclasses.replace(
+        reading,
+        clauses=clauses,
+        excluded=tuple(term(t) for t in reading.excluded),
+        understood=tuple(line for line in reading.understood if line.concept in kept),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class TextFilter:
     """What to match, by field: anywhere (`text`), in the conditions, in the interventions; each the reading of
@@ -75,11 +103,17 @@ class TextFilter:
     def of(cls, search: Search, *, vocabulary: Vocabulary | None = None, language: str = "en") -> TextFilter:
         """Read a search's words; with `vocabulary` (and the search's `expand` on) as concepts too."""
 
-        def read(typed: str) -> Reading | None:
+        def read(typed: str, kinds: str | None) -> Reading | None:
             reading = read_query(typed, vocabulary=vocabulary, language=language, expand=search.expand)
-            return None if reading.is_empty else reading
+            if reading.is_empty:
+                return None
+            return reading if kinds is None or vocabulary is None else _restricted(reading, vocabulary, kinds)
 
-        return cls(read(search.text), read(search.condition), read(search.intervention))
+        return cls(
+            read(search.text, None),
+            read(search.condition, CONDITION_TREES),
+            read(search.intervention, INTERVENTION_TREES),
+        )
 
     def __bool__(self) -> bool:
         return any(reading is not None for reading in self.fields())
@@ -376,8 +410,9 @@ def text_match(text: TextFilter) -> str:
         if reading is None:
             continue
         part = _fts_reading(reading, _FIELD_COLUMNS[index], identifiers=index == 0)
-        if part:
-            parts.append(part)
+        # Nothing to look for in a field that was filled in (a trial number in the conditions, say): no match, as
+        # on PostgreSQL.
+        parts.append(part or '{facets} : "tfnever"')
     return " AND ".join(f"({part})" for part in parts)
 
 

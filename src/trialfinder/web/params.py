@@ -50,6 +50,7 @@ PROBLEM_MESSAGES = {
     ("age", "out_of_range"): N_("Enter an age from 0 to %(max_age)s years."),
     ("sex", "unknown"): N_("Choose female or male, or leave it empty."),
     ("healthy", "unknown"): N_("Use yes, or leave it empty."),
+    ("expand", "unknown"): N_("Use no to search the words as typed only, or leave it empty."),
     ("unit", "unknown"): N_("Choose km or mi."),
     ("radius", "out_of_range"): N_("Choose a distance of more than 0 and at most %(max)s %(unit)s."),
     ("lat", "invalid"): _POSITION,

@@ -55,6 +55,7 @@ def searches(draw) -> Search:
         point=point,
         radius=draw(_decimal(0.001, radius_limit(unit), 3)),
         unit=unit,
+        expand=draw(st.booleans()),
     )
 
 
@@ -86,6 +87,11 @@ def test_defaults_are_left_out_so_that_one_search_has_one_query_string():
 
 def test_the_mile_is_defined_once():
     assert Search(radius=10, unit="mi").radius_km == pytest.approx(10 * KM_PER_MILE)
+    # The reading of words as concepts is on unless turned off; only "no" (and its spellings) turns it off.
+    assert Search(text="bowel cancer", expand=False).query_string() == "q=bowel+cancer&expand=no"
+    assert read_search([("expand", "false")]).search.expand is False
+    assert read_search([("expand", "")]).search.expand is True
+    assert read_search([("expand", "maybe")]).problems[0].field == "expand"
     assert KM_PER_MILE == 1.609344
 
 
