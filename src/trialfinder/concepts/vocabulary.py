@@ -443,13 +443,13 @@ class Vocabulary:
         pool = [t for t in d.terms[1:] if ", " not in t and not abbreviation_like(t)] + list(d.lay)
         if language == "nl":
             pool += list(d.dutch)
-        seen = {_fold(normalise(typed)), _fold(normalise(d.name))}
+        seen = _forms(normalise(typed)) | _forms(normalise(d.name))
         out: list[str] = []
         for term in sorted(pool, key=lambda t: (len(t), t.casefold(), t)):
-            folded = _fold(normalise(term))
-            if folded in seen:
+            forms = _forms(normalise(term))
+            if forms & seen:
                 continue
-            seen.add(folded)
+            seen |= forms
             out.append(term)
             if len(out) == limit:
                 break
@@ -465,14 +465,10 @@ def _entries(raw: str) -> Iterable[tuple[str, list[str]]]:
     return ((fields[i], fields[i + 1].split()) for i in range(0, len(fields) - 1, 2))
 
 
-def _fold(key: str) -> str:
-    """A key with its last word made singular, so that "colorectal tumors" and "colorectal tumor" are one."""
-    words = key.split()
-    if words:
-        found = singulars(words[-1])
-        if found:
-            words[-1] = found[0]
-    return " ".join(words)
+def _forms(key: str) -> set[str]:
+    """A key and its forms with the last word made singular: "colorectal tumors" is also "colorectal tumor"."""
+    head, _, last = key.rpartition(" ")
+    return {key} | {f"{head} {singular}" if head else singular for singular in singulars(last)}
 
 
 def _split(field: str) -> tuple[str, ...]:
