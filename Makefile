@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: start install install-test test services bench starter-catalogue clean
+.PHONY: start install install-test test services bench starter-catalogue vocabulary clean
 
 start: install
 	$(BIN)/trialfinder serve
@@ -38,6 +38,9 @@ bench: install
 
 starter-catalogue: install
 	$(BIN)/python scripts/build_starter_catalogue.py
+
+vocabulary: install
+	$(BIN)/python scripts/build_vocabulary.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

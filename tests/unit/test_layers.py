@@ -31,7 +31,7 @@ SOURCE = PROJECT_ROOT / "src" / PACKAGE
 # The layers, lowest first. `__init__` is the package's own module (its version); `__main__` is `python -m`.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__init__", "domain", "filemodes", "signing"),
-    ("settings", "eligibility", "geo", "registries"),
+    ("settings", "eligibility", "geo", "registries", "concepts"),
     ("views", "overview"),
     ("notifications",),
     ("storage",),
