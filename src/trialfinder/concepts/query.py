@@ -22,7 +22,7 @@ business: every word is kept, up to domain.search.MAX_WORDS. Pure: the same text
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from trialfinder.concepts.vocabulary import Span, Vocabulary
 from trialfinder.domain.search import MAX_WORDS
@@ -44,6 +44,11 @@ class Term:
     words: tuple[str, ...]  # the searchable words as typed (letters/digits, like domain.search.words), in order
     phrase: bool = False  # True: the words must appear together in this order (quoted, or a multi-word concept)
     concepts: tuple[str, ...] = ()  # MeSH descriptor ids that satisfy this term too (trials indexed with them or narrower)
+    # Filled in by `widened`: the concepts' direct broader descriptors, matched only where a trial is about exactly
+    # that one ("colon cancer" takes a trial on colorectal cancer, not one on rectal cancer), and some of their
+    # entry terms, matched as words (phrases of words, for trials whose concepts are not known or not indexed).
+    broader: tuple[str, ...] = ()
+    synonyms: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,12 +292,11 @@ def _excluded(words: list[str], quoted: bool, vocabulary: Vocabulary | None, lan
 _CONDITION_KINDS = ("condition", "qualifier", "abbreviation")
 
 
-def trial_concepts(trial: Trial, vocabulary: Vocabulary) -> frozenset[str]:
+def own_concepts(trial: Trial, vocabulary: Vocabulary) -> frozenset[str]:
     """The descriptors a trial is about, for storage to index: its MeSH terms (by id, or by name for legacy records,
     whose terms have none; ids written D000xxxxxx are read as Dxxxxxx), the conditions (and qualifiers, such as
     metastasis, and abbreviations) matched in its conditions and keywords, the drugs and chemicals matched in its
-    interventions' names and other names; and every ancestor of each, so that a search for a broader concept finds
-    it."""
+    interventions' names and other names."""
     found: set[str] = set()
     for term in trial.mesh_terms:
         ui = term.id.strip() if term.id else None
@@ -313,9 +317,74 @@ def trial_concepts(trial: Trial, vocabulary: Vocabulary) -> frozenset[str]:
             for span in vocabulary.match(_text_words(text)):
                 if span.kind == "intervention":
                     found.update(span.concepts)
+    return frozenset(found)
+
+
+def trial_concepts(trial: Trial, vocabulary: Vocabulary) -> frozenset[str]:
+    """`own_concepts`, and every ancestor of each, so that a search for a broader concept finds the trial."""
+    found = set(own_concepts(trial, vocabulary))
     for ui in list(found):
         found |= vocabulary.ancestors(ui)
     return frozenset(found)
+
+
+# --- matching a reading ----------------------------------------------------------------------------------------
+
+SYNONYMS_PER_CONCEPT = 8
+_BROADER_MIN_DEPTH = 3  # tree numbers of at least three parts: "Digestive System Neoplasms" yes, "Liver Diseases" no
+
+
+def widened(reading: Reading, vocabulary: Vocabulary) -> Reading:
+    """The reading with, for each concept of a term, its direct broader descriptors (below the most general levels of
+    the trees) and up to SYNONYMS_PER_CONCEPT short English entry terms as words: what the storage layer matches
+    besides the concepts themselves."""
+
+    def term(item: Term) -> Term:
+        if not item.concepts:
+            return item
+        broader = tuple(dict.fromkeys(ui for concept in item.concepts for ui in direct_broader(concept, vocabulary)))
+        synonyms = tuple(
+            dict.fromkeys(words for concept in item.concepts for words in entry_words(concept, vocabulary))
+        )
+        return replace(item, broader=tuple(ui for ui in broader if ui not in item.concepts), synonyms=synonyms)
+
+    return replace(
+        reading,
+        clauses=tuple(replace(clause, terms=tuple(term(t) for t in clause.terms)) for clause in reading.clauses),
+        excluded=tuple(term(t) for t in reading.excluded),
+    )
+
+
+def direct_broader(ui: str, vocabulary: Vocabulary) -> tuple[str, ...]:
+    """The descriptors one level above `ui` in any of its trees, when that level is not among the most general."""
+    descriptor = vocabulary.descriptor(ui)
+    if descriptor is None:
+        return ()
+    wanted = {tree.rsplit(".", 1)[0] for tree in descriptor.trees if tree.count(".") >= _BROADER_MIN_DEPTH}
+    found = []
+    for candidate in sorted(vocabulary.ancestors(ui)):
+        broader = vocabulary.descriptor(candidate)
+        if broader is not None and wanted.intersection(broader.trees):
+            found.append(candidate)
+    return tuple(found)
+
+
+def entry_words(ui: str, vocabulary: Vocabulary) -> tuple[tuple[str, ...], ...]:
+    """Short English entry terms of a descriptor as words: its name and terms of at most three words without the
+    inverted MeSH form ("Neoplasms, Colorectal"), shortest first, one per spelling."""
+    descriptor = vocabulary.descriptor(ui)
+    if descriptor is None:
+        return ()
+    seen: dict[tuple[str, ...], None] = {}
+    for text in sorted((descriptor.name, *descriptor.terms), key=lambda t: (len(t), t)):
+        if "," in text:
+            continue
+        words = tuple(word.casefold() for word in _WORD.findall(text))
+        if 0 < len(words) <= 3:
+            seen.setdefault(words, None)
+        if len(seen) >= SYNONYMS_PER_CONCEPT:
+            break
+    return tuple(seen)
 
 
 def _text_words(text: str) -> list[str]:

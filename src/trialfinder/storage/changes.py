@@ -203,7 +203,7 @@ def _postgres_text_matches(conn, trial_ids, queries) -> dict[TextFilter, frozens
             if reading is None:
                 continue
             tsquery = pg_tsquery(reading, identifiers=identifiers)
-            conditions.append(vector + " @@ " + tsquery if tsquery is not None else Sql("FALSE"))
+            conditions.append(vector + " @@ (" + tsquery + ")" if tsquery is not None else Sql("FALSE"))
         matched: set[str] = set()
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]

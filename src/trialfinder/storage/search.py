@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import msgspec
 
-from trialfinder.concepts.query import Reading, Term, Understood, read_query
+from trialfinder.concepts.query import Reading, Term, Understood, read_query, widened
 from trialfinder.concepts.vocabulary import Vocabulary
 from trialfinder.domain.search import Search
 from trialfinder.storage.database import Connection
@@ -107,7 +107,9 @@ class TextFilter:
             reading = read_query(typed, vocabulary=vocabulary, language=language, expand=search.expand)
             if reading.is_empty:
                 return None
-            return reading if kinds is None or vocabulary is None else _restricted(reading, vocabulary, kinds)
+            if vocabulary is None or not search.expand:
+                return reading
+            return widened(reading if kinds is None else _restricted(reading, vocabulary, kinds), vocabulary)
 
         return cls(
             read(search.text, None),
@@ -366,6 +368,11 @@ def concept_token(ui: str) -> str:
     return _token("mesh", ui)
 
 
+def exact_concept_token(ui: str) -> str:
+    """A MeSH descriptor as a word of the index that only a trial about exactly that descriptor holds."""
+    return _token("meshx", ui)
+
+
 def identifier_token(identifier: str) -> str:
     """A trial's registry or sponsor id as a word of the index, whatever its spacing and hyphens."""
     return _token("id", identifier)
@@ -377,8 +384,10 @@ def _fts_term(term: Term, columns: str) -> str:
     if words:
         query = _fts_string(" ".join(words)) if term.phrase else fts_phrase_list(words)
         parts.append(f"{{{columns}}} : ({query})")
-    if term.concepts:
-        parts.append("{concepts} : (" + " OR ".join(_fts_string(concept_token(ui)) for ui in term.concepts) + ")")
+    parts += [f"{{{columns}}} : ({_fts_string(' '.join(synonym))})" for synonym in term.synonyms]
+    tokens = [concept_token(ui) for ui in term.concepts] + [exact_concept_token(ui) for ui in term.broader]
+    if tokens:
+        parts.append("{concepts} : (" + " OR ".join(_fts_string(token) for token in tokens) + ")")
     return "(" + " OR ".join(parts) + ")"
 
 
@@ -426,8 +435,10 @@ def _pg_term(term: Term) -> Sql:
     if words:
         function = "phraseto_tsquery" if term.phrase else "plainto_tsquery"
         parts.append(f"{function}('english', " + param(" ".join(words)) + ")")
-    if term.concepts:
-        parts.append("to_tsquery('simple', " + param(" | ".join(concept_token(ui) for ui in term.concepts)) + ")")
+    parts += ["phraseto_tsquery('english', " + param(" ".join(synonym)) + ")" for synonym in term.synonyms]
+    tokens = [concept_token(ui) for ui in term.concepts] + [exact_concept_token(ui) for ui in term.broader]
+    if tokens:
+        parts.append("to_tsquery('simple', " + param(" | ".join(tokens)) + ")")
     return "(" + Sql(" || ").join(parts) + ")"
 
 
@@ -464,7 +475,7 @@ def _where(conn: Connection, filters: Filters, text: TextFilter) -> list[Sql]:
             if reading is not None:
                 query = pg_tsquery(reading, identifiers=index == 0)
                 # Nothing left to look for (stop words only): matches nothing, as `@@` with an empty query does.
-                clauses.append(_PG_VECTORS[index] + " @@ " + query if query is not None else Sql("FALSE"))
+                clauses.append(_PG_VECTORS[index] + " @@ (" + query + ")" if query is not None else Sql("FALSE"))
     if not in_index:
         clauses.append("t.overall_status IN (" + param_list(filters.statuses) + ")")
         if filters.phases:

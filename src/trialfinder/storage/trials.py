@@ -6,12 +6,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from trialfinder.concepts.query import trial_concepts
+from trialfinder.concepts.query import own_concepts
 from trialfinder.concepts.vocabulary import Vocabulary
 from trialfinder.domain.codec import content_hash, decode_trial, encode_trial
 from trialfinder.domain.trial import Trial
 from trialfinder.storage.database import Connection
-from trialfinder.storage.search import concept_token, facet_tokens, identifier_token
+from trialfinder.storage.search import concept_token, exact_concept_token, facet_tokens, identifier_token
 from trialfinder.storage.sql import param_list, placeholders
 
 
@@ -103,9 +103,15 @@ class TrialRow:
 
 
 def concept_words(trial: Trial) -> str:
-    """The concepts a trial is about (`concepts.query.trial_concepts`: its MeSH terms, what its conditions, keywords
-    and interventions name, and everything broader) as words of the index."""
-    return " ".join(concept_token(ui) for ui in sorted(trial_concepts(trial, Vocabulary.bundled())))
+    """The concepts a trial is about (`concepts.query.own_concepts`: its MeSH terms, what its conditions, keywords
+    and interventions name) as words of the index: each with everything broader (a search for a concept finds what
+    is narrower), and each on its own (a search for a narrower concept finds a trial about exactly this one)."""
+    vocabulary = Vocabulary.bundled()
+    own = own_concepts(trial, vocabulary)
+    every = set(own)
+    for ui in own:
+        every |= vocabulary.ancestors(ui)
+    return " ".join([concept_token(ui) for ui in sorted(every)] + [exact_concept_token(ui) for ui in sorted(own)])
 
 
 def identifier_words(trial: Trial) -> str:
