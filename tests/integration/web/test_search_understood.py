@@ -28,11 +28,16 @@ def test_a_dutch_page_reads_dutch_words(client):
     assert REFERENCE in hit_ids(html)[:3]
 
 
-def test_a_trial_number_in_the_box_opens_the_trial(client):
-    for typed in ("nct06857773", "NCT 06857773", "2023-506194-35-00"):
+def test_a_trial_number_in_the_box_opens_the_trial_or_lists_the_trials_that_carry_it(client):
+    for typed in ("nct06857773", "NCT 06857773"):
         response = client.get("/trials", params={"q": typed}, follow_redirects=False)
         assert response.status_code == 303, typed
         assert response.headers["location"] == f"/trials/{REFERENCE}"
+    # The catalogue's copies of the reference record carry its EU CT number too: they are listed, in every status.
+    listed = client.get("/trials", params={"q": "2023-506194-35-00"}, follow_redirects=False)
+    assert listed.status_code == 200
+    assert REFERENCE in hit_ids(listed.text)
+    assert "Trial numbers are looked up in every status." in listed.text
 
 
 def test_the_api_carries_the_same_reading_and_the_switch(client):
