@@ -336,16 +336,21 @@ _BROADER_MIN_DEPTH = 3  # tree numbers of at least three parts: "Digestive Syste
 
 def widened(reading: Reading, vocabulary: Vocabulary) -> Reading:
     """The reading with, for each concept of a term, its direct broader descriptors (below the most general levels of
-    the trees) and up to SYNONYMS_PER_CONCEPT short English entry terms as words: what the storage layer matches
-    besides the concepts themselves."""
+    the trees) and, for a body part, up to SYNONYMS_PER_CONCEPT short English entry terms as words: what the storage
+    layer matches besides the concepts themselves."""
 
     def term(item: Term) -> Term:
         if not item.concepts:
             return item
+        # A body part is no trial's concept: it is looked for by its names only.
+        body = [ui for ui in item.concepts if vocabulary.kind(ui) == "body"]
+        if body:
+            item = replace(item, concepts=tuple(ui for ui in item.concepts if ui not in body))
         broader = tuple(dict.fromkeys(ui for concept in item.concepts for ui in direct_broader(concept, vocabulary)))
-        synonyms = tuple(
-            dict.fromkeys(words for concept in item.concepts for words in entry_words(concept, vocabulary))
-        )
+        # A condition's or a drug's other names are what the trial's own concepts were read from (its conditions,
+        # keywords and interventions), so its concept stands for them; a body part is no trial's concept, so its
+        # names are looked for as words ("lever": "liver").
+        synonyms = tuple(dict.fromkeys(words for concept in body for words in entry_words(concept, vocabulary)))
         return replace(item, broader=tuple(ui for ui in broader if ui not in item.concepts), synonyms=synonyms)
 
     return replace(

@@ -162,7 +162,7 @@ def text_matches(
     return _postgres_text_matches(conn, trial_ids, queries)
 
 
-_MATCHED_COLUMNS = (*TEXT_COLUMNS, "concepts", "identifiers")
+_MATCHED_COLUMNS = (*TEXT_COLUMNS, "concepts", "focus", "identifiers")
 
 
 def _sqlite_text_matches(conn, trial_ids, queries) -> dict[TextFilter, frozenset[str]]:

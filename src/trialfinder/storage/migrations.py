@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from trialfinder.storage.database import Connection
-from trialfinder.storage.search import BM25_WEIGHTS
 
 
 @dataclass(frozen=True)
@@ -383,10 +382,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         sqlite=(
             "DROP TABLE trial_search",
             """CREATE VIRTUAL TABLE trial_search USING fts5(
-                title, conditions, keywords, interventions, summary, eligibility, facets, concepts, identifiers,
+                title, conditions, keywords, interventions, summary, eligibility, facets, concepts, focus, identifiers,
                 tokenize = 'porter unicode61 remove_diacritics 2'
             )""",
-            f"INSERT INTO trial_search (trial_search, rank) VALUES ('rank', 'bm25({BM25_WEIGHTS})')",
+            # The weights of storage.search._BM25, as they were when this migration was written.
+            "INSERT INTO trial_search (trial_search, rank)"
+            " VALUES ('rank', 'bm25(10.0, 10.0, 5.0, 5.0, 2.0, 0.5, 0.0, 2.0, 20.0, 10.0)')",
         ),
         postgresql=(),
         then=lambda conn: reindex_search(conn),
@@ -420,7 +421,7 @@ def reindex_search(conn: Connection, *, batch: int = 500) -> int:
                 search, condition, intervention = pg_vectors(1)
                 conn.execute(
                     f"UPDATE trials SET search_vector = {search}, condition_vector = {condition},"
-                    f" intervention_vector = {intervention} WHERE id = $11",
+                    f" intervention_vector = {intervention} WHERE id = $12",
                     (*pg_search_values(row), trial_id),
                 )
             done += 1

@@ -15,11 +15,12 @@ from trialfinder.storage.database import Connection
 from trialfinder.storage.sql import Sql, param, param_list
 
 # Relevance weights by field, for FTS5's bm25 (title, conditions, keywords, interventions, summary,
-# eligibility, facets, concepts, identifiers): a word in the title or the conditions says far more than one in the
-# criteria; a concept the trial is registered under counts a little less than its words in the conditions.
-_BM25 = "bm25(trial_search, 10.0, 10.0, 5.0, 5.0, 2.0, 0.5, 0.0, 4.0, 10.0)"
-# The weights as the index's configured rank (migration 10), in the same order.
-BM25_WEIGHTS = "10.0, 10.0, 5.0, 5.0, 2.0, 0.5, 0.0, 4.0, 10.0"
+# eligibility, facets, concepts, focus, identifiers): a word in the title or the conditions says far more than one in
+# the criteria; a concept the trial is about exactly (`focus`) counts most, and the more so the fewer concepts the
+# trial is about (a trial on colorectal cancer alone before one on twenty kinds of tumour); a concept it is about
+# through a narrower one (`concepts`) counts little: it says the trial matches, not that it is central.
+_BM25 = "bm25(trial_search, 10.0, 10.0, 5.0, 5.0, 2.0, 0.5, 0.0, 2.0, 20.0, 10.0)"
+# The index's configured rank (migration 10) has the same weights: change both together, in a new migration.
 # The columns of `trial_search` that hold a trial's words (the last, `facets`, holds its filterable codes).
 TEXT_COLUMNS = ("title", "conditions", "keywords", "interventions", "summary", "eligibility")
 KM_PER_DEGREE_LAT = 111.32
@@ -378,16 +379,42 @@ def identifier_token(identifier: str) -> str:
     return _token("id", identifier)
 
 
+def _fts_concepts(term: Term) -> list[str]:
+    """A term's concepts as FTS5 queries: each concept or anything narrower (`concepts`); exactly each concept and
+    each direct broader one (`focus`)."""
+    parts = []
+    if term.concepts:
+        parts.append("{concepts} : (" + " OR ".join(_fts_string(concept_token(ui)) for ui in term.concepts) + ")")
+    exact = [*term.concepts, *term.broader]
+    if exact:
+        parts.append("{focus} : (" + " OR ".join(_fts_string(exact_concept_token(ui)) for ui in exact) + ")")
+    return parts
+
+
+def _concept_tokens(term: Term) -> list[str]:
+    """The same as tokens of a PostgreSQL vector (which holds both kinds together)."""
+    return (
+        [concept_token(ui) for ui in term.concepts]
+        + [exact_concept_token(ui) for ui in term.concepts]
+        + [exact_concept_token(ui) for ui in term.broader]
+    )
+
+
 def _fts_term(term: Term, columns: str) -> str:
     words = _content(term) or term.words
     parts = []
-    if words:
+    # The conditions, keywords and interventions are what a trial's concepts were read from, with the same
+    # vocabulary: there the concept stands for the words, so that a trial registered as "Colorectal Neoplasms" ranks
+    # as one that wrote "colorectal cancer". The words are still looked for where no concept was read.
+    searched = _UNREAD_COLUMNS.get(columns, "") if term.concepts else columns
+    if words and searched:
         query = _fts_string(" ".join(words)) if term.phrase else fts_phrase_list(words)
-        parts.append(f"{{{columns}}} : ({query})")
-    parts += [f"{{{columns}}} : ({_fts_string(' '.join(synonym))})" for synonym in term.synonyms]
-    tokens = [concept_token(ui) for ui in term.concepts] + [exact_concept_token(ui) for ui in term.broader]
-    if tokens:
-        parts.append("{concepts} : (" + " OR ".join(_fts_string(token) for token in tokens) + ")")
+        parts.append(f"{{{searched}}} : ({query})")
+    named = _NAMING_COLUMNS.get(columns, columns)
+    parts += [
+        f"{{{named}}} : ({_fts_string(' '.join(synonym))})" for synonym in term.synonyms if synonym != tuple(words)
+    ]
+    parts += _fts_concepts(term)
     return "(" + " OR ".join(parts) + ")"
 
 
@@ -406,6 +433,11 @@ def _fts_reading(reading: Reading, columns: str, *, identifiers: bool) -> str:
 
 
 _FIELD_COLUMNS = (" ".join(TEXT_COLUMNS), "conditions keywords", "interventions")
+# Where a concept's other names (synonyms) are looked for: where a trial names what it is about, not in its summary
+# or criteria, where "no history of colorectal cancer" would make any trial a colorectal cancer trial.
+_NAMING_COLUMNS = {_FIELD_COLUMNS[0]: "title conditions keywords interventions"}
+# The text columns no concept is read from, by field.
+_UNREAD_COLUMNS = {_FIELD_COLUMNS[0]: "title summary eligibility"}
 
 
 def text_match(text: TextFilter) -> str:
@@ -435,8 +467,12 @@ def _pg_term(term: Term) -> Sql:
     if words:
         function = "phraseto_tsquery" if term.phrase else "plainto_tsquery"
         parts.append(f"{function}('english', " + param(" ".join(words)) + ")")
-    parts += ["phraseto_tsquery('english', " + param(" ".join(synonym)) + ")" for synonym in term.synonyms]
-    tokens = [concept_token(ui) for ui in term.concepts] + [exact_concept_token(ui) for ui in term.broader]
+    parts += [
+        "phraseto_tsquery('english', " + param(" ".join(synonym)) + ")"
+        for synonym in term.synonyms
+        if synonym != tuple(words)
+    ]
+    tokens = _concept_tokens(term)
     if tokens:
         parts.append("to_tsquery('simple', " + param(" | ".join(tokens)) + ")")
     return "(" + Sql(" || ").join(parts) + ")"
@@ -532,11 +568,44 @@ _HIT_COLUMNS = (
 )
 
 
+# How much a trial about exactly the concepts asked for gains, divided by how many concepts it is about: FTS5's bm25
+# saturates a word's count within a row and normalises by the whole row's length, so no column weight can say "this
+# trial is about colorectal cancer alone" (about one bm25 term's worth for a trial about one concept).
+FOCUS_BONUS = 4.0
+
+
+def _focus_tokens(text: TextFilter) -> list[str]:
+    return list(
+        dict.fromkeys(
+            exact_concept_token(ui)
+            for reading in text.fields()
+            if reading is not None
+            for clause in reading.clauses
+            for term in clause.terms
+            for ui in term.concepts
+        )
+    )
+
+
+def _focus_bonus(text: TextFilter) -> Sql | None:
+    """SQLite: FOCUS_BONUS times the share of a trial's focus (its own concepts) that the search asks for."""
+    tokens = _focus_tokens(text)
+    if not tokens:
+        return None
+    held = Sql(" + ").join(
+        "(instr(' ' || trial_search.focus || ' ', " + param(f" {token} ") + ") > 0)" for token in tokens
+    )
+    size = "(length(trial_search.focus) - length(replace(trial_search.focus, ' ', '')) + 1)"
+    return f"(CASE WHEN trial_search.focus = '' THEN 0.0 ELSE {FOCUS_BONUS} * (" + held + f") / {size} END)"
+
+
 def _score(conn: Connection, text: TextFilter) -> Sql:
     if not text:
         return Sql("0.0")
     if conn.dialect == "sqlite":
-        return Sql(f"-{_BM25}")  # bm25 is lower for better matches; negate so that higher is better
+        score = Sql(f"-{_BM25}")  # bm25 is lower for better matches; negate so that higher is better
+        bonus = _focus_bonus(text)
+        return score if bonus is None else score + " + " + bonus
     queries = [
         query
         for index, reading in enumerate(text.fields())
@@ -570,10 +639,18 @@ def hits(
     match."""
     if order == "relevance" and limit is not None and _index_only(conn, filters, text):
         # FTS5 ranks inside the index and stops at the page: no visit to the trials table until then.
-        ranked = conn.fetchall(
-            "SELECT rowid, -rank FROM trial_search WHERE trial_search MATCH $1 ORDER BY rank LIMIT $2 OFFSET $3",
-            (_sqlite_match(text, filters), limit, offset),
-        )
+        bonus = _focus_bonus(text)
+        if bonus is None:
+            ranked = conn.fetchall(
+                "SELECT rowid, -rank FROM trial_search WHERE trial_search MATCH $1 ORDER BY rank LIMIT $2 OFFSET $3",
+                (_sqlite_match(text, filters), limit, offset),
+            )
+        else:
+            ranked = conn.fetchall(
+                "SELECT rowid, -rank + " + bonus + " AS score FROM trial_search WHERE trial_search MATCH "
+                + param(_sqlite_match(text, filters))
+                + " ORDER BY score DESC, rowid LIMIT " + param(limit) + " OFFSET " + param(offset)
+            )
         rows = _rows_by_id(conn, [row[0] for row in ranked])
         return [replace(rows[trial_id], score=float(score)) for trial_id, score in ranked if trial_id in rows], None, {}
     with_cte, near_columns = Sql(), ""

@@ -36,6 +36,7 @@ class TrialRow:
     text: tuple[str, ...]  # the full-text fields in _SEARCH_FIELDS order
     facets: str  # filter tokens for the full-text index (storage.search.facet_tokens)
     concepts: str = ""  # the MeSH descriptors the trial is about, and their broader ones, as index tokens
+    focus: str = ""  # the MeSH descriptors the trial is about, only those, as index tokens
     identifiers: str = ""  # its NCT id and other registry and sponsor ids, as index tokens
 
     @classmethod
@@ -97,21 +98,26 @@ class TrialRow:
             sites,
             tuple(text[field] for field in _SEARCH_FIELDS),
             facets,
-            concept_words(trial),
+            *concept_words(trial),
             identifier_words(trial),
         )
 
 
-def concept_words(trial: Trial) -> str:
+def concept_words(trial: Trial) -> tuple[str, str]:
     """The concepts a trial is about (`concepts.query.own_concepts`: its MeSH terms, what its conditions, keywords
     and interventions name) as words of the index: each with everything broader (a search for a concept finds what
-    is narrower), and each on its own (a search for a narrower concept finds a trial about exactly this one)."""
+    is narrower), and, apart, each on its own (its focus: a trial about exactly a concept, or about its narrower
+    one's direct broader concept, scores higher the fewer concepts it is about)."""
     vocabulary = Vocabulary.bundled()
     own = own_concepts(trial, vocabulary)
     every = set(own)
     for ui in own:
         every |= vocabulary.ancestors(ui)
-    return " ".join([concept_token(ui) for ui in sorted(every)] + [exact_concept_token(ui) for ui in sorted(own)])
+    # What it treats with is not what it is about: drugs stay out of the focus (storage.search ranks by it).
+    return (
+        " ".join(concept_token(ui) for ui in sorted(every)),
+        " ".join(exact_concept_token(ui) for ui in sorted(own) if vocabulary.kind(ui) != "intervention"),
+    )
 
 
 def identifier_words(trial: Trial) -> str:
@@ -169,11 +175,11 @@ _TEXT_FROM = len(_COLUMNS) + 1
 
 def pg_vectors(first: int) -> tuple[str, str, str]:
     """The three vectors (search, condition, intervention) from the `pg_search_values` numbered from `$first`."""
-    concepts = f"to_tsvector('simple', ${first + 8})"
+    concepts = f"to_tsvector('simple', ${first + 8}) || setweight(to_tsvector('simple', ${first + 9}), 'A')"
     weighted = " || ".join(
         f"setweight(to_tsvector('english', ${first + index}), '{weight}')" for index, weight in enumerate("AABBCD")
     )
-    search = f"{weighted} || setweight({concepts}, 'B') || setweight(to_tsvector('simple', ${first + 9}), 'A')"
+    search = f"{weighted} || setweight({concepts}, 'B') || setweight(to_tsvector('simple', ${first + 10}), 'A')"
     return (
         search,
         f"to_tsvector('english', ${first + 6}) || {concepts}",
@@ -196,20 +202,20 @@ _SITE_INSERT = (
 )
 _SEARCH_FIELDS = ("title", "conditions", "keywords", "interventions", "summary", "eligibility")
 SQLITE_SEARCH_INSERT = (
-    f"INSERT INTO trial_search (rowid, {', '.join(_SEARCH_FIELDS)}, facets, concepts, identifiers)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    f"INSERT INTO trial_search (rowid, {', '.join(_SEARCH_FIELDS)}, facets, concepts, focus, identifiers)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
 )
 
 
 def sqlite_search_values(row: TrialRow) -> tuple:
     """A trial's row of `trial_search` after its rowid."""
-    return (*row.text, row.facets, row.concepts, row.identifiers)
+    return (*row.text, row.facets, row.concepts, row.focus, row.identifiers)
 
 
 def pg_search_values(row: TrialRow) -> tuple:
     """The values the PostgreSQL vectors are made of, numbered from the parameter after the `trials` columns."""
     conditions, interventions = row.text[1] + " " + row.text[2], row.text[3]
-    return (*row.text, conditions, interventions, row.concepts, row.identifiers)
+    return (*row.text, conditions, interventions, row.concepts, row.focus, row.identifiers)
 
 
 class TrialStore:
