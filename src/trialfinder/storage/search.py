@@ -568,44 +568,11 @@ _HIT_COLUMNS = (
 )
 
 
-# How much a trial about exactly the concepts asked for gains, divided by how many concepts it is about: FTS5's bm25
-# saturates a word's count within a row and normalises by the whole row's length, so no column weight can say "this
-# trial is about colorectal cancer alone" (about one bm25 term's worth for a trial about one concept).
-FOCUS_BONUS = 4.0
-
-
-def _focus_tokens(text: TextFilter) -> list[str]:
-    return list(
-        dict.fromkeys(
-            exact_concept_token(ui)
-            for reading in text.fields()
-            if reading is not None
-            for clause in reading.clauses
-            for term in clause.terms
-            for ui in term.concepts
-        )
-    )
-
-
-def _focus_bonus(text: TextFilter) -> Sql | None:
-    """SQLite: FOCUS_BONUS times the share of a trial's focus (its own concepts) that the search asks for."""
-    tokens = _focus_tokens(text)
-    if not tokens:
-        return None
-    held = Sql(" + ").join(
-        "(instr(' ' || trial_search.focus || ' ', " + param(f" {token} ") + ") > 0)" for token in tokens
-    )
-    size = "(length(trial_search.focus) - length(replace(trial_search.focus, ' ', '')) + 1)"
-    return f"(CASE WHEN trial_search.focus = '' THEN 0.0 ELSE {FOCUS_BONUS} * (" + held + f") / {size} END)"
-
-
 def _score(conn: Connection, text: TextFilter) -> Sql:
     if not text:
         return Sql("0.0")
     if conn.dialect == "sqlite":
-        score = Sql(f"-{_BM25}")  # bm25 is lower for better matches; negate so that higher is better
-        bonus = _focus_bonus(text)
-        return score if bonus is None else score + " + " + bonus
+        return Sql(f"-{_BM25}")  # bm25 is lower for better matches; negate so that higher is better
     queries = [
         query
         for index, reading in enumerate(text.fields())
@@ -639,18 +606,10 @@ def hits(
     match."""
     if order == "relevance" and limit is not None and _index_only(conn, filters, text):
         # FTS5 ranks inside the index and stops at the page: no visit to the trials table until then.
-        bonus = _focus_bonus(text)
-        if bonus is None:
-            ranked = conn.fetchall(
-                "SELECT rowid, -rank FROM trial_search WHERE trial_search MATCH $1 ORDER BY rank LIMIT $2 OFFSET $3",
-                (_sqlite_match(text, filters), limit, offset),
-            )
-        else:
-            ranked = conn.fetchall(
-                "SELECT rowid, -rank + " + bonus + " AS score FROM trial_search WHERE trial_search MATCH "
-                + param(_sqlite_match(text, filters))
-                + " ORDER BY score DESC, rowid LIMIT " + param(limit) + " OFFSET " + param(offset)
-            )
+        ranked = conn.fetchall(
+            "SELECT rowid, -rank FROM trial_search WHERE trial_search MATCH $1 ORDER BY rank LIMIT $2 OFFSET $3",
+            (_sqlite_match(text, filters), limit, offset),
+        )
         rows = _rows_by_id(conn, [row[0] for row in ranked])
         return [replace(rows[trial_id], score=float(score)) for trial_id, score in ranked if trial_id in rows], None, {}
     with_cte, near_columns = Sql(), ""
