@@ -15,6 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from trialfinder.actions.email_writer import EmailWriter
+from trialfinder.concepts.vocabulary import Vocabulary
 from trialfinder.notifications.email import EmailSender
 from trialfinder.notifications.senders import sender_from_settings
 from trialfinder.settings import Settings
@@ -137,6 +138,8 @@ def create_app(
     async def lifespan(app: Starlette):
         # Load the gazetteer before the first request rather than during it (seconds when its cache is cold).
         await anyio.to_thread.run_sync(places.warm)
+        # The same for the vocabulary that search reads words with (its trees and spelling index too).
+        await anyio.to_thread.run_sync(Vocabulary.bundled().warm)
         if not run_jobs_in_background:
             yield
             return
