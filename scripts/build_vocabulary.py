@@ -6,7 +6,7 @@ Runs with the project's virtualenv (`make vocabulary`), with `src/` importable: 
 trialfinder's own `concepts.normalise`, so that the file and the search compare words the same way. Reads:
   - shared/data/vocabularies/mesh2024_synonyms.jsonl.gz: MeSH 2024 descriptors, tree numbers, entry terms;
   - shared/data/vocabularies/doid_*.jsonl.gz: Disease Ontology abbreviations (synonyms of type OMO:0003012) of
-    diseases that have a MeSH cross-reference;
+    diseases that have a MeSH cross-reference, or else whose name is the term of exactly one condition descriptor;
   - shared/data/vocabularies/medical_abbreviations_imantsm.csv: clinical abbreviations, kept when their meaning is
     (normalised) a term of exactly one condition descriptor;
   - src/trialfinder/concepts/data/lexicon.tsv: the hand-written lay English and Dutch words;
@@ -216,6 +216,12 @@ def build(shared: Path, report: bool) -> tuple[str, dict]:
                 continue
             meshes = [x.split(":", 1)[1] for x in disease["xref"] if x.startswith("MESH:")]
             meshes = [ui for ui in meshes if ui in conditions]
+            if not meshes:
+                # No cross-reference: the one condition descriptor that has the disease's name, or one of its exact
+                # synonyms, as a term ("triple-negative breast cancer": Triple Negative Breast Neoplasms).
+                names = [disease["name"]] + [syn["t"] for syn in disease["syn"] if syn["scope"] == "EXACT"]
+                owners = set().union(*(condition_term_owner.get(normalise(name), set()) for name in names))
+                meshes = sorted(owners) if len(owners) == 1 else []
             for syn in disease["syn"]:
                 if syn["type"] == ABBREVIATION_TYPE:
                     for ui in meshes:

@@ -44,6 +44,7 @@ _BRITISH: dict[str, str] = {
     "ageing": "aging",
     "aluminium": "aluminum",
     "grey": "gray",
+    "disk": "disc",  # MeSH writes the spine's discs with a c ("Intervertebral Disc"); people write both
 }
 _BRITISH_RE = re.compile("|".join(sorted(_BRITISH, key=len, reverse=True)))
 # -ise/-isation on stems that medicine writes with -ize (metastasised, immunisation, randomised...).

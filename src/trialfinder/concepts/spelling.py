@@ -74,6 +74,10 @@ class DeletionIndex:
     def __len__(self) -> int:
         return len(self._uses)
 
+    def weight(self, word: str) -> int:
+        """How likely `word` is as a correction: how many terms and trials use it."""
+        return self._uses.get(word, 0)
+
     def candidates(self, word: str, distance: int) -> dict[str, float]:
         """The words within `distance` of `word` (other than itself), with their distance in the finer measure."""
         found: set[str] = set()

@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import Literal
 
 from trialfinder.concepts.normalise import normalise, singulars
-from trialfinder.concepts.spelling import DeletionIndex
+from trialfinder.concepts.spelling import VOWEL_SLIP, DeletionIndex, damerau
 
 Kind = Literal["condition", "body", "qualifier", "intervention", "abbreviation"]
 KINDS: tuple[str, ...] = ("condition", "body", "qualifier", "intervention")
 
 MAX_SPAN = 8  # typed words in one match
 CAPS_ONLY_UP_TO = 3  # letters and digits: shorter abbreviations match only when typed in capitals
+RARE_VARIANT = 20  # how much likelier the usual spelling of a rare variant must be (see Vocabulary._rare_variant)
 FORMAT = "# trialfinder concept vocabulary, format 1"
 BUNDLED = "data/vocabulary.tsv.gz"
 
@@ -352,6 +353,12 @@ class Vocabulary:
                 found = self._entry(f"{head} {singular}" if head else singular, typed, language)
                 if found is not None:
                     break
+        if found is None and " of " in key:
+            # "carcinoma of the lung" is "lung carcinoma", "cancer of the womb" is "womb cancer"
+            what, _, where = key.partition(" of ")
+            where = where.removeprefix("the ")
+            if where and " of " not in where:
+                found = self._lookup(where.split() + what.split(), (), language)
         return found
 
     def _entry(self, key: str, typed: Sequence[str], language: str) -> tuple[tuple[str, ...], Kind] | None:
@@ -393,8 +400,25 @@ class Vocabulary:
         if len(key) < 5 or not key.isalpha():
             return None
         if self.knows(key, language=language):
-            return None
+            return self._rare_variant(key)
         return self._spelling_index(language).best(key, 1 if len(key) <= 7 else 2)
+
+    def _rare_variant(self, word: str) -> str | None:
+        """The usual spelling of a long word that one English term has, when one vowel away there is a word
+        RARE_VARIANT times as likely (terms and registry trials using it): MeSH lists some misspellings as entry terms
+        ("Body Image Disfunction"), and a few trials write them, but a person typing one means the usual spelling
+        ("dysfunction")."""
+        english, dutch, trials = self._word_uses()[word]
+        if len(word) < 8 or english != 1 or dutch:
+            return None
+        index = self._spelling_index("en")
+        best = index.best(word, 1)
+        if best is None or index.weight(best) < RARE_VARIANT * (english + trials):
+            return None
+        # Only a vowel written for another: rarer words one consonant away are words of their own ("granulosa").
+        if len(best) != len(word) or damerau(word, best, 1, VOWEL_SLIP) != VOWEL_SLIP:
+            return None
+        return best
 
     def knows(self, word: str, *, language: str = "en") -> bool:
         """Whether `word` is a word of the vocabulary's terms or a known word (Dutch ones on Dutch queries only)."""

@@ -70,6 +70,24 @@ def test_corrections(bundled):
     assert bundled.correct("leukaemia") is None
     for word in ("vaccine", "therapy", "surgery", "children"):  # words of registry text are left alone
         assert bundled.correct(word) is None, word
+    # MeSH has "Body Image Disfunction", but a person typing "disfunction" means the usual spelling
+    assert bundled.correct("disfunction") == "dysfunction"
+    assert bundled.correct("granulosa") is None  # a word of its own, one consonant from "granuloma"
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("cancer of the womb", "D016889"),  # "womb cancer", read in the other order
+        ("degenerative disk disease", "D055959"),  # disk and disc are one spelling
+        ("T2DM", "D003924"),
+        ("TNBC", "D064726"),  # a Disease Ontology abbreviation found through its disease's name
+        ("CKD", "D051436"),  # chronic renal insufficiency, the broader of its two meanings
+    ],
+)
+def test_general_rules(bundled, text, concept):
+    spans = bundled.match(text.split())
+    assert len(spans) == 1 and concept in spans[0].concepts
 
 
 def clauses(reading):
@@ -101,6 +119,8 @@ def test_the_queries_of_the_issue(bundled):
     reading = read_query("colorectral cancer", vocabulary=bundled)
     assert clauses(reading) == [[(("colorectal", "cancer"), ("D015179",))]]
     assert reading.understood[0].corrected_from == "colorectral cancer"
+    reading = read_query("erectile disfunction", vocabulary=bundled)
+    assert clauses(reading) == [[(("erectile", "dysfunction"), ("D007172",))]]
 
 
 def test_understood_says_what_else_is_searched(bundled):
