@@ -100,12 +100,14 @@ def run_alerts(
     changes_seen = trials_seen = matched = 0
     with database.connect() as conn:
         subscriptions = SubscriptionStore(conn).confirmed()
-        watches = _watches(subscriptions)
+        watches: list[Watch] | None = None  # read when there is something to match: most runs find no change
         while True:
             cursor = int(KeyValues(conn, "sync_state").get(CURSOR_KEY) or 0)
             changes = ChangeLog(conn).batch(after=cursor, limit=batch_trials)
             if not changes:
                 break
+            if watches is None:
+                watches = _watches(subscriptions)
             pairs: list[tuple[int, str, float | None]] = []
             if watches:
                 found, trial_ids = candidates(conn, changes)

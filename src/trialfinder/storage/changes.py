@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from trialfinder.domain.subscriptions import OPENING_STATUSES, Candidate, ChangeKind, OpenSite
 from trialfinder.storage.database import Connection
 from trialfinder.storage.search import TEXT_COLUMNS, TextFilter, pg_tsquery, text_match, vector_columns
-from trialfinder.storage.sql import Sql, param_list
+from trialfinder.storage.sql import Sql, param, param_list
 
 CURSOR_KEY = "notify.cursor"
 _CHUNK = 500
@@ -193,8 +193,8 @@ def _sqlite_text_matches(conn, trial_ids, queries) -> dict[TextFilter, frozenset
 
 
 def _postgres_text_matches(conn, trial_ids, queries) -> dict[TextFilter, frozenset[str]]:
-    # The search's own tsquery (storage.search.pg_tsquery) over the candidates' vectors: one statement per saved
-    # reading and chunk of candidates, so that an alert can never read words otherwise than the page does.
+    # The search's own tsquery (storage.search.pg_tsquery) over the candidates' vectors: one statement per distinct
+    # saved reading, so that an alert can never read words otherwise than the page does.
     ids = list(trial_ids.values())
     found: dict[TextFilter, frozenset[str]] = {}
     for query in queries:
@@ -204,15 +204,9 @@ def _postgres_text_matches(conn, trial_ids, queries) -> dict[TextFilter, frozens
                 continue
             tsquery = pg_tsquery(reading, identifiers=identifiers)
             conditions.append(vector + " @@ (" + tsquery + ")" if tsquery is not None else Sql("FALSE"))
-        matched: set[str] = set()
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            rows = conn.fetchall(
-                "SELECT t.nct_id FROM trials t WHERE t.id IN ("
-                + param_list(chunk)
-                + ") AND "
-                + Sql(" AND ").join(conditions)
-            )
-            matched.update(row[0] for row in rows)
-        found[query] = frozenset(matched)
+        # One statement for all the candidates: their ids travel as one array parameter.
+        rows = conn.fetchall(
+            "SELECT t.nct_id FROM trials t WHERE t.id = ANY(" + param(ids) + ") AND " + Sql(" AND ").join(conditions)
+        )
+        found[query] = frozenset(row[0] for row in rows)
     return found

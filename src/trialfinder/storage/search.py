@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import msgspec
 
@@ -90,6 +91,19 @@ def _restricted(reading: Reading, vocabulary: Vocabulary, kinds: str) -> Reading
     )
 
 
+@lru_cache(maxsize=4096)
+def _read_field(
+    typed: str, vocabulary: Vocabulary | None, language: str, expand: bool, kinds: str | None
+) -> Reading | None:
+    """One field's reading, remembered: the alert run reads thousands of saved searches, most of them alike."""
+    reading = read_query(typed, vocabulary=vocabulary, language=language, expand=expand)
+    if reading.is_empty:
+        return None
+    if vocabulary is None or not expand:
+        return reading
+    return widened(reading if kinds is None else _restricted(reading, vocabulary, kinds), vocabulary)
+
+
 @dataclass(frozen=True, slots=True)
 class TextFilter:
     """What to match, by field: anywhere (`text`), in the conditions, in the interventions; each the reading of
@@ -103,19 +117,10 @@ class TextFilter:
     @classmethod
     def of(cls, search: Search, *, vocabulary: Vocabulary | None = None, language: str = "en") -> TextFilter:
         """Read a search's words; with `vocabulary` (and the search's `expand` on) as concepts too."""
-
-        def read(typed: str, kinds: str | None) -> Reading | None:
-            reading = read_query(typed, vocabulary=vocabulary, language=language, expand=search.expand)
-            if reading.is_empty:
-                return None
-            if vocabulary is None or not search.expand:
-                return reading
-            return widened(reading if kinds is None else _restricted(reading, vocabulary, kinds), vocabulary)
-
         return cls(
-            read(search.text, None),
-            read(search.condition, CONDITION_TREES),
-            read(search.intervention, INTERVENTION_TREES),
+            _read_field(search.text, vocabulary, language, search.expand, None),
+            _read_field(search.condition, vocabulary, language, search.expand, CONDITION_TREES),
+            _read_field(search.intervention, vocabulary, language, search.expand, INTERVENTION_TREES),
         )
 
     def __bool__(self) -> bool:
