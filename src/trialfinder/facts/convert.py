@@ -24,6 +24,7 @@ from trialfinder.eligibility.facts import (
 )
 from trialfinder.eligibility.units import lexicon
 from trialfinder.facts.model import Facts
+from trialfinder.facts.rules import rules as lexicon_rules
 
 # Treatments the engine reads from procedure records (eligibility data/conditions.json "treatment_kinds"); the
 # others are drug classes it reads from medication records (data/drugs.json "classes").
@@ -55,6 +56,11 @@ def to_eligibility_facts(facts: Facts) -> PatientFacts:
             continue
         site = "" if m.site == "any" else m.site.replace("_", " ") + " "
         conditions.append(ConditionRecord(f"{site}metastases ({m.text})"))
+    if facts.no_history:
+        # "No past medical history": the illnesses it denies, unless the text names one of them.
+        for key in lexicon_rules()["no_history_denies"]:
+            if not any(record_matches(record.text, (), entries[key]) for record in conditions):
+                statements.setdefault(f"diagnosis:{key}", False)
     medications: list[MedicationRecord] = []
     procedures: list[ProcedureRecord] = []
     for t in facts.treatments:
@@ -89,6 +95,7 @@ def to_eligibility_facts(facts: Facts) -> PatientFacts:
         medications=tuple(medications),
         procedures=tuple(procedures),
         biomarkers=tuple(BiomarkerResult(b.marker, b.status, text=b.text) for b in facts.biomarkers),
+        consent=(False if any(not c.value for c in facts.consent) else True) if facts.consent else None,
         performance=tuple(PerformanceScore(p.scale, p.value) for p in facts.performance),
         statements=MappingProxyType(statements),
     )

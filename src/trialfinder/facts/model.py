@@ -114,7 +114,24 @@ class Treatment:
     lines: int | None = None
 
 
-Fact = Age | Sex | Condition | Metastasis | Stage | Lab | Performance | Biomarker | Pregnancy | Treatment
+@dataclass(frozen=True, slots=True)
+class NoHistory:
+    """The text says the person has no past illnesses ("no past medical history", "previously healthy")."""
+
+    span: tuple[int, int]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """The person says they will (or, `value` False, will not) give informed consent."""
+
+    value: bool
+    span: tuple[int, int]
+    text: str
+
+
+Fact = Consent | NoHistory | Age | Sex | Condition | Metastasis | Stage | Lab | Performance | Biomarker | Pregnancy | Treatment
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +148,15 @@ class Facts:
     biomarkers: tuple[Biomarker, ...] = ()
     pregnancy: tuple[Pregnancy, ...] = ()
     treatments: tuple[Treatment, ...] = ()
+    no_history: tuple[NoHistory, ...] = ()
+    consent: tuple[Consent, ...] = ()
 
     def all(self) -> list[Fact]:
         """Every fact, in the order of the text."""
         found: list[Fact] = [f for f in (self.age, self.sex) if f is not None]
         for group in (self.conditions, self.metastases, self.stages, self.labs, self.performance, self.biomarkers,
-                      self.pregnancy, self.treatments):
+                      self.pregnancy, self.treatments, self.no_history,
+                      self.consent):
             found.extend(group)
         return sorted(found, key=lambda f: (f.span, type(f).__name__))
 

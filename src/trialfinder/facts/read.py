@@ -23,9 +23,11 @@ from trialfinder.facts.model import (
     Age,
     Biomarker,
     Condition,
+    Consent,
     Facts,
     Lab,
     Metastasis,
+    NoHistory,
     Performance,
     Pregnancy,
     Sex,
@@ -134,7 +136,27 @@ def read_facts(
         biomarkers=tuple(markers),
         pregnancy=tuple(_pregnancy(t, context)),
         treatments=tuple(sorted([*_treatments(t, context), *drugs], key=lambda f: f.span)),
+        no_history=tuple(_no_history(t)),
+        consent=tuple(_consent(t)),
     )
+
+
+def _consent(t: _Text) -> list[Consent]:
+    rows = data.rules()["consent"]
+    table = {tuple(normalise(phrase).split()): str(index) for index, (phrase, _) in enumerate(rows)}
+    out = []
+    for i, j, index in t.find(table):
+        start, end = t.span(i, j)
+        out.append(Consent(bool(rows[int(index)][1]), (start, end), t.text[start:end]))
+    return out
+
+
+def _no_history(t: _Text) -> list[NoHistory]:
+    out = []
+    for i, j, _ in t.find(data.phrases("no_history")):
+        start, end = t.span(i, j)
+        out.append(NoHistory((start, end), t.text[start:end]))
+    return out
 
 
 # --- context (NegEx-style) -----------------------------------------------------------------------------------
@@ -386,7 +408,14 @@ def _labs(t: _Text, language: str) -> list[Lab]:
             unit = normalise_unit(rule.default_unit) or rule.default_unit
         out.append(Lab(rule.analyte, value, unit, (start, end), t.text[start:end]))
         last_end = end
-    return out
+    for pattern in data.compiled("blood_pressure"):
+        for m in pattern.finditer(t.text):
+            if any(m.start() < lab.span[1] and lab.span[0] < m.end() for lab in out):
+                continue
+            for analyte in ("systolic_bp", "diastolic_bp"):
+                out.append(Lab(analyte, float(m.group(analyte.split("_")[0])), "mmHg",
+                               m.span(), m.group()))
+    return sorted(out, key=lambda lab: lab.span)
 
 
 def _performance(t: _Text) -> list[Performance]:
