@@ -111,8 +111,7 @@ class PatientFacts:
         """These facts completed by `other`: lists are joined, single values and statements from `other` win
         where they are given (answers typed by the person are newer than their record)."""
         values = {}
-        for name in ("birth_date", "age_years", "sex", "pregnant", "breastfeeding", "life_expectancy_weeks",
-                     "consent"):
+        for name in ("birth_date", "age_years", "sex", "pregnant", "breastfeeding", "life_expectancy_weeks", "consent"):
             mine, theirs = getattr(self, name), getattr(other, name)
             values[name] = theirs if theirs is not None else mine
         for name in ("labs", "conditions", "medications", "procedures", "biomarkers", "performance"):

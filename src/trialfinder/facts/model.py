@@ -131,7 +131,20 @@ class Consent:
     text: str
 
 
-Fact = Consent | NoHistory | Age | Sex | Condition | Metastasis | Stage | Lab | Performance | Biomarker | Pregnancy | Treatment
+Fact = (
+    Consent
+    | NoHistory
+    | Age
+    | Sex
+    | Condition
+    | Metastasis
+    | Stage
+    | Lab
+    | Performance
+    | Biomarker
+    | Pregnancy
+    | Treatment
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +167,18 @@ class Facts:
     def all(self) -> list[Fact]:
         """Every fact, in the order of the text."""
         found: list[Fact] = [f for f in (self.age, self.sex) if f is not None]
-        for group in (self.conditions, self.metastases, self.stages, self.labs, self.performance, self.biomarkers,
-                      self.pregnancy, self.treatments, self.no_history,
-                      self.consent):
+        for group in (
+            self.conditions,
+            self.metastases,
+            self.stages,
+            self.labs,
+            self.performance,
+            self.biomarkers,
+            self.pregnancy,
+            self.treatments,
+            self.no_history,
+            self.consent,
+        ):
             found.extend(group)
         return sorted(found, key=lambda f: (f.span, type(f).__name__))
 
@@ -172,7 +194,8 @@ class Facts:
                 if name in ("span", "text"):
                     continue
                 value = getattr(fact, name)
-                item[name] = value.isoformat() if isinstance(value, date) else list(value) if isinstance(
-                    value, tuple) else value
+                item[name] = (
+                    value.isoformat() if isinstance(value, date) else list(value) if isinstance(value, tuple) else value
+                )
             out.append(item)
         return out

@@ -413,8 +413,7 @@ def _labs(t: _Text, language: str) -> list[Lab]:
             if any(m.start() < lab.span[1] and lab.span[0] < m.end() for lab in out):
                 continue
             for analyte in ("systolic_bp", "diastolic_bp"):
-                out.append(Lab(analyte, float(m.group(analyte.split("_")[0])), "mmHg",
-                               m.span(), m.group()))
+                out.append(Lab(analyte, float(m.group(analyte.split("_")[0])), "mmHg", m.span(), m.group()))
     return sorted(out, key=lambda lab: lab.span)
 
 

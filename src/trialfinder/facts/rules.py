@@ -20,7 +20,9 @@ def _read(name: str) -> str:
 def _tsv(name: str) -> list[dict[str, str]]:
     lines = [line for line in _read(name).splitlines() if line.strip() and not line.startswith("#")]
     header = lines[0].split("\t")
-    return [dict(zip(header, (line.split("\t") + [""] * len(header))[: len(header)], strict=True)) for line in lines[1:]]
+    return [
+        dict(zip(header, (line.split("\t") + [""] * len(header))[: len(header)], strict=True)) for line in lines[1:]
+    ]
 
 
 @functools.cache
@@ -41,7 +43,9 @@ class Triggers:
 
 @functools.cache
 def triggers(language: str) -> Triggers:
-    roles: dict[str, set[tuple[str, ...]]] = {r: set() for r in ("negation", "negation_after", "history", "family", "end")}
+    roles: dict[str, set[tuple[str, ...]]] = {
+        r: set() for r in ("negation", "negation_after", "history", "family", "end")
+    }
     for row in _tsv("triggers.tsv"):
         if row["language"] in ("any", "en", language):  # English triggers count in Dutch text too (notes mix them)
             roles[row["role"]].add(tuple(normalise(row["phrase"]).split()))
@@ -76,14 +80,11 @@ def lab_rules() -> tuple[LabRule, ...]:
     out = []
     for row in _tsv("labs.tsv"):
         folded, cased = _alternation(row["names"].split("|"))
-        names = tuple(
-            re.compile(p, flags) for p, flags in ((folded, re.IGNORECASE), (cased, 0)) if p is not None
-        )
+        names = tuple(re.compile(p, flags) for p, flags in ((folded, re.IGNORECASE), (cased, 0)) if p is not None)
         units = sorted(row["units"].split("|"), key=len, reverse=True)
         low, high = (float(x) for x in row["plausible"].split("-"))
         unit_pattern = re.compile(r"\s*(?:" + "|".join(re.escape(u) for u in units) + r")(?![\w])", re.IGNORECASE)
-        out.append(LabRule(row["analyte"], names, unit_pattern, row["units"].split("|")[0],
-                           (low, high)))
+        out.append(LabRule(row["analyte"], names, unit_pattern, row["units"].split("|")[0], (low, high)))
     return tuple(out)
 
 
