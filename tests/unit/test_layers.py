@@ -32,7 +32,7 @@ SOURCE = PROJECT_ROOT / "src" / PACKAGE
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__init__", "domain", "filemodes", "signing"),
     ("settings", "eligibility", "geo", "registries", "concepts"),
-    ("views", "overview"),
+    ("views", "overview", "facts"),
     ("notifications",),
     ("storage",),
     ("queries", "actions"),

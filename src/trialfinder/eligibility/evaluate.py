@@ -964,6 +964,12 @@ class _Evaluator:
 
     @_finding.register
     def _free_text(self, check: FreeText) -> _Finding:
+        if check.topic == "consent" and self.facts.consent is not None and check.text:
+            # The criterion as written is what is checked: "able to give consent", or "unable to give consent".
+            consent = self.facts.consent
+            refusal = re.search(_words(lexicon("cues")["consent_refusal"]), check.text, re.IGNORECASE)
+            verdict = MET if consent != bool(refusal) else NOT_MET
+            return _Finding(verdict, (self.t(f"fact.consent.{'yes' if consent else 'no'}"),))
         return _Finding(UNKNOWN, (self.t("reason.ask_doctor" if check.ask_doctor else "reason.ask_person"),))
 
 
@@ -978,6 +984,11 @@ _OPPOSITES = {
     "negative": "positive",
 }
 _ALSO_OPPOSITE = {("high", "low"), ("low", "high")}
+
+
+def _words(words: Iterable[str]) -> str:
+    """A pattern matching any of `words` as whole words."""
+    return r"(?<![\w])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?![\w])"
 
 
 def _measured(options: tuple[Check, ...], facts: PatientFacts) -> tuple[Check, ...]:

@@ -88,6 +88,7 @@ class PatientFacts:
     pregnant: bool | None = None
     breastfeeding: bool | None = None
     life_expectancy_weeks: float | None = None
+    consent: bool | None = None  # the person said they will (or will not) give informed consent
     labs: tuple[LabResult, ...] = ()
     conditions: tuple[ConditionRecord, ...] = ()
     medications: tuple[MedicationRecord, ...] = ()
@@ -110,7 +111,7 @@ class PatientFacts:
         """These facts completed by `other`: lists are joined, single values and statements from `other` win
         where they are given (answers typed by the person are newer than their record)."""
         values = {}
-        for name in ("birth_date", "age_years", "sex", "pregnant", "breastfeeding", "life_expectancy_weeks"):
+        for name in ("birth_date", "age_years", "sex", "pregnant", "breastfeeding", "life_expectancy_weeks", "consent"):
             mine, theirs = getattr(self, name), getattr(other, name)
             values[name] = theirs if theirs is not None else mine
         for name in ("labs", "conditions", "medications", "procedures", "biomarkers", "performance"):
