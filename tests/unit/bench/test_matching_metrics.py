@@ -105,8 +105,14 @@ def test_criterion_verdicts_map_to_the_experts_labels():
 
 
 def test_the_engine_answers_only_from_facts():
-    assert matching.predict_engine("A 58-year-old woman.", "Male and female", "inclusion", None) == "met"
-    assert matching.predict_engine("A 58-year-old woman.", "Age 18 to 65", "inclusion", None) == "unknown"
+    without_facts = matching.PREDICTORS["engine-no-facts"]
+    assert without_facts("A 58-year-old woman.", "Male and female", "inclusion", None) == "met"
+    assert without_facts("A 58-year-old woman.", "Age 18 to 65", "inclusion", None) == "unknown"
+    # Read from the note, the age answers the criterion; what the note does not say stays unknown.
+    from_note = matching.PREDICTORS["facts+engine"]
+    assert from_note("A 58-year-old woman.", "Age 18 to 65", "inclusion", None) == "met"
+    assert from_note("A 58-year-old woman.", "Age 18 to 50", "inclusion", None) == "not_met"
+    assert from_note("A 58-year-old woman.", "History of stroke", "exclusion", None) == "unknown"
 
 
 @pytest.mark.shared_data
