@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Literal
 
 from trialfinder.concepts.vocabulary import Span, Vocabulary
 from trialfinder.domain.search import MAX_WORDS
@@ -44,7 +46,7 @@ class Term:
     words: tuple[str, ...]  # the searchable words as typed (letters/digits, like domain.search.words), in order
     phrase: bool = False  # True: the words must appear together in this order (quoted, or a multi-word concept)
     concepts: tuple[str, ...] = ()  # MeSH descriptor ids that satisfy this term too (trials indexed with them or narrower)
-    # Filled in by `widened`: the concepts' direct broader descriptors, matched only where a trial is about exactly
+    # Filled in by `read_field`: the concepts' direct broader descriptors, matched only where a trial is about exactly
     # that one ("colon cancer" takes a trial on colorectal cancer, not one on rectal cancer), and some of their
     # entry terms, matched as words (phrases of words, for trials whose concepts are not known or not indexed).
     broader: tuple[str, ...] = ()
@@ -334,30 +336,57 @@ SYNONYMS_PER_CONCEPT = 8
 _BROADER_MIN_DEPTH = 3  # tree numbers of at least three parts: "Digestive System Neoplasms" yes, "Liver Diseases" no
 
 
-def widened(reading: Reading, vocabulary: Vocabulary) -> Reading:
-    """The reading with, for each concept of a term, its direct broader descriptors (below the most general levels of
-    the trees) and, for a body part, up to SYNONYMS_PER_CONCEPT short English entry terms as words: what the storage
-    layer matches besides the concepts themselves."""
+Field = Literal["text", "condition", "intervention"]
+# The MeSH tree categories whose concepts a field takes: the conditions field diseases, mental disorders and states,
+# and body parts ("liver" in "liver metastases"); the interventions field drugs, chemicals, procedures and devices.
+# Words "anywhere" (`text`) take every concept.
+FIELD_TREES: dict[str, str] = {"condition": "ACFG", "intervention": "DEJ"}
+
+
+@lru_cache(maxsize=4096)
+def read_field(
+    text: str, *, vocabulary: Vocabulary | None, language: str = "en", expand: bool = True, field: Field = "text"
+) -> Reading | None:
+    """How the page, the API and the alert run read one field of a search: `read_query`, then (with a vocabulary and
+    `expand`) each term's concepts kept to those its field takes, and widened with what storage matches besides
+    them: the concepts' direct broader descriptors (below the most general levels of the trees), matched where a
+    trial is about exactly one of them; and, for a body part, which is no trial's concept, up to
+    SYNONYMS_PER_CONCEPT short English names looked for as words ("lever": "liver"). None: nothing to search by.
+    Remembered: the alert run reads thousands of saved searches, most of them alike."""
+    reading = read_query(text, vocabulary=vocabulary, language=language, expand=expand)
+    if reading.is_empty:
+        return None
+    if vocabulary is None or not expand:
+        return reading
+    trees = FIELD_TREES.get(field)
+
+    def takes(ui: str) -> bool:
+        return trees is None or _in_trees(ui, trees, vocabulary)
 
     def term(item: Term) -> Term:
-        if not item.concepts:
-            return item
-        # A body part is no trial's concept: it is looked for by its names only.
-        body = [ui for ui in item.concepts if vocabulary.kind(ui) == "body"]
-        if body:
-            item = replace(item, concepts=tuple(ui for ui in item.concepts if ui not in body))
-        broader = tuple(dict.fromkeys(ui for concept in item.concepts for ui in direct_broader(concept, vocabulary)))
-        # A condition's or a drug's other names are what the trial's own concepts were read from (its conditions,
-        # keywords and interventions), so its concept stands for them; a body part is no trial's concept, so its
-        # names are looked for as words ("lever": "liver").
-        synonyms = tuple(dict.fromkeys(words for concept in body for words in entry_words(concept, vocabulary)))
-        return replace(item, broader=tuple(ui for ui in broader if ui not in item.concepts), synonyms=synonyms)
+        kept = [ui for ui in item.concepts if takes(ui)]
+        body = [ui for ui in kept if vocabulary.kind(ui) == "body"]
+        concepts = tuple(ui for ui in kept if ui not in body)
+        broader = dict.fromkeys(ui for concept in concepts for ui in direct_broader(concept, vocabulary))
+        return replace(
+            item,
+            concepts=concepts,
+            broader=tuple(ui for ui in broader if ui not in concepts),
+            synonyms=tuple(dict.fromkeys(words for ui in body for words in entry_words(ui, vocabulary))),
+        )
 
     return replace(
         reading,
         clauses=tuple(replace(clause, terms=tuple(term(t) for t in clause.terms)) for clause in reading.clauses),
         excluded=tuple(term(t) for t in reading.excluded),
+        # A concept this field does not take is not reported as read (a correction without a concept still is).
+        understood=tuple(line for line in reading.understood if not line.concept or takes(line.concept)),
     )
+
+
+def _in_trees(ui: str, trees: str, vocabulary: Vocabulary) -> bool:
+    descriptor = vocabulary.descriptor(ui)
+    return descriptor is not None and any(tree[:1] in trees for tree in descriptor.trees)
 
 
 def direct_broader(ui: str, vocabulary: Vocabulary) -> tuple[str, ...]:

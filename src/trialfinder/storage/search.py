@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 import msgspec
 
-from trialfinder.concepts.query import Reading, Term, Understood, read_query, widened
+from trialfinder.concepts.query import Reading, Term, Understood, read_field
 from trialfinder.concepts.vocabulary import Vocabulary
 from trialfinder.domain.search import Search
 from trialfinder.storage.database import Connection
@@ -64,46 +62,6 @@ def _facet_match(filters: Filters) -> list[str]:
     return parts
 
 
-# The MeSH trees whose concepts a field takes: the conditions field diseases, mental disorders and states, and body
-# parts ("liver" in "liver metastases"); the interventions field drugs, chemicals, procedures and devices. Words
-# "anywhere" take every concept.
-CONDITION_TREES = "ACFG"
-INTERVENTION_TREES = "DEJ"
-
-
-def _restricted(reading: Reading, vocabulary: Vocabulary, kinds: str) -> Reading:
-    """The reading with only the concepts of these MeSH tree categories (a drug typed as a condition is a word)."""
-
-    def fits(ui: str) -> bool:
-        descriptor = vocabulary.descriptor(ui)
-        return descriptor is not None and any(tree[:1] in kinds for tree in descriptor.trees)
-
-    def term(item: Term) -> Term:
-        return dataclasses.replace(item, concepts=tuple(ui for ui in item.concepts if fits(ui)))
-
-    clauses = tuple(dataclasses.replace(clause, terms=tuple(term(t) for t in clause.terms)) for clause in reading.clauses)
-    kept = {ui for clause in clauses for t in clause.terms for ui in t.concepts}
-    return dataclasses.replace(
-        reading,
-        clauses=clauses,
-        excluded=tuple(term(t) for t in reading.excluded),
-        understood=tuple(line for line in reading.understood if line.concept in kept),
-    )
-
-
-@lru_cache(maxsize=4096)
-def _read_field(
-    typed: str, vocabulary: Vocabulary | None, language: str, expand: bool, kinds: str | None
-) -> Reading | None:
-    """One field's reading, remembered: the alert run reads thousands of saved searches, most of them alike."""
-    reading = read_query(typed, vocabulary=vocabulary, language=language, expand=expand)
-    if reading.is_empty:
-        return None
-    if vocabulary is None or not expand:
-        return reading
-    return widened(reading if kinds is None else _restricted(reading, vocabulary, kinds), vocabulary)
-
-
 @dataclass(frozen=True, slots=True)
 class TextFilter:
     """What to match, by field: anywhere (`text`), in the conditions, in the interventions; each the reading of
@@ -117,10 +75,11 @@ class TextFilter:
     @classmethod
     def of(cls, search: Search, *, vocabulary: Vocabulary | None = None, language: str = "en") -> TextFilter:
         """Read a search's words; with `vocabulary` (and the search's `expand` on) as concepts too."""
+        options = {"vocabulary": vocabulary, "language": language, "expand": search.expand}
         return cls(
-            _read_field(search.text, vocabulary, language, search.expand, None),
-            _read_field(search.condition, vocabulary, language, search.expand, CONDITION_TREES),
-            _read_field(search.intervention, vocabulary, language, search.expand, INTERVENTION_TREES),
+            read_field(search.text, field="text", **options),
+            read_field(search.condition, field="condition", **options),
+            read_field(search.intervention, field="intervention", **options),
         )
 
     def __bool__(self) -> bool:

@@ -193,3 +193,57 @@ def test_descriptors_are_mesh_2024():
         assert descriptor.name == mesh[ui]["name"]
         assert set(descriptor.terms) <= set(mesh[ui]["terms"]) | {mesh[ui]["name"]}
         assert descriptor.trees == tuple(sorted(mesh[ui]["trees"]))
+
+
+# --- a field as the search reads it (read_field) ----------------------------------------------------------------
+
+
+def _terms(reading):
+    return [term for clause in reading.clauses for term in clause.terms]
+
+
+def test_a_concept_also_matches_trials_about_exactly_its_direct_broader_one(bundled):
+    from trialfinder.concepts.query import read_field
+
+    [colon_cancer] = _terms(read_field("colon cancer", vocabulary=bundled))
+    assert colon_cancer.concepts == ("D003110",)  # Colonic Neoplasms
+    assert "D015179" in colon_cancer.broader  # Colorectal Neoplasms: a trial on it takes people with colon cancer
+    assert "D012004" not in colon_cancer.broader  # never a sibling (Rectal Neoplasms)
+    assert "D009369" not in colon_cancer.broader  # nor the top of the tree (Neoplasms)
+
+
+def test_a_body_part_is_looked_for_by_its_english_names_not_as_a_concept(bundled):
+    from trialfinder.concepts.query import read_field
+
+    [lever] = _terms(read_field("lever", vocabulary=bundled, language="nl"))
+    assert lever.concepts == () and lever.broader == ()
+    assert ("liver",) in lever.synonyms
+    assert [line.name for line in read_field("lever", vocabulary=bundled, language="nl").understood] == ["Liver"]
+
+
+def test_each_field_takes_its_own_kind_of_concept(bundled):
+    from trialfinder.concepts.query import read_field
+
+    drug = "floxuridine"  # D005467, a drug descriptor
+    [anywhere] = _terms(read_field(drug, vocabulary=bundled, field="text"))
+    [as_treatment] = _terms(read_field(drug, vocabulary=bundled, field="intervention"))
+    [as_condition] = _terms(read_field(drug, vocabulary=bundled, field="condition"))
+    assert anywhere.concepts and anywhere.concepts == as_treatment.concepts
+    assert as_condition.concepts == ()  # a drug typed as a condition is a word
+    assert read_field(drug, vocabulary=bundled, field="condition").understood == ()
+    [disease] = _terms(read_field("colorectal cancer", vocabulary=bundled, field="intervention"))
+    assert disease.concepts == ()
+
+
+def test_without_expansion_or_vocabulary_only_the_words_are_read(bundled):
+    from trialfinder.concepts.query import read_field
+
+    for reading in (
+        read_field("bowel cancer", vocabulary=bundled, expand=False),
+        read_field("bowel cancer", vocabulary=None),
+    ):
+        assert [(t.words, t.concepts, t.broader, t.synonyms) for t in _terms(reading)] == [
+            (("bowel",), (), (), ()),
+            (("cancer",), (), (), ()),
+        ]
+    assert read_field("   ", vocabulary=bundled) is None
