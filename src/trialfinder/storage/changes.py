@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from trialfinder.domain.subscriptions import OPENING_STATUSES, Candidate, ChangeKind, OpenSite
 from trialfinder.storage.database import Connection
-from trialfinder.storage.search import TEXT_COLUMNS, TextFilter, pg_tsquery, text_match, vector_columns
+from trialfinder.storage.search import TEXT_COLUMNS, VECTOR_COLUMNS, TextFilter, pg_tsquery, text_match
 from trialfinder.storage.sql import Sql, param, param_list
 
 CURSOR_KEY = "notify.cursor"
@@ -199,7 +199,7 @@ def _postgres_text_matches(conn, trial_ids, queries) -> dict[TextFilter, frozens
     found: dict[TextFilter, frozenset[str]] = {}
     for query in queries:
         conditions = []
-        for vector, reading, identifiers in zip(vector_columns(), query.fields(), (True, False, False), strict=True):
+        for vector, reading, identifiers in zip(VECTOR_COLUMNS, query.fields(), (True, False, False), strict=True):
             if reading is None:
                 continue
             tsquery = pg_tsquery(reading, identifiers=identifiers)

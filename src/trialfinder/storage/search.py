@@ -307,7 +307,7 @@ def _fts_string(text: str) -> str:
 # match unless they are all there is, or inside a quoted phrase. PostgreSQL's English configuration drops its own.
 STOP_WORDS = frozenset(
     "a an and are as at be by for from has have in into is it of on or than that the their this to was were with"
-    " de het een en van in op te met voor naar bij aan om is zijn mijn".split()
+    " de het een en van op te met voor naar bij aan om zijn mijn".split()
 )
 
 
@@ -315,8 +315,7 @@ def _content(term: Term) -> tuple[str, ...]:
     """A term's words without stop words (all of them if nothing else is left, and always in a phrase)."""
     if term.phrase:
         return term.words
-    kept = tuple(word for word in term.words if word.casefold() not in STOP_WORDS)
-    return kept
+    return tuple(word for word in term.words if word.casefold() not in STOP_WORDS)
 
 
 def _terms(reading: Reading) -> list[list[Term]]:
@@ -343,25 +342,18 @@ def identifier_token(identifier: str) -> str:
     return _token("id", identifier)
 
 
+def _concept_tokens(term: Term) -> tuple[list[str], list[str]]:
+    """A term's concepts as index words: each concept or anything narrower (the `concepts` column); exactly each
+    concept and each direct broader one (the `focus` column). PostgreSQL holds both kinds in its vectors."""
+    return [concept_token(ui) for ui in term.concepts], [exact_concept_token(ui) for ui in (*term.concepts, *term.broader)]
+
+
 def _fts_concepts(term: Term) -> list[str]:
-    """A term's concepts as FTS5 queries: each concept or anything narrower (`concepts`); exactly each concept and
-    each direct broader one (`focus`)."""
-    parts = []
-    if term.concepts:
-        parts.append("{concepts} : (" + " OR ".join(_fts_string(concept_token(ui)) for ui in term.concepts) + ")")
-    exact = [*term.concepts, *term.broader]
-    if exact:
-        parts.append("{focus} : (" + " OR ".join(_fts_string(exact_concept_token(ui)) for ui in exact) + ")")
-    return parts
-
-
-def _concept_tokens(term: Term) -> list[str]:
-    """The same as tokens of a PostgreSQL vector (which holds both kinds together)."""
-    return (
-        [concept_token(ui) for ui in term.concepts]
-        + [exact_concept_token(ui) for ui in term.concepts]
-        + [exact_concept_token(ui) for ui in term.broader]
-    )
+    return [
+        f"{{{column}}} : (" + " OR ".join(_fts_string(token) for token in tokens) + ")"
+        for column, tokens in zip(("concepts", "focus"), _concept_tokens(term), strict=True)
+        if tokens
+    ]
 
 
 def _fts_term(term: Term, columns: str) -> str:
@@ -374,9 +366,9 @@ def _fts_term(term: Term, columns: str) -> str:
     if words and searched:
         query = _fts_string(" ".join(words)) if term.phrase else fts_phrase_list(words)
         parts.append(f"{{{searched}}} : ({query})")
-    named = _NAMING_COLUMNS.get(columns, columns)
+    # A body part's names are looked for where its typed words would be ("lever" where "liver" would be).
     parts += [
-        f"{{{named}}} : ({_fts_string(' '.join(synonym))})" for synonym in term.synonyms if synonym != tuple(words)
+        f"{{{columns}}} : ({_fts_string(' '.join(synonym))})" for synonym in term.synonyms if synonym != tuple(words)
     ]
     parts += _fts_concepts(term)
     return "(" + " OR ".join(parts) + ")"
@@ -397,9 +389,6 @@ def _fts_reading(reading: Reading, columns: str, *, identifiers: bool) -> str:
 
 
 _FIELD_COLUMNS = (" ".join(TEXT_COLUMNS), "conditions keywords", "interventions")
-# Where a concept's other names (synonyms) are looked for: where a trial names what it is about, not in its summary
-# or criteria, where "no history of colorectal cancer" would make any trial a colorectal cancer trial.
-_NAMING_COLUMNS = {_FIELD_COLUMNS[0]: "title conditions keywords interventions"}
 # The text columns no concept is read from, by field.
 _UNREAD_COLUMNS = {_FIELD_COLUMNS[0]: "title summary eligibility"}
 
@@ -436,7 +425,7 @@ def _pg_term(term: Term) -> Sql:
         for synonym in term.synonyms
         if synonym != tuple(words)
     ]
-    tokens = _concept_tokens(term)
+    tokens = [token for kind in _concept_tokens(term) for token in kind]
     if tokens:
         parts.append("to_tsquery('simple', " + param(" | ".join(tokens)) + ")")
     return "(" + Sql(" || ").join(parts) + ")"
@@ -457,12 +446,8 @@ def pg_tsquery(reading: Reading, *, identifiers: bool) -> Sql | None:
     return query
 
 
-_PG_VECTORS = ("t.search_vector", "t.condition_vector", "t.intervention_vector")
-
-
-def vector_columns() -> tuple[str, str, str]:
-    """PostgreSQL's vector column for each field (anywhere, conditions, interventions), on `trials t`."""
-    return _PG_VECTORS
+# PostgreSQL's vector column for each field (anywhere, conditions, interventions), on `trials t`.
+VECTOR_COLUMNS = ("t.search_vector", "t.condition_vector", "t.intervention_vector")
 
 
 def _where(conn: Connection, filters: Filters, text: TextFilter) -> list[Sql]:
@@ -475,7 +460,7 @@ def _where(conn: Connection, filters: Filters, text: TextFilter) -> list[Sql]:
             if reading is not None:
                 query = pg_tsquery(reading, identifiers=index == 0)
                 # Nothing left to look for (stop words only): matches nothing, as `@@` with an empty query does.
-                clauses.append(_PG_VECTORS[index] + " @@ (" + query + ")" if query is not None else Sql("FALSE"))
+                clauses.append(VECTOR_COLUMNS[index] + " @@ (" + query + ")" if query is not None else Sql("FALSE"))
     if not in_index:
         clauses.append("t.overall_status IN (" + param_list(filters.statuses) + ")")
         if filters.phases:

@@ -187,10 +187,10 @@ def pg_vectors(first: int) -> tuple[str, str, str]:
     )
 
 
-PG_VECTORS = pg_vectors(_TEXT_FROM)
+_VECTORS = pg_vectors(_TEXT_FROM)
 _UPSERT_POSTGRES = (
     f"INSERT INTO trials ({', '.join(_COLUMNS)}, search_vector, condition_vector, intervention_vector) "
-    f"VALUES ({placeholders(len(_COLUMNS))}, {PG_VECTORS[0]}, {PG_VECTORS[1]}, {PG_VECTORS[2]}) "
+    f"VALUES ({placeholders(len(_COLUMNS))}, {_VECTORS[0]}, {_VECTORS[1]}, {_VECTORS[2]}) "
     f"ON CONFLICT (nct_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _UPDATED)}, "
     "search_vector = excluded.search_vector, condition_vector = excluded.condition_vector, "
     "intervention_vector = excluded.intervention_vector "
