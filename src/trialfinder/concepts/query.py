@@ -27,11 +27,10 @@ from functools import lru_cache
 from typing import Literal
 
 from trialfinder.concepts.vocabulary import Span, Vocabulary
-from trialfinder.domain.search import MAX_WORDS
+from trialfinder.domain.search import MAX_WORDS, WORD
 from trialfinder.domain.trial import Trial
 
 QUOTES = '"“”„'
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")  # the searchable words, as domain.search.words reads them
 _NCT = re.compile(r"\bnct[\s_-]*(\d{8})(?!\d)", re.IGNORECASE)
 _EU_CT = re.compile(r"(?<![\d-])\d{4}-\d{6}-\d{2}(?:-\d{2})?(?![\d-])")
 _EDGES = re.compile(r"^[^\w]+|[^\w]+$")
@@ -126,7 +125,7 @@ def read_query(
             flush()
             units.append("or")
             continue
-        words = _WORD.findall(item.text)[:budget]
+        words = WORD.findall(item.text)[:budget]
         budget -= len(words)
         if item.kind == "words" and not item.negated:
             run.extend(words)
@@ -218,7 +217,7 @@ def _protocol_ids(items: list[_Item], vocabulary: Vocabulary | None) -> list[str
         if _ORDINAL.match(chunk):
             continue
         if vocabulary is not None:
-            words = _WORD.findall(chunk)
+            words = WORD.findall(chunk)
             spans = vocabulary.match(words)
             if len(spans) == 1 and spans[0].start == 0 and spans[0].end == len(words):
                 continue
@@ -413,7 +412,7 @@ def entry_words(ui: str, vocabulary: Vocabulary) -> tuple[tuple[str, ...], ...]:
     for text in sorted((descriptor.name, *descriptor.terms), key=lambda t: (len(t), t)):
         if "," in text:
             continue
-        words = tuple(word.casefold() for word in _WORD.findall(text))
+        words = tuple(word.casefold() for word in WORD.findall(text))
         if 0 < len(words) <= 3:
             seen.setdefault(words, None)
         if len(seen) >= SYNONYMS_PER_CONCEPT:
@@ -424,7 +423,7 @@ def entry_words(ui: str, vocabulary: Vocabulary) -> tuple[tuple[str, ...], ...]:
 def _text_words(text: str) -> list[str]:
     """A registry field's words; in lowercase when the field is written all in capitals ("BREAST CANCER"), so that its
     words are not read as abbreviations typed in capitals (a lone "NSCLC" still is)."""
-    words = _WORD.findall(text)
+    words = WORD.findall(text)
     if len(words) > 1 and not any(c.islower() for c in text):
         words = [w.lower() for w in words]
     return words

@@ -60,7 +60,8 @@ CODE_PARAMETERS = {"status": RecruitmentStatus, "phase": Phase, "type": StudyTyp
 _AGE = re.compile(r"^\s*(\d{1,3})(?:[.,](\d{1,2}))?\s*$")
 _RADIUS = re.compile(r"^\s*(\d{1,6})(?:[.,](\d{1,3}))?\s*$")
 _DEGREES = re.compile(r"^\s*(-?\d{1,3}(?:\.\d{1,10})?)\s*$")
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
+# A searchable word: letters and digits, joined by an apostrophe or hyphen ("crohn's", "covid-19").
+WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
 
 
 class InvalidSearch(DomainError):
@@ -73,7 +74,7 @@ class InvalidSearch(DomainError):
 
 def words(text: str) -> list[str]:
     """The searchable words of what a person typed: letters and digits only, so nothing they type is syntax."""
-    return _WORD.findall(text)[:MAX_WORDS]
+    return WORD.findall(text)[:MAX_WORDS]
 
 
 def radius_limit(unit: str) -> float:
