@@ -8,33 +8,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from support.email_writer import WRITER
+from support.referrals import new_referral as new
 
 from trialfinder.actions import referrals as actions
 from trialfinder.actions.outbox import stamp
 from trialfinder.storage.outbox import Outbox
-from trialfinder.storage.referrals import NewReferral, ReferralStore
-
-
-def new(public_id: str, *, created: datetime, submission: str | None = None) -> NewReferral:
-    return NewReferral(
-        public_id=public_id,
-        submission=submission or f"form-{public_id}",
-        nct_id="NCT06857773",
-        route="operator",
-        site_key="k1",
-        site_label="The Netherlands Cancer Institute",
-        team_email="referrals@operator.example",
-        team_language="nl",
-        person_language="en",
-        first_name="Anna",
-        last_name="de Vries",
-        email="Anna@Example.org",
-        phone="+31 20 123 4567",
-        contact_language="nl",
-        residence="Haarlem",
-        message="Hello",
-        created_at=stamp(created),
-    )
+from trialfinder.storage.referrals import ReferralStore
 
 
 def queue(database, referral) -> int:

@@ -8,15 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from support.email_writer import WRITER
+from support.referrals import new_referral
 
 from trialfinder.actions import referrals, subscriptions
-from trialfinder.actions.outbox import stamp
 from trialfinder.actions.referral_emails import CONTACTED, WITHDRAW
 from trialfinder.actions.signed_links import TokenState
 from trialfinder.actions.subscription_emails import CONFIRM, MANAGE, UNSUBSCRIBE
 from trialfinder.domain.search import Search
 from trialfinder.domain.subscriptions import Frequency
-from trialfinder.storage.referrals import NewReferral
 from trialfinder.storage.subscriptions import SubscriptionStore
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -31,26 +30,7 @@ def tampered(token: str) -> str:
 @pytest.fixture
 def referral(database):
     stored, _ = referrals.submit_referral(
-        database=database,
-        referral=NewReferral(
-            public_id="ref-public-id-1",
-            submission="form-1",
-            nct_id="NCT06857773",
-            route="operator",
-            site_key="k1",
-            site_label="The Netherlands Cancer Institute",
-            team_email="referrals@operator.example",
-            team_language="nl",
-            person_language="en",
-            first_name="Anna",
-            last_name="de Vries",
-            email="anna@example.org",
-            phone="+31 20 123 4567",
-            contact_language="nl",
-            residence="Haarlem",
-            message="Hello",
-            created_at=stamp(NOW),
-        ),
+        database=database, referral=new_referral("ref-public-id-1", created=NOW, submission="form-1")
     )
     return stored
 
