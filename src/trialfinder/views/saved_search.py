@@ -42,4 +42,6 @@ def describe(search: Search, fmt: Formatter) -> list[str]:
         )
     if search.healthy_volunteers:
         lines.append(fmt.gettext(N_("Only trials that take healthy volunteers")))
+    if not search.expand and (search.text or search.condition or search.intervention):
+        lines.append(fmt.gettext(N_("Only the words as typed (no synonyms, everyday words or spelling variants)")))
     return lines
