@@ -65,7 +65,7 @@ def _facet_match(filters: Filters) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class TextFilter:
     """What to match, by field: anywhere (`text`), in the conditions, in the interventions; each the reading of
-    what was typed (`concepts.query.read_query`: words, phrases, OR, exclusions, identifiers and the concepts the
+    what was typed (`concepts.query.read_field`: words, phrases, OR, exclusions, identifiers and the concepts the
     words were understood as). None: nothing typed in that field. Hashable: the alert run keys matches by it."""
 
     text: Reading | None = None
