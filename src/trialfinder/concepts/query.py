@@ -323,10 +323,11 @@ def own_concepts(trial: Trial, vocabulary: Vocabulary) -> frozenset[str]:
 
 def trial_concepts(trial: Trial, vocabulary: Vocabulary) -> frozenset[str]:
     """`own_concepts`, and every ancestor of each, so that a search for a broader concept finds the trial."""
-    found = set(own_concepts(trial, vocabulary))
-    for ui in list(found):
-        found |= vocabulary.ancestors(ui)
-    return frozenset(found)
+    return with_ancestors(own_concepts(trial, vocabulary), vocabulary)
+
+
+def with_ancestors(concepts: frozenset[str], vocabulary: Vocabulary) -> frozenset[str]:
+    return concepts.union(*(vocabulary.ancestors(ui) for ui in concepts))
 
 
 # --- matching a reading ----------------------------------------------------------------------------------------
