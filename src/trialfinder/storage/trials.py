@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from trialfinder.concepts.query import own_concepts
+from trialfinder.concepts.query import own_concepts, with_ancestors
 from trialfinder.concepts.vocabulary import Vocabulary
 from trialfinder.domain.codec import content_hash, decode_trial, encode_trial
 from trialfinder.domain.trial import Trial
@@ -106,16 +106,13 @@ class TrialRow:
 def concept_words(trial: Trial) -> tuple[str, str]:
     """The concepts a trial is about (`concepts.query.own_concepts`: its MeSH terms, what its conditions, keywords
     and interventions name) as words of the index: each with everything broader (a search for a concept finds what
-    is narrower), and, apart, each on its own (its focus: a trial about exactly a concept, or about its narrower
-    one's direct broader concept, scores higher the fewer concepts it is about)."""
+    is narrower), and, apart, the conditions it is about exactly (its focus: a search for a narrower concept finds a
+    trial about exactly its direct broader one, "colon cancer" a trial on colorectal cancer)."""
     vocabulary = Vocabulary.bundled()
     own = own_concepts(trial, vocabulary)
-    every = set(own)
-    for ui in own:
-        every |= vocabulary.ancestors(ui)
-    # What it treats with is not what it is about: drugs stay out of the focus (storage.search ranks by it).
+    # What it treats with is not what it is about: drugs stay out of the focus.
     return (
-        " ".join(concept_token(ui) for ui in sorted(every)),
+        " ".join(concept_token(ui) for ui in sorted(with_ancestors(own, vocabulary))),
         " ".join(exact_concept_token(ui) for ui in sorted(own) if vocabulary.kind(ui) != "intervention"),
     )
 
