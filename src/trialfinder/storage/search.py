@@ -15,9 +15,9 @@ from trialfinder.storage.sql import Sql, param, param_list
 
 # Relevance weights by field, for FTS5's bm25 (title, conditions, keywords, interventions, summary,
 # eligibility, facets, concepts, focus, identifiers): a word in the title or the conditions says far more than one in
-# the criteria; a concept the trial is about exactly (`focus`) counts most, and the more so the fewer concepts the
-# trial is about (a trial on colorectal cancer alone before one on twenty kinds of tumour); a concept it is about
-# through a narrower one (`concepts`) counts little: it says the trial matches, not that it is central.
+# the criteria; a concept the trial is about exactly (`focus`) counts more than one it is about through a narrower
+# one (`concepts`). FTS5's bm25 saturates a word's count and normalises by the whole row's length, so these weights
+# order matches less than their size suggests (see bench/README.md, search quality).
 _BM25 = "bm25(trial_search, 10.0, 10.0, 5.0, 5.0, 2.0, 0.5, 0.0, 2.0, 20.0, 10.0)"
 # The index's configured rank (migration 10) has the same weights: change both together, in a new migration.
 # The columns of `trial_search` that hold a trial's words (the last, `facets`, holds its filterable codes).
