@@ -33,7 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("__init__", "domain", "filemodes", "signing"),
     ("settings", "eligibility", "geo", "registries", "concepts"),
     ("views", "overview", "facts"),
-    ("notifications",),
+    ("notifications", "matching"),
     ("storage",),
     ("queries", "actions"),
     ("web", "cli"),
