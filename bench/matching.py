@@ -282,6 +282,93 @@ def text_short_ranker(bench: Benchmark, seed: int) -> Ranker:
     return text_length_ranker(bench, seed, sign=-1.0)
 
 
+# --- The product ------------------------------------------------------------------------------------
+
+OUT = ROOT / "bench" / "out"
+
+
+def as_v2_record(trial: Trial) -> dict[str, Any]:
+    """A benchmark trial as a ClinicalTrials.gov API v2 record, so that the product's own importer reads it."""
+    eligibility: dict[str, Any] = {}
+    if trial.get("eligibility_criteria"):
+        eligibility["eligibilityCriteria"] = trial["eligibility_criteria"]
+    for field_name, key in (("minimum_age", "minimumAge"), ("maximum_age", "maximumAge")):
+        if trial.get(field_name):
+            eligibility[key] = trial[field_name]
+    if trial.get("sex") in ("ALL", "FEMALE", "MALE"):
+        eligibility["sex"] = trial["sex"]
+    description = {
+        key: trial[field_name]
+        for field_name, key in (("brief_summary", "briefSummary"), ("detailed_description", "detailedDescription"))
+        if trial.get(field_name)
+    }
+    return {
+        "protocolSection": {
+            "identificationModule": {"nctId": trial["nct_id"], "briefTitle": trial.get("title") or trial["nct_id"]},
+            "statusModule": {"overallStatus": "UNKNOWN"},
+            "conditionsModule": {"conditions": trial.get("conditions") or [], "keywords": trial.get("keywords") or []},
+            "descriptionModule": description,
+            "armsInterventionsModule": {
+                "interventions": [{"type": "OTHER", "name": name} for name in trial.get("interventions") or []]
+            },
+            "eligibilityModule": eligibility,
+        }
+    }
+
+
+def benchmark_catalogue(bench: Benchmark):
+    """The benchmark's trials in a catalogue of their own (SQLite, in bench/out/), imported by the product's importer
+    from API v2 records; built once per version of the benchmark's trials.jsonl."""
+    import tempfile
+
+    from trialfinder.actions.catalogue import prepare_database
+    from trialfinder.actions.importing import import_path
+    from trialfinder.storage.database import Database
+
+    source = BENCHMARKS / bench.folder / "trials.jsonl"
+    stat = source.stat()
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"matching-{bench.folder}-{stat.st_size}-{int(stat.st_mtime)}.db"
+    database = Database(f"sqlite:///{path}")
+    if path.exists():
+        return database
+    started = time.perf_counter()
+    partial = path.with_suffix(".partial.db")
+    partial.unlink(missing_ok=True)
+    building = Database(f"sqlite:///{partial}")
+    prepare_database(database=building)
+    with tempfile.TemporaryDirectory() as folder:
+        for trial in bench.trials.values():
+            (Path(folder) / f"{trial['nct_id']}.json").write_text(json.dumps(as_v2_record(trial)), encoding="utf-8")
+        report = import_path(database=building, path=folder)
+    building.close()
+    partial.rename(path)
+    print(f"  built {path.name} ({report.summary()}) in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return database
+
+
+def product_ranker(bench: Benchmark, seed: int) -> Ranker:
+    """trialfinder's matcher (`queries.match.rank_trials`): the topic read as a patient (`matching.patient_from_text`),
+    relevance from the search index, each pool trial screened by the eligibility engine, one score."""
+    from trialfinder.concepts.vocabulary import Vocabulary
+    from trialfinder.matching import EmptyDescription, patient_from_text
+    from trialfinder.queries.match import rank_trials
+
+    database = benchmark_catalogue(bench)
+    vocabulary = Vocabulary.bundled()
+
+    def rank(topic: str, pool: Sequence[Trial]) -> Mapping[str, float]:
+        try:
+            patient = patient_from_text(topic, today=ASSESSED_ON, vocabulary=vocabulary)
+        except EmptyDescription:
+            return {}
+        ids = [trial["nct_id"] for trial in pool]
+        ranked = rank_trials(database=database, patient=patient, nct_ids=ids, today=ASSESSED_ON, vocabulary=vocabulary)
+        return {nct_id: score for nct_id, score, _ in ranked}
+
+    return rank
+
+
 @dataclass(frozen=True)
 class RankerSpec:
     build: Callable[[Benchmark, int], Ranker]  # (benchmark, seed) -> ranker
@@ -297,8 +384,9 @@ RANKERS: dict[str, RankerSpec] = {
     "bm25-pool": RankerSpec(bm25_pool_ranker, note="statistics over the topic's pool"),
     "text-length": RankerSpec(text_length_ranker, note="trap: more text first"),
     "text-short": RankerSpec(text_short_ranker, note="trap: less text first"),
+    "trialfinder": RankerSpec(product_ranker, note="the product: queries.match.rank_trials"),
 }
-DEFAULT_RANKERS = ("random", "bm25", "bm25-pool", "text-length", "text-short")
+DEFAULT_RANKERS = ("random", "bm25", "bm25-pool", "text-length", "text-short", "trialfinder")
 
 
 # --- Metrics --------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ with their spans (to show why), and the topics (conditions) that retrieve candid
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -41,9 +42,9 @@ class Patient:
     problems: tuple[str, ...] = ()  # from a bundle: what could not be read
     fallback_words: tuple[str, ...] = ()  # retrieval words when no condition was recognised
 
-    @property
-    def age_years(self) -> float | None:
-        return self.facts.age_years
+    def age_on(self, day: date) -> float | None:
+        """Age in whole years on `day`, from a date of birth or the age given."""
+        return self.facts.age_on(day)
 
     @property
     def sex(self) -> str | None:
@@ -84,7 +85,9 @@ def patient_from_text(text: str, *, language: str = "en", today: date, vocabular
         current = not condition.history
         known = topics.get(concepts)
         if known is None or (current and not known.current):
-            topics[concepts] = Topic(concepts, tuple(w.casefold() for w in text_words(condition.text)), current)
+            # The registry's text is English: a Dutch description's words are searched as the concept's name.
+            named = condition.text if language == "en" else condition.name
+            topics[concepts] = Topic(concepts, tuple(w.casefold() for w in text_words(named)), current)
     kept = sorted(topics.values(), key=lambda t: not t.current)[:MAX_TOPICS]
     fallback = () if kept else _content_words(text)
     if not kept and not fallback and not found:
@@ -100,7 +103,8 @@ def patient_from_fhir(bundle: dict[str, Any] | str | bytes, *, vocabulary: Vocab
     topics: dict[tuple[str, ...], Topic] = {}
     for record in read.facts.conditions:
         concepts = tuple(c.code for c in record.codes if c.system == "mesh" and c.code in vocabulary)
-        words = [w for w in text_words(record.text)]
+        # A SNOMED display ends in its semantic tag: "Infiltrating duct carcinoma of breast (disorder)".
+        words = text_words(_SEMANTIC_TAG.sub("", record.text))
         if not concepts:
             concepts = tuple(ui for span in vocabulary.match(words) if span.kind in _KINDS for ui in span.concepts)
         if concepts and concepts not in topics:
@@ -114,6 +118,7 @@ def patient_from_fhir(bundle: dict[str, Any] | str | bytes, *, vocabulary: Vocab
     return Patient(facts, tuple(kept), problems=read.problems)
 
 
+_SEMANTIC_TAG = re.compile(r"\s*\([a-z ]+\)\s*$")
 _STOP = frozenset(
     """about after again against also been before being below between both could does doing down during each
     from further have having here into just more most other over same should some such than that their them then

@@ -8,7 +8,7 @@ the eligibility engine; `matching.match_score` orders them. Nothing here logs or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -47,7 +47,7 @@ class MatchRequest:
 
     def search(self) -> Search:
         """The filters as a search (checked as a search's are): statuses, the person's age and sex, the place."""
-        age = self.patient.age_years
+        age = self.patient.age_on(self.today)
         sex = {"female": Sex.FEMALE, "male": Sex.MALE}.get(self.patient.sex or "")
         return Search(
             statuses=self.statuses,
@@ -129,3 +129,34 @@ def match(*, database: Database, request: MatchRequest, vocabulary: Vocabulary |
         )
     ranked.sort(key=lambda m: (-m.score, m.nct_id))
     return MatchResults(request, tuple(ranked[: request.limit]), len(rows), searched)
+
+
+def rank_trials(
+    *,
+    database: Database,
+    patient: Patient,
+    nct_ids: Collection[str],
+    today: date,
+    language: str = "en",
+    vocabulary: Vocabulary | None = None,
+) -> list[tuple[str, float, Screening]]:
+    """Order trials chosen elsewhere (a benchmark's judged pool, trials a person kept) for a person, whatever their
+    status, age and sex limits: the relevance and the screening `match` uses, and its score. Trials the catalogue
+    does not hold are left out; those the person's topics do not retrieve have relevance 0."""
+    vocabulary = vocabulary or Vocabulary.bundled()
+    reading = patient.reading(vocabulary)
+    wanted = set(nct_ids)
+    relevance: dict[str, float] = {}
+    with database.connect() as conn:
+        if reading is not None:
+            every = Filters(statuses=tuple(status.value for status in RecruitmentStatus))
+            rows, _, _ = sql.hits(conn, every, TextFilter(text=reading), order="relevance", limit=None)
+            relevance = {row.nct_id: row.score for row in rows if row.nct_id in wanted}
+        trials = sql.records_by_nct_id(conn, sorted(wanted))
+    best = max(relevance.values(), default=0.0)
+    ranked = []
+    for nct_id, record in trials.items():
+        screening = matching.screen(decode_trial(record), patient.facts, today=today, language=language)
+        ranked.append((nct_id, matching.match_score(relevance.get(nct_id, 0.0), best, screening), screening))
+    ranked.sort(key=lambda item: (-item[1], item[0]))
+    return ranked

@@ -601,6 +601,16 @@ def _rows_by_id(conn: Connection, trial_ids: list[int]) -> dict[int, HitRow]:
     return {r[0]: HitRow(*r[:11], 0.0) for r in rows}
 
 
+def records_by_nct_id(conn: Connection, nct_ids: list[str]) -> dict[str, str]:
+    """The stored records of these trials, by NCT id (those the catalogue holds)."""
+    found: dict[str, str] = {}
+    for start in range(0, len(nct_ids), 500):
+        chunk = nct_ids[start : start + 500]
+        rows = conn.fetchall("SELECT nct_id, record FROM trials WHERE nct_id IN (" + param_list(chunk) + ")")
+        found.update({row[0]: row[1] for row in rows})
+    return found
+
+
 def records(conn: Connection, trial_ids: list[int]) -> dict[int, str]:
     if not trial_ids:
         return {}
