@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from trialfinder.concepts.normalise import normalise
@@ -281,6 +281,7 @@ def _concepts(
     not_drugs = {vocabulary.by_name(name) for name in data.rules()["not_drugs"]} - {None}
     conditions: list[Condition] = []
     drugs: list[Treatment] = []
+    matches = _with_sites(t, matches, vocabulary)
     for i, j, span in matches:
         start, end = t.span(i, j)
         if any(s <= start and end <= e for s, e in taken):
@@ -305,6 +306,34 @@ def _concepts(
                 Treatment("drug", (start, end), t.text[start:end], span.concepts, name, negated=context.negated(i, j))
             )
     return conditions, drugs
+
+
+# Words that may stand between a tumour and the organ it is in: "malignant tumour of the colon".
+_SITE_JOINERS = frozenset({"of", "in", "the", "his", "her", "their", "my", "left", "right"})
+
+
+def _with_sites(t: _Text, matches: Sequence[tuple[int, int, Span]], vocabulary: Vocabulary):
+    """A tumour named without its organ's descriptor ("malignant tumor of colon", "a tumour in his pancreas", a
+    SNOMED display) read as the organ's neoplasm (Colonic Neoplasms) when the vocabulary has one for the organ's
+    name and "cancer": the matches with such pairs merged, the rest as they were."""
+    generic = vocabulary.by_name("Neoplasms")
+    out: list[tuple[int, int, Span]] = []
+    skip = -1
+    for k, (i, j, span) in enumerate(matches):
+        if k == skip:
+            continue
+        following = matches[k + 1] if k + 1 < len(matches) else None
+        if span.concepts == (generic,) and following is not None and following[2].kind == "body":
+            between = [tok.word.casefold() for tok in t.tokens[j : following[0]]]
+            if len(between) <= 3 and all(word in _SITE_JOINERS for word in between):
+                organ = [tok.word for tok in t.tokens[following[0] : following[1]]]
+                site = vocabulary.match([*organ, "cancer"])
+                if len(site) == 1 and site[0].kind == "condition" and (site[0].start, site[0].end) == (0, len(organ) + 1):
+                    out.append((i, following[1], replace(site[0], start=i, end=following[1])))
+                    skip = k + 1
+                    continue
+        out.append((i, j, span))
+    return out
 
 
 # --- metastases and stage ------------------------------------------------------------------------------------

@@ -105,8 +105,11 @@ def patient_from_fhir(bundle: dict[str, Any] | str | bytes, *, vocabulary: Vocab
         concepts = tuple(c.code for c in record.codes if c.system == "mesh" and c.code in vocabulary)
         # A SNOMED display ends in its semantic tag: "Infiltrating duct carcinoma of breast (disorder)".
         words = text_words(_SEMANTIC_TAG.sub("", record.text))
-        if not concepts:
-            concepts = tuple(ui for span in vocabulary.match(words) if span.kind in _KINDS for ui in span.concepts)
+        if not concepts:  # read as a description's conditions are: "Malignant tumor of colon" is Colonic Neoplasms
+            named = read_facts(" ".join(words), vocabulary=vocabulary).conditions
+            concepts = tuple(
+                ui for c in named if not (c.negated or c.family) for ui in c.concepts if vocabulary.kind(ui) in _KINDS
+            )
         if concepts and concepts not in topics:
             current = record.active is not False
             topics[concepts] = Topic(concepts, tuple(w.casefold() for w in words), current)
