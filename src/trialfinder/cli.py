@@ -21,7 +21,10 @@ import click
 from trialfinder import __version__
 from trialfinder.actions import catalogue
 from trialfinder.actions.importing import Rejection, import_path
+from trialfinder.domain.control_characters import printable
 from trialfinder.domain.errors import DomainError
+from trialfinder.domain.search import DEFAULT_RADIUS as DEFAULT_MATCH_RADIUS_KM
+from trialfinder.domain.search import MAX_RADIUS_KM as MAX_MATCH_RADIUS_KM
 from trialfinder.domain.values import is_nct_id, nct_id
 from trialfinder.filemodes import loose_permissions
 from trialfinder.registries.ctgov_v2.errors import RegistryError
@@ -30,6 +33,10 @@ from trialfinder.settings import Settings, SettingsError
 from trialfinder.storage.database import Database, DatabaseError
 
 log = logging.getLogger("trialfinder.cli")
+
+# `queries.match.MAX_RESULTS` (a test holds them equal): not imported from there, because that module loads the
+# eligibility engine and the vocabulary's readers, half a second every command would pay.
+MAX_MATCH_RESULTS = 50
 
 # Errors that mean "the user's input or environment is wrong": shown as they are, exit 1.
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
@@ -64,6 +71,24 @@ class Context:
         from trialfinder.geo.gazetteer import SiteGeocoder
 
         return SiteGeocoder(self.settings.cache_dir)
+
+    def find_place(self, text: str, *, language: str):
+        """The gazetteer's best place for what was typed (a city or a postal code, Dutch codes first in Dutch), or a
+        one-line error and exit 1 when it knows none. The index is built on first use (said on stderr)."""
+        from trialfinder.geo.gazetteer import Gazetteer, shared_gazetteer
+
+        if not Gazetteer.is_cached(self.settings.cache_dir):
+            click.echo(f"Building the offline place index, once (kept in {self.settings.cache_dir}).", err=True)
+        preferred = ("NL",) if language == "nl" else ()
+        places = shared_gazetteer(self.settings.cache_dir).find_place(text, limit=1, preferred_countries=preferred)
+        if not places:
+            click.echo(
+                f"Error: no place called {printable(text[:60])!r} is known. Try a city, such as Amsterdam or"
+                " \"Boston, MA\", or a postal code, such as 1066 CX or 02115.",
+                err=True,
+            )
+            sys.exit(1)
+        return places[0]
 
     def open_catalogue(self, *, quiet: bool = False) -> Database:
         """Migrate, and on first use load the starter catalogue, telling the user what is happening."""
@@ -403,6 +428,133 @@ def show_command(obj: Context, nct: str, as_json: bool) -> None:
         click.echo(json.dumps(json.loads(encode_trial(trial)), indent=2, ensure_ascii=False))
     else:
         click.echo(render_trial(trial, width=min(100, click.get_terminal_size()[0] if sys.stdout.isatty() else 100)))
+
+
+@main.command("match")
+@click.option("--text", "text_file", type=click.File("rb"), metavar="FILE", help="A description of the person, in their own words or a clinical note (- reads standard input).")
+@click.option("--fhir", "fhir_file", type=click.File("rb"), metavar="FILE", help="The person's record as a FHIR R4 Bundle (JSON).")
+@click.option("--near", metavar="PLACE", help="Only trials with an open site near this city or postal code (offline gazetteer).")
+@click.option("--radius", type=click.FloatRange(0, MAX_MATCH_RADIUS_KM, min_open=True), metavar="KM", help=f"How far from PLACE, in km (default {DEFAULT_MATCH_RADIUS_KM}).")
+@click.option("--language", type=click.Choice(["en", "nl"]), default="en", show_default=True, help="The language of the description, and of the questions.")
+@click.option("--status", "statuses", multiple=True, metavar="STATUS", help="Only trials with this overall status (repeatable; default: recruiting and not yet recruiting).")
+@click.option("--limit", type=click.IntRange(1, MAX_MATCH_RESULTS), default=20, show_default=True, help="How many trials at most.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (the shape of POST /api/match).")
+@click.pass_obj
+@handle_errors
+def match_command(
+    obj: Context,
+    text_file,
+    fhir_file,
+    near: str | None,
+    radius: float | None,
+    language: str,
+    statuses: tuple[str, ...],
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Trials a person could join, best first, read from a description (--text) or a FHIR record (--fhir).
+
+    Each trial's criteria are checked against what was read: how many the person meets, does not meet, and which
+    are still open (questions for their doctor). Nothing read is stored or logged.
+    """
+    from datetime import date
+
+    from trialfinder.domain.search import DEFAULT_STATUSES
+    from trialfinder.domain.trial import RecruitmentStatus
+    from trialfinder.matching import EmptyDescription, patient_from_fhir, patient_from_text
+    from trialfinder.queries.match import MatchRequest, match, results_json
+
+    if (text_file is None) == (fhir_file is None):
+        raise click.UsageError("give one of --text FILE and --fhir FILE")
+    if radius is not None and near is None:
+        raise click.UsageError("--radius needs --near PLACE")
+    codes = _registry_statuses(statuses)
+    today = date.today()
+    try:
+        if text_file is not None:
+            try:
+                text = text_file.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                click.echo(f"Error: {_file_name(text_file)} is not UTF-8 text.", err=True)
+                sys.exit(1)
+            patient = patient_from_text(text, language=language, today=today)
+        else:
+            patient = patient_from_fhir(fhir_file.read())
+    except EmptyDescription as error:
+        click.echo(f"Error: {_one_line(error)}", err=True)
+        sys.exit(1)
+    place = obj.find_place(near, language=language) if near is not None else None
+    request = MatchRequest(
+        patient,
+        today,
+        statuses=tuple(RecruitmentStatus(code) for code in codes) or DEFAULT_STATUSES,
+        point=place.point if place else None,
+        radius_km=radius if radius is not None else DEFAULT_MATCH_RADIUS_KM,
+        limit=limit,
+        language=language,
+    )
+    results = match(database=obj.open_catalogue(quiet=as_json), request=request)
+    body = results_json(results, near=place.label if place else None)
+    if as_json:
+        click.echo(json.dumps(body, indent=2, ensure_ascii=False))
+        return
+    for line in _match_lines(body):
+        click.echo(line)
+
+
+def _file_name(file) -> str:
+    name = getattr(file, "name", "-")
+    return "standard input" if name in ("-", "<stdin>") else printable(str(name))
+
+
+def _match_lines(body: dict[str, Any]) -> list[str]:
+    """`match`'s answer, readable: what was read, then each trial with its counts, its nearest site and the questions
+    still open. What the person wrote is shown only to them, here, with control characters escaped."""
+    from trialfinder.domain.trial import RecruitmentStatus
+    from trialfinder.views import labels
+
+    def clean(text: str) -> str:
+        return printable(" ".join(str(text).split()))
+
+    read = [f"{clean(fact['text'])} ({fact['kind']})" for fact in body["facts"]]
+    lines = [
+        "Searched for: " + (", ".join(body["searched"]) or "the words of the description")
+        + (". Read: " + "; ".join(read) if read else "")
+        + "."
+    ]
+    for problem in body["problems"]:
+        lines.append(f"Not read from the record: {clean(problem)}")
+    statuses = ", ".join(labels.STATUS.get(RecruitmentStatus(code), code).lower() for code in body["statuses"])
+    where = ""
+    if body["near"] is not None:
+        where = f", with an open site within {body['near']['radius_km']:g} km of {clean(body['near']['label'])}"
+    results = body["results"]
+    if not results:
+        lines.append(f"No {statuses} trials found{where}.")
+        return lines
+    lines.append(
+        f"{len(results)} trial{'s' if len(results) != 1 else ''}, best first, of {body['candidates']} screened"
+        f" ({statuses}{where}):"
+    )
+    for rank, item in enumerate(results, 1):
+        counts = item["criteria"]
+        status = labels.STATUS.get(RecruitmentStatus(item["status"]), item["status"])
+        lines += [
+            "",
+            f"{rank}. {item['nct_id']}  {clean(item['title'])}",
+            f"   {status}; score {item['score']:.2f}; meets {counts['met']}, does not meet {counts['not_met']},"
+            f" unknown {counts['unknown']}",
+        ]
+        site = item["nearest_site"]
+        if site is not None:
+            named = ", ".join(clean(part) for part in (site["facility"], site["city"], site["country"]) if part)
+            lines.append(f"   Nearest open site: {named or 'a site without a name'} ({site['distance_km']:.0f} km)")
+        for because in item["not_met_because"]:
+            lines.append(f"   Does not meet: {clean(because)}")
+        if item["ask"]:
+            lines.append("   Ask your doctor about:")
+            lines += [f"   - {clean(question)}" for question in item["ask"]]
+    return lines
 
 
 @main.command("stats")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from trialfinder import matching
 from trialfinder.concepts.vocabulary import Vocabulary
@@ -160,3 +161,54 @@ def rank_trials(
         ranked.append((nct_id, matching.match_score(relevance.get(nct_id, 0.0), best, screening), screening))
     ranked.sort(key=lambda item: (-item[1], item[0]))
     return ranked
+
+
+def results_json(results: MatchResults, *, near: str | None = None) -> dict[str, Any]:
+    """The answer as JSON, the same for the CLI's `--json` and `POST /api/match` (which checks it against its
+    OpenAPI type): the ranked trials, then what was read (each fact with its span: start and end offsets into the
+    text the person gave), the concepts searched for, what of a FHIR bundle could not be read, how many trials were
+    screened and the statuses and place asked for. `near` is the place's label, when one was given; its point and
+    the radius come from the request. It holds what the person described: the caller shows it to them, never logs it.
+    """
+    request = results.request
+    patient = request.patient
+    return {
+        "results": [_match_json(item) for item in results.results],
+        "facts": patient.found.to_json(),
+        "searched": list(results.searched),
+        "problems": list(patient.problems),
+        "candidates": results.candidates,
+        "statuses": [status.value for status in request.statuses],
+        "near": None
+        if request.point is None
+        else {
+            "label": near,
+            "lat": request.point.lat,
+            "lon": request.point.lon,
+            "radius_km": request.radius_km,
+        },
+    }
+
+
+def _match_json(item: TrialMatch) -> dict[str, Any]:
+    screening = item.screening
+    site = item.nearest_site
+    return {
+        "nct_id": item.nct_id,
+        "title": item.brief_title,
+        "status": item.overall_status.value,
+        "score": round(item.score, 3),
+        "relevance": round(item.relevance, 3),
+        "criteria": {"met": screening.met, "not_met": screening.not_met, "unknown": screening.unknown},
+        "not_met_because": [criterion.source_text for criterion in screening.failing],
+        "ask": list(screening.ask),
+        "nearest_site": None
+        if site is None
+        else {
+            "facility": site.facility,
+            "city": site.city,
+            "country": site.country,
+            "distance_km": round(site.distance_km, 1),
+        },
+        "url": f"/trials/{item.nct_id}",
+    }
