@@ -17,6 +17,7 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 from starlette.responses import Response
 
+from trialfinder.domain.search import DEFAULT_RADIUS, MAX_RADIUS_KM, MAX_VALUES
 from trialfinder.domain.trial import (
     Arm,
     Contact,
@@ -33,10 +34,13 @@ from trialfinder.domain.trial import (
 )
 from trialfinder.domain.values import AgeUnit, GeoPoint
 from trialfinder.eligibility import Section, Verdict
+from trialfinder.geo.gazetteer import MAX_QUERY_LENGTH
+from trialfinder.queries.match import MAX_RESULTS as MAX_MATCH_RESULTS
 
 NctId = Annotated[str, Meta(pattern=r"^NCT\d{8}$")]
 IsoDate = Annotated[str, Meta(description='As registered: "2024", "2024-11" or "2024-11-05".')]
 Language = Literal["en", "nl"]
+MAX_MATCH_TEXT = 100_000  # characters of a description: a long clinical note is a few thousand
 
 
 def answer(body: Struct, *, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -363,4 +367,148 @@ class EligibilityRequest(Struct, forbid_unknown_fields=True):
     language: Annotated[Language, Meta(description="The language of reasons and questions.")] | UnsetType = UNSET
 
 
-SCHEMAS = (Error, SearchResults, Trial, Places, EligibilityQuestions, EligibilityAssessment, EligibilityRequest)
+# --- Trials for me ------------------------------------------------------------------------------------------------
+# `queries.match.results_json` words the answer (the CLI's `match --json` prints the same); these types check it on
+# its way out.
+
+
+class MatchCriteria(EngineBody):
+    met: Annotated[int, Meta(description="Criteria that hold (an inclusion met, an exclusion that does not apply).")]
+    not_met: Annotated[int, Meta(description="An inclusion not met, or an exclusion that applies.")]
+    unknown: Annotated[int, Meta(description="Criteria nothing sent settles.")]
+
+
+class MatchSite(EngineBody):
+    """The trial's nearest open site within the radius (only when `near` was given)."""
+
+    facility: str | None
+    city: str | None
+    country: str | None
+    distance_km: float
+
+
+class TrialMatch(EngineBody):
+    nct_id: NctId
+    title: str
+    status: RecruitmentStatus
+    score: Annotated[
+        float,
+        Meta(
+            description="The order: relevance scaled to the best candidate's, less 0.5 when a criterion is not met, "
+            "plus a little per criterion met."
+        ),
+    ]
+    relevance: Annotated[float, Meta(description="How well the trial fits the conditions searched for (the search's).")]
+    criteria: MatchCriteria
+    not_met_because: Annotated[list[str], Meta(description="The criteria not met, as the trial words them.")]
+    ask: Annotated[list[str], Meta(description="The first few questions still open: what to ask a doctor about.")]
+    nearest_site: MatchSite | None
+    url: str
+
+
+FoundFact = Annotated[
+    dict[str, Any],
+    Meta(
+        description="Something read from the description: `kind` (age, sex, condition, metastasis, stage, lab, "
+        "performance, biomarker, pregnancy, treatment...), `span` (start and end offsets into `text` as sent, in "
+        "Unicode code points), the `text` there, and the fields of its kind.",
+        extra_json_schema={
+            "required": ["kind", "span", "text"],
+            "properties": {
+                "kind": {"type": "string"},
+                "span": {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2},
+                "text": {"type": "string"},
+            },
+        },
+    ),
+]
+
+
+class MatchNear(EngineBody):
+    label: Annotated[str | None, Meta(description="The place found for `near`.")]
+    lat: float
+    lon: float
+    radius_km: float
+
+
+class MatchResults(EngineBody):
+    """The trials a person could join, best first, and what was read from what they sent."""
+
+    results: list[TrialMatch]
+    facts: Annotated[list[FoundFact], Meta(description="What was read from `text` (none from a FHIR Bundle).")]
+    searched: Annotated[list[str], Meta(description="The MeSH names of the conditions searched for.")]
+    problems: Annotated[list[str], Meta(description="The FHIR Bundle's resources that were skipped, and why.")]
+    candidates: Annotated[int, Meta(description="How many trials were screened against the criteria.")]
+    statuses: list[RecruitmentStatus]
+    near: MatchNear | None
+
+
+class MatchRequest(Struct, forbid_unknown_fields=True):
+    """A description (`text`) or a FHIR R4 Bundle (`fhir`): one of the two. Only described: the handler reads the
+    body itself, to word each mistake."""
+
+    text: (
+        Annotated[
+            str,
+            Meta(
+                min_length=1,
+                max_length=MAX_MATCH_TEXT,
+                description="The person in their own words, or a clinical note: age, sex, the illness and its "
+                "spread, treatments, labs (English; Dutch with `language` nl).",
+                examples=["62-year-old man with colorectal cancer and liver metastases, ECOG 1, after FOLFOX."],
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    fhir: (
+        Annotated[
+            dict[str, Any],
+            Meta(description="A FHIR R4 Bundle of one patient; bad resources are skipped and listed in `problems`."),
+        ]
+        | UnsetType
+    ) = UNSET
+    near: (
+        Annotated[
+            str,
+            Meta(
+                min_length=1,
+                max_length=MAX_QUERY_LENGTH,
+                description="Only trials with an open site near this city or postal code (the offline gazetteer's "
+                "best match, as the search's `location`).",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    radius_km: (
+        Annotated[float, Meta(gt=0, le=MAX_RADIUS_KM, description=f"How far from `near` (default {DEFAULT_RADIUS}).")]
+        | UnsetType
+    ) = UNSET
+    language: Annotated[Language, Meta(description="The language of the text and the questions.")] | UnsetType = UNSET
+    status: (
+        Annotated[
+            list[RecruitmentStatus],
+            Meta(min_length=1, max_length=MAX_VALUES, description="Default: RECRUITING and NOT_YET_RECRUITING."),
+        ]
+        | UnsetType
+    ) = UNSET
+    limit: Annotated[int, Meta(ge=1, le=MAX_MATCH_RESULTS, description="Default 20.")] | UnsetType = UNSET
+    answers: (
+        Annotated[
+            dict[str, str | float],
+            Meta(description='Answers kept from "Could I take part?" (its field names), applied where they fit.'),
+        ]
+        | UnsetType
+    ) = UNSET
+
+
+SCHEMAS = (
+    Error,
+    SearchResults,
+    Trial,
+    Places,
+    EligibilityQuestions,
+    EligibilityAssessment,
+    EligibilityRequest,
+    MatchResults,
+    MatchRequest,
+)

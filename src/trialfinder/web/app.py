@@ -28,6 +28,7 @@ from trialfinder.web.eligibility import Eligibility
 from trialfinder.web.errors import ErrorPagesMiddleware, http_exception_handler
 from trialfinder.web.i18n import LanguageMiddleware
 from trialfinder.web.jobs import run_jobs
+from trialfinder.web.match_api import MatchApi
 from trialfinder.web.notes import Notes
 from trialfinder.web.pages import Pages
 from trialfinder.web.places import PlaceFinder
@@ -121,6 +122,7 @@ def create_app(
         Route("/api/trials", api.trials),
         Route("/api/trials/{nct_id}", api.trial),
         Route("/api/places", api.place_suggestions),
+        Route("/api/match", MatchApi(database=database, places=places).match, methods=["POST"]),
         Route("/api/openapi.json", api.openapi),
         Mount("/static", static, name="static"),
     ]

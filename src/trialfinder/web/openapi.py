@@ -208,7 +208,10 @@ REF = "#/components/schemas/{name}"
 @functools.cache
 def _schemas() -> dict[str, Any]:
     """The schemas of every body, and of the types they name, by type name."""
-    return msgspec.json.schema_components(SCHEMAS, ref_template=REF)[1]
+    schemas = msgspec.json.schema_components(SCHEMAS, ref_template=REF)[1]
+    # One of the two, never both nor neither: no type says that, so the schema does.
+    schemas["MatchRequest"]["oneOf"] = [{"required": ["text"]}, {"required": ["fhir"]}]
+    return schemas
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -235,7 +238,8 @@ def document() -> dict[str, Any]:
             "title": "trialfinder API",
             "version": __version__,
             "description": "Search the clinical-trial catalogue of this trialfinder site; the twin of its pages. "
-            "Read-only, except that an eligibility assessment takes a POST body; nothing sent is stored or logged.",
+            "Read-only, except that an eligibility assessment and a match take a POST body; nothing sent is stored or "
+            "logged.",
         },
         "paths": {
             "/api/trials": {
@@ -318,6 +322,33 @@ def document() -> dict[str, Any]:
                         "200": _json(_ref("EligibilityAssessment"), "The verdict, with a FHIR ResearchSubject-style status."),
                         "400": BAD_REQUEST,
                         "404": NOT_FOUND,
+                        "413": _json(_ref("Error"), "The body is larger than 2 MB."),
+                        "414": URI_TOO_LONG,
+                        "503": UNAVAILABLE,
+                    },
+                }
+            },
+            "/api/match": {
+                "post": {
+                    "summary": "Trials a person could join, best first, from a description or a FHIR R4 Bundle",
+                    "description": "Send `text` (the person in their own words, or a clinical note) or `fhir` (their "
+                    "record). The conditions read are searched for as the search does; each candidate's criteria are "
+                    "then checked against what was read, and one score orders them. The answer says what was read "
+                    "(each fact with its offsets into `text`) and, per trial, how many criteria the person meets, "
+                    "does not meet, and which are still open. Nothing sent is stored or logged. The twin of "
+                    "`trialfinder match --json`.",
+                    "operationId": "matchTrials",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("MatchRequest")}},
+                    },
+                    "responses": {
+                        "200": _json(_ref("MatchResults"), "The trials, best first, and what was read."),
+                        "400": _json(
+                            _ref("Error"),
+                            "A field is wrong (`field` names it), or what was sent cannot be used: a description "
+                            "with nothing to read, a Bundle with nothing usable, a place the gazetteer does not know.",
+                        ),
                         "413": _json(_ref("Error"), "The body is larger than 2 MB."),
                         "414": URI_TOO_LONG,
                         "503": UNAVAILABLE,
