@@ -410,7 +410,7 @@ FoundFact = Annotated[
     dict[str, Any],
     Meta(
         description="Something read from the description: `kind` (age, sex, condition, metastasis, stage, lab, "
-        "performance, biomarker, pregnancy, treatment...), `span` (start and end offsets into `text` as sent, in "
+        "performance, biomarker, pregnancy, drug, chemotherapy...), `span` (start and end offsets into `text` as sent, in "
         "Unicode code points), the `text` there, and the fields of its kind.",
         extra_json_schema={
             "required": ["kind", "span", "text"],
@@ -483,7 +483,16 @@ class MatchRequest(Struct, forbid_unknown_fields=True):
         Annotated[float, Meta(gt=0, le=MAX_RADIUS_KM, description=f"How far from `near` (default {DEFAULT_RADIUS}).")]
         | UnsetType
     ) = UNSET
-    language: Annotated[Language, Meta(description="The language of the text and the questions.")] | UnsetType = UNSET
+    language: (
+        Annotated[
+            Language,
+            Meta(
+                description="The language of the text and of the questions (default: the site's language for the "
+                "request: the `lang` cookie, then Accept-Language)."
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
     status: (
         Annotated[
             list[RecruitmentStatus],
