@@ -518,7 +518,7 @@ def _match_lines(body: dict[str, Any]) -> list[str]:
 
     read = [f"{clean(fact['text'])} ({fact['kind']})" for fact in body["facts"]]
     lines = [
-        "Searched for: " + (", ".join(body["searched"]) or "the words of the description")
+        "Searched for: " + (", ".join(body["searched"]) or "no condition was recognised")
         + (". Read: " + "; ".join(read) if read else "")
         + "."
     ]

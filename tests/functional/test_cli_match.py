@@ -105,11 +105,43 @@ def test_standard_input_and_a_place(env):
     assert "   Nearest open site: The Netherlands Cancer Institute, Amsterdam, Netherlands (" in done.stdout
 
 
-def test_a_fhir_record(env):
-    done = run("--fhir", str(FIXTURES / "patients" / "TrialMatching_Patient02.json"), "--json", env=env)
+def test_a_fhir_record(env, tmp_path):
+    record = tmp_path / "record.json"
+    record.write_text(
+        json.dumps(
+            {
+                "resourceType": "Bundle",
+                "entry": [
+                    {"resource": {"resourceType": "Patient", "gender": "male", "birthDate": "1950-03-02"}},
+                    {
+                        "resource": {
+                            "resourceType": "Condition",
+                            "code": {
+                                "coding": [
+                                    {
+                                        "system": "http://snomed.info/sct",
+                                        "code": "363406005",
+                                        "display": "Malignant tumor of colon (disorder)",
+                                    }
+                                ]
+                            },
+                        }
+                    },
+                ],
+            }
+        )
+    )
+    done = run("--fhir", str(record), env=env)
     assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
-    assert "Breast Neoplasms" in data["searched"] and data["facts"] == [] and data["results"]
+    assert f"1. {REFERENCE}" in done.stdout and "2. " not in done.stdout  # over 72: not the GI trial
+    mcode = run("--fhir", str(FIXTURES / "patients" / "TrialMatching_Patient02.json"), "--json", env=env)
+    assert mcode.returncode == 0, mcode.stderr
+    assert "Breast Neoplasms" in json.loads(mcode.stdout)["searched"]
+    unknown = tmp_path / "unknown.json"
+    unknown.write_text(json.dumps({"resourceType": "Patient", "gender": "female", "birthDate": "1970-01-01"}))
+    done = run("--fhir", str(unknown), env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "Searched for: no condition was recognised."
 
 
 def test_mistakes_are_one_line_and_a_non_zero_status(env, tmp_path, description):

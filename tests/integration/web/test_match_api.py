@@ -18,6 +18,7 @@ DESCRIPTION = "62-year-old man with colorectal cancer and liver metastases, ECOG
 RECENT = (date.today() - timedelta(days=3)).isoformat()
 HB_LOW = {"lab:hemoglobin:value": "5.2", "lab:hemoglobin:unit": "mmol/L", "lab_date": RECENT}
 WOMEN_ONLY = "NCT09000003"
+BUNDLE = json.loads((FIXTURES / "patients" / "TrialMatching_Patient02.json").read_text())
 
 
 def matched(client, **body) -> dict:
@@ -121,21 +122,47 @@ def test_a_trial_for_women_only_is_not_offered_to_a_man(client, import_records, 
     assert WOMEN_ONLY in ids(matched(client, text=woman, limit=50))
 
 
+COLON_CANCER_BUNDLE = {
+    "resourceType": "Bundle",
+    "entry": [
+        {"resource": {"resourceType": "Patient", "gender": "male", "birthDate": "1950-03-02"}},
+        {
+            "resource": {
+                "resourceType": "Condition",
+                "code": {
+                    "coding": [
+                        {
+                            "system": "http://snomed.info/sct",
+                            "code": "363406005",
+                            "display": "Malignant tumor of colon (disorder)",
+                        }
+                    ]
+                },
+            }
+        },
+    ],
+}
+
+
 def test_a_fhir_bundle_is_matched(client):
-    bundle = json.loads((FIXTURES / "patients" / "TrialMatching_Patient02.json").read_text())
-    data = matched(client, fhir=bundle)
-    assert "Breast Neoplasms" in data["searched"]
-    assert data["facts"] == [] and data["results"]
-    assert all(set(item["criteria"]) == {"met", "not_met", "unknown"} for item in data["results"])
+    data = matched(client, fhir=COLON_CANCER_BUNDLE)
+    # The reference trial and its two copies; over 72, not the gastrointestinal trial NCT03745326, which stops there.
+    assert set(ids(data)) == {REFERENCE, UTRECHT_COPY, COMPLETED_NEARBY}
+    assert data["facts"] == [] and data["problems"] == [] and "Colon" in " ".join(data["searched"])
+    assert result(data, REFERENCE)["criteria"]["met"] >= 1
+
+
+def test_a_real_mcode_bundle_is_read(client):
+    """A breast cancer patient with bone metastases (MITRE's test bundle): no trial of the catalogue is about that."""
+    data = matched(client, fhir=BUNDLE)
+    assert {"Breast Neoplasms", "Bone Neoplasms"} <= set(data["searched"])
+    assert data["facts"] == [] and REFERENCE not in ids(data)
 
 
 def test_a_dutch_description_is_read_in_dutch(client):
     data = matched(client, text="Man van 62 met darmkanker en uitzaaiingen in de lever.", language="nl")
     assert REFERENCE in ids(data)
     assert "Colorectal Neoplasms" in data["searched"]
-
-
-BUNDLE = json.loads((FIXTURES / "patients" / "TrialMatching_Patient02.json").read_text())
 
 
 @pytest.mark.parametrize(
