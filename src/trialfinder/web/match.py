@@ -11,7 +11,6 @@ sent them (the page is `private, no-store`); nothing here stores or logs them (D
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,6 +27,7 @@ from trialfinder.matching import EmptyDescription, Patient, patient_from_fhir, p
 from trialfinder.queries.match import MatchRequest, MatchResults, match
 from trialfinder.storage.database import Database
 from trialfinder.views.i18n import N_, Message
+from trialfinder.web.api import UnreadableJson, read_json
 from trialfinder.web.eligibility import NO_STORE
 from trialfinder.web.forms import (
     CSRF_FIELD,
@@ -71,6 +71,13 @@ FACT_KINDS = {
 NOT_YOU = N_("read as: not you")
 IN_THE_PAST = N_("read as: in the past")
 IN_THE_FAMILY = N_("read as: a relative, not you")
+
+BOTH = N_("Please give a description or a file, not both. To use the file, empty this box and choose the file again.")
+NOTHING = N_("Describe yourself in a few words (for example your illness and its treatment), or choose a file.")
+UNREAD = N_("We could not read anything about you in this. Name your illness, in a few words.")
+UNUSABLE_FILE = N_(
+    "We could not use this file: it needs to be a FHIR bundle (JSON) with your conditions, tests or medicines. You can describe yourself in the box instead."
+)
 
 
 @dataclass
@@ -136,27 +143,9 @@ class TrialsForMe:
         description = values["description"]
         bundle = posted.files.get("bundle")
         if description and bundle:
-            form.errors.append(
-                FieldError(
-                    "description",
-                    Message(
-                        N_(
-                            "Please give a description or a file, not both. To use the file, empty this box and choose the file again."
-                        )
-                    ),
-                )
-            )
+            form.errors.append(FieldError("description", Message(BOTH)))
         elif not description and not bundle:
-            form.errors.append(
-                FieldError(
-                    "description",
-                    Message(
-                        N_(
-                            "Describe yourself in a few words (for example your illness and its treatment), or choose a file."
-                        )
-                    ),
-                )
-            )
+            form.errors.append(FieldError("description", Message(NOTHING)))
         elif len(description) > MAX_DESCRIPTION:
             form.errors.append(
                 FieldError(
@@ -171,17 +160,12 @@ class TrialsForMe:
         today = self.today()
         try:
             patient = await run_in_threadpool(_patient, description, bundle, language, today)
-        except EmptyDescription:
-            if bundle:
-                message = N_(
-                    "We could not use this file: it needs to be a FHIR bundle (JSON) with your conditions, tests or medicines. You can describe yourself in the box instead."
-                )
-                form.errors.append(FieldError("bundle", Message(message)))
-            else:
-                message = N_("We could not read anything about you in this. Name your illness, in a few words.")
-                form.errors.append(FieldError("description", Message(message)))
+        except (EmptyDescription, UnreadableJson):  # UnreadableJson: not JSON, or nested too deeply to walk
+            form.errors.append(
+                FieldError("bundle", Message(UNUSABLE_FILE)) if bundle else FieldError("description", Message(UNREAD))
+            )
             return self._form(request, form, status_code=400)
-        request_ = MatchRequest(
+        asked = MatchRequest(
             patient=patient,
             today=today,
             point=location.point if location else None,
@@ -189,7 +173,7 @@ class TrialsForMe:
             language=language,
             answers=_answers(fields.get("answers", "")),
         )
-        results = await run_in_threadpool(lambda: match(database=self.database, request=request_))
+        results = await run_in_threadpool(lambda: match(database=self.database, request=asked))
         return self._form(request, form, results=results, location=location, description=description)
 
     def _location(self, values: dict[str, str], language: str, form: MatchForm) -> tuple[Location | None, float]:
@@ -243,15 +227,15 @@ class TrialsForMe:
 
 def _patient(description: str, bundle: bytes | None, language: str, today: date) -> Patient:
     if bundle:
-        return patient_from_fhir(bundle)
+        return patient_from_fhir(read_json(bundle))
     return patient_from_text(description, language=language, today=today)
 
 
 def _answers(text: str) -> dict[str, str] | None:
     """The answers kept from "Could I take part?", as the browser sent them: a JSON object of strings, or nothing."""
     try:
-        answers = json.loads(text) if text else None
-    except (ValueError, RecursionError):
+        answers = read_json(text.encode()) if text else None
+    except UnreadableJson:
         return None
     if not isinstance(answers, dict) or not all(isinstance(value, str) for value in answers.values()):
         return None
@@ -273,6 +257,8 @@ def _marked(description: str, found: Facts) -> Markup:
 
 
 def _fact_lines(found: Facts) -> list[FactLine]:
+    """Each fact read, once (a note that says "liver metastases" three times lists it once; the text marks all
+    three)."""
     lines = []
     for fact in found.all():
         kind = type(fact).__name__
@@ -287,7 +273,7 @@ def _fact_lines(found: Facts) -> list[FactLine]:
             qualifier = IN_THE_PAST
         meaning = getattr(fact, "name", "") or ""
         lines.append(FactLine(FACT_KINDS[kind], fact.text, meaning if meaning != fact.text else "", qualifier))
-    return lines
+    return list(dict.fromkeys(lines))
 
 
 def _number(value: float) -> str:

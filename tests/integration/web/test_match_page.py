@@ -111,6 +111,19 @@ def test_what_was_read_is_marked_in_the_description_and_everything_is_escaped(cl
     assert any(line.startswith("Condition:") and "Colorectal cancer" in line for line in facts)
 
 
+def test_the_facts_say_what_they_were_read_as_and_one_said_twice_is_listed_once(client):
+    response = send(client, description="Colorectal cancer. My father had lung cancer. No diabetes. ECOG 1; ECOG 1.")
+    described = re.search(r'<blockquote class="described">(.*?)</blockquote>', response.text, re.S).group(1)
+    assert described.count("<mark>ECOG 1</mark>") == 2
+    facts = [item.text() for item in parse(response.text).find("ul", cls="facts-read").find_all("li")]
+    assert facts == [
+        "Condition: “Colorectal cancer” (Colorectal Neoplasms)",
+        "Condition: “lung cancer” (Lung Neoplasms) – read as: a relative, not you",
+        "Condition: “diabetes” (Diabetes Mellitus) – read as: not you",
+        "How well you manage daily activities: “ECOG 1”",
+    ]
+
+
 def test_a_place_gives_each_trial_its_nearest_open_site(client):
     page = parse(send(client, description=DESCRIPTION, location="Utrecht", radius="30").text)
     assert "Near Utrecht" in page.find("section", cls="what-we-read").text()
@@ -193,7 +206,7 @@ def test_a_fhir_bundle_finds_the_reference_trial(client):
 
 
 def test_a_file_that_is_not_a_usable_bundle_comes_back_with_a_message(client):
-    for content in (b"not json at all", bundle(), b"[1, 2]"):
+    for content in (b"not json at all", bundle(), b"[1, 2]", b"[" * 100_000, b"\xff\xfe"):
         files = {"bundle": ("record.json", content, "application/json")}
         response = send(client, files=files, location="Utrecht")
         assert response.status_code == 400, content
