@@ -28,6 +28,7 @@ from trialfinder.web.eligibility import Eligibility
 from trialfinder.web.errors import ErrorPagesMiddleware, http_exception_handler
 from trialfinder.web.i18n import LanguageMiddleware
 from trialfinder.web.jobs import run_jobs
+from trialfinder.web.match import TrialsForMe
 from trialfinder.web.match_api import MatchApi
 from trialfinder.web.notes import Notes
 from trialfinder.web.pages import Pages
@@ -81,6 +82,7 @@ def create_app(
         notes=notes,
     )
     api = Api(renderer=renderer, database=database, places=places)
+    trials_for_me = TrialsForMe(renderer=renderer, database=database, places=places)
     static = StaticFiles(directory=str(resources.files(__package__).joinpath("static")))
     icon = resources.files(__package__).joinpath("static", "icon.svg").read_bytes()
 
@@ -117,6 +119,8 @@ def create_app(
         Route("/subscriptions/confirm", subscriptions.confirm, methods=["GET", "POST"]),
         Route("/subscriptions/manage", subscriptions.manage, methods=["GET", "POST"]),
         Route("/subscriptions/unsubscribe", subscriptions.unsubscribe, methods=["GET", "POST"]),
+        Route("/match", trials_for_me.page, methods=["GET"]),
+        Route("/match", trials_for_me.submit, methods=["POST"]),
         Route("/faq", pages.faq),
         Route("/favicon.ico", favicon),
         Route("/api/trials", api.trials),

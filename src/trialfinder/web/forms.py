@@ -1,7 +1,8 @@
 """What every form that changes something needs: a bounded body, CSRF protection, and rate limits.
 
 - The body is read up to `MAX_FORM_BYTES` and no further (a 10 MB "message" is refused after 64 KiB, not
-  buffered), then parsed as `application/x-www-form-urlencoded`.
+  buffered), then parsed as `application/x-www-form-urlencoded`; a form that uploads a file
+  (`multipart/form-data`, "Trials for me") is read by `read_form_with_files`, up to the limit its caller sets.
 - CSRF: the double-submit pattern. A random token lives in an HttpOnly, SameSite=Strict cookie and in a hidden
   field of each form; a POST is accepted only when the two match. A request from another site can neither read
   the cookie nor, with SameSite=Strict, send it. An `Origin` header naming another site is refused as well.
@@ -14,6 +15,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesParser
 from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import Request
@@ -50,17 +54,75 @@ class FormUnreadable(Exception):
 
 async def read_form(request: Request, *, limit: int = MAX_FORM_BYTES, max_fields: int = 100) -> dict[str, str]:
     """The posted fields (first value of each), or FormTooLarge / FormUnreadable."""
+    _refuse_declared_size(request, limit)
+    if _content_type(request) != "application/x-www-form-urlencoded":
+        raise FormUnreadable
+    return _urlencoded_fields(await _read_body(request, limit), max_fields)
+
+
+@dataclass(frozen=True, slots=True)
+class PostedForm:
+    fields: dict[str, str]
+    files: dict[str, bytes] = field(default_factory=dict)  # by field name; a file input left empty sends none
+
+
+async def read_form_with_files(request: Request, *, limit: int, max_fields: int = 100) -> PostedForm:
+    """A form that may upload files: `multipart/form-data` (the fields and the files' contents) or, from a client
+    that sends no file, `application/x-www-form-urlencoded`. Read up to `limit` bytes and no further; FormTooLarge /
+    FormUnreadable as `read_form`."""
+    _refuse_declared_size(request, limit)
+    content_type = _content_type(request)
+    if content_type == "application/x-www-form-urlencoded":
+        return PostedForm(_urlencoded_fields(await _read_body(request, limit), max_fields))
+    if content_type != "multipart/form-data":
+        raise FormUnreadable
+    body = await _read_body(request, limit)
+    # The standard library's MIME parser reads form data as it reads a multipart email (RFC 7578 is built on RFC
+    # 2046); every part's bytes come back as sent.
+    header = request.headers["content-type"].encode("latin-1", errors="replace")
+    message = BytesParser(policy=policy.HTTP).parsebytes(b"Content-Type: " + header + b"\r\n\r\n" + bytes(body))
+    if not message.is_multipart():
+        raise FormUnreadable
+    fields: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    for count, part in enumerate(message.iter_parts()):
+        if count >= max_fields:
+            raise FormUnreadable
+        name = part.get_param("name", header="content-disposition")
+        content = part.get_payload(decode=True)
+        if not isinstance(name, str) or not isinstance(content, bytes):
+            continue
+        if part.get_filename() is not None:
+            if content:
+                files.setdefault(name, content)
+            continue
+        try:
+            fields.setdefault(name, content.decode("utf-8").strip())
+        except UnicodeDecodeError:
+            raise FormUnreadable from None
+    return PostedForm(fields, files)
+
+
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _refuse_declared_size(request: Request, limit: int) -> None:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise FormTooLarge
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/x-www-form-urlencoded":
-        raise FormUnreadable
+
+
+async def _read_body(request: Request, limit: int) -> bytearray:
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > limit:
             raise FormTooLarge
+    return body
+
+
+def _urlencoded_fields(body: bytearray, max_fields: int) -> dict[str, str]:
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=max_fields)
     except (UnicodeDecodeError, ValueError):

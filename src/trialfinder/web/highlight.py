@@ -3,12 +3,15 @@
 The text is escaped first, piece by piece, and only then are `<mark>` tags put around whole matched words, so
 nothing in the text can become markup and a mark never lands inside an entity (`&amp;`) or the middle of a word.
 Matching is case-insensitive and by prefix ("cancer" marks "Cancers"), as the search matches.
+
+`mark_spans` marks given stretches of a text (the facts read from a description, by their offsets) the same way:
+escaped piece by piece, marks put around the escaped pieces.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from markupsafe import Markup, escape
@@ -39,5 +42,27 @@ def highlight(text: str | None, words: Iterable[str]) -> Markup:
         pieces.append(escape(text[position : match.start()]))
         pieces.append(Markup("<mark>%s</mark>") % match.group())
         position = match.end()
+    pieces.append(escape(text[position:]))
+    return Markup("").join(pieces)
+
+
+def mark_spans(text: str, spans: Sequence[tuple[int, int]]) -> Markup:
+    """`text` escaped, with `<mark>` around each (start, end) stretch; stretches that overlap or touch become one
+    mark, and offsets outside the text are clipped to it."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        start, end = max(0, start), min(len(text), end)
+        if start >= end:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    pieces: list[str] = []
+    position = 0
+    for start, end in merged:
+        pieces.append(escape(text[position:start]))
+        pieces.append(Markup("<mark>%s</mark>") % text[start:end])
+        position = end
     pieces.append(escape(text[position:]))
     return Markup("").join(pieces)

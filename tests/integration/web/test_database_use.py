@@ -125,6 +125,7 @@ def get_urls(client, catalogue) -> dict[str, list[str]]:
         "/subscriptions/unsubscribe": [
             f"/subscriptions/unsubscribe?token={signed('subscription-unsubscribe', subscription)}"
         ],
+        "/match": ["/match"],
         "/faq": ["/faq"],
         "/favicon.ico": ["/favicon.ico"],
         "/api/trials": ["/api/trials?q=cancer", "/api/trials?location=Amsterdam&radius=25"],

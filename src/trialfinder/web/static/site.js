@@ -91,6 +91,23 @@
     }
   }
 
+  // "Trials for me": the saved answers go along with the description only when the person ticks the box; they are
+  // copied into the form's hidden field as the form is sent, so the page never holds them otherwise.
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.querySelector("[data-use-answers-box]");
+    var answers = stored();
+    if (!box || !answers || typeof answers !== "object") {
+      return;
+    }
+    var form = box.closest("form");
+    var use = box.querySelector("input[type=checkbox]");
+    var field = box.querySelector("input[name=answers]");
+    box.hidden = false;
+    form.addEventListener("submit", function () {
+      field.value = use.checked ? JSON.stringify(answers) : "";
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var save = document.querySelector("[data-save-answers]");
     if (save && window.localStorage) {
