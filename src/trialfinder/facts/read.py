@@ -221,6 +221,16 @@ def _age(t: _Text, today: date | None) -> tuple[Age | None, Sex | None]:
             if today is not None:
                 years = float(today.year - born.year - ((today.month, today.day) < (born.month, born.day)))
             found.append((m.start(), Age(years, m.span(), m.group(), birth_date=born), None))
+    if today is not None:
+        for pattern in data.compiled("birth_year"):
+            for m in pattern.finditer(t.text):
+                year = int(m.group("year"))
+                if year <= today.year and not any(a.span[0] <= m.start() < a.span[1] for _, a, _ in found):
+                    # The day is not known: counted as born mid-year, the likeliest age on `today`.
+                    years = float(today.year - year - ((today.month, today.day) < (7, 2)))
+                    found.append((m.start(), Age(max(years, 0.0), m.span(), m.group()), None))
+    # An age said of someone else ("my husband is 60", "her mother, aged 45") is not the person's.
+    found = [item for item in found if not _someone_else(t, t.token_at(item[0]))]
     if not found:
         return None, None
     found.sort(key=lambda item: item[0])
@@ -235,14 +245,38 @@ def _date(year: str, month: str, day: str) -> date | None:
         return None
 
 
+def _others(t: _Text) -> list[int]:
+    """Tokens naming someone other than the person: "husband", "mother", and a sex word after a possessive
+    ("mijn man", "my wife's", "zijn vrouw")."""
+    possessives = {normalise(w) for w in data.rules()["possessives"]}
+    others = [i for i, _, _ in t.find(data.phrases("other_people"))]
+    others += [i for i, _, _ in t.find(data.phrases("sex")) if i > 0 and t.norms[i - 1] in possessives]
+    return sorted(others)
+
+
+def _someone_else(t: _Text, i: int) -> bool:
+    """Token i is said of another person: one is named up to `other_people_window` words before it in the same
+    sentence, and the person ("I", "ik") does not come between ("my husband is a 60 year old man", not "my
+    husband and I: I am 58")."""
+    if i >= len(t.tokens):
+        return False
+    window = int(data.rules()["other_people_window"])
+    first_person = data.phrases("first_person")
+    sentence = t.tokens[i].sentence
+    for k in _others(t):
+        if 0 < i - k <= window and t.tokens[k].sentence == sentence:
+            if not any((t.norms[b],) in first_person for b in range(k + 1, i)):
+                return True
+    return False
+
+
 def _sex(t: _Text) -> Sex | None:
     words = data.phrases("sex")
-    other = data.phrases("other_people")
     found = t.find(words)
-    others = [i for i, _, _ in t.find(other)]
+    others = _others(t)
     for i, j, sex in found:
-        # Not a word about someone else: "her husband, a retired man" (another person named just before).
-        if any(0 < i - k <= 3 and t.tokens[k].sentence == t.tokens[i].sentence for k in others):
+        # Not a word about someone else: "her husband, a retired man", "mijn man" (my husband).
+        if i in others or _someone_else(t, i):
             continue
         start, end = t.span(i, j)
         return Sex(sex, (start, end), t.text[start:end])

@@ -1,0 +1,152 @@
+"""Facts from a person's own words (the "Trials for me" page): first-person age, sex, spread, negation, Dutch."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from trialfinder.facts import read_facts
+
+TODAY = date(2026, 1, 1)
+
+
+def at(text: str, fact) -> str:
+    """The text a fact's span points at; must equal the fact's own text."""
+    start, end = fact.span
+    assert text[start:end] == fact.text
+    return fact.text
+
+
+def language(text: str) -> str:
+    return "nl" if any(w in text.lower().split() for w in ("ik", "jaar", "mijn", "een", "de", "van")) else "en"
+
+
+# --- age -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "years", "written"),
+    [
+        ("I am 58", 58, "I am 58"),
+        ("I'm 58, male", 58, "I'm 58"),
+        ("I’m 58 and have lung cancer", 58, "I’m 58"),
+        ("Im 58.", 58, "Im 58"),
+        ("I am 58 years old", 58, "I am 58 years old"),
+        ("I'm a 58 year old man", 58, "58 year old"),
+        ("aged 58", 58, "aged 58"),
+        ("58 yo", 58, "58 yo"),
+        ("58y/o", 58, "58y/o"),
+        ("my age is 58", 58, "age is 58"),
+        ("I turned 58 last month", 58, "I turned 58"),
+        ("I've just turned 58.", 58, "I've just turned 58"),
+        ("A woman of 58 with asthma", 58, "woman of 58"),
+        ("ik ben 58", 58, "ik ben 58"),
+        ("Ik ben 58 jaar en heb darmkanker", 58, "Ik ben 58 jaar"),
+        ("ik ben net 58 geworden", 58, "ik ben net 58 geworden"),
+        ("58 jaar oud", 58, "58 jaar oud"),
+        ("Ik ben een man van 67, met diabetes", 67, "man van 67"),
+    ],
+)
+def test_first_person_age(text, years, written):
+    facts = read_facts(text, language=language(text))
+    assert facts.age is not None and facts.age.years == years
+    assert at(text, facts.age) == written
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I am 58 kg",
+        "I'm 58kg",
+        "58 mg",
+        "stage 4",
+        "I have 2 children",
+        "for 3 years",
+        "58 cm tumour",
+        "I am 20 weeks pregnant",
+        "I am 2 days post surgery",
+        "I am 5 foot 4",
+        "I'm 3 years out from surgery",
+        "ik ben 58 kg",
+        "ik heb 2 kinderen",
+        "ik ben 3 keer geopereerd",
+        "sinds 3 jaar",
+        "al 3 jaar diabetes",
+        "ik ben 2 jaar geleden geopereerd",
+        "3 jaar geleden kreeg ik chemo",
+        "een vrouw van 80 kg",
+    ],
+)
+def test_no_first_person_age(text):
+    assert read_facts(text, language=language(text), today=TODAY).age is None
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("I was born in 1966.", "born in 1966"),
+        ("born 1966", "born 1966"),
+        ("geboren in 1966", "geboren in 1966"),
+        ("Ik ben in 1966 geboren.", "in 1966 geboren"),
+    ],
+)
+def test_age_from_year_of_birth_counts_from_mid_year(text, written):
+    facts = read_facts(text, language=language(text), today=TODAY)
+    assert facts.age is not None and facts.age.birth_date is None
+    assert facts.age.years == 59  # on 1 January 2026 someone born in 1966 is most likely still 59
+    assert at(text, facts.age) == written
+    assert read_facts(text, language=language(text), today=date(2026, 9, 1)).age.years == 60
+    assert read_facts(text, language=language(text)).age is None  # no today: no age from a year alone
+
+
+def test_a_full_date_of_birth_is_not_read_as_a_year():
+    facts = read_facts("born 1966-03-12", today=TODAY)
+    assert facts.age.birth_date == date(1966, 3, 12)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My husband is a 60 year old man.",
+        "My mother was diagnosed aged 45. I have colon cancer.",
+        "Mijn man is 60 jaar.",
+        "My father was born in 1940.",
+    ],
+)
+def test_someone_elses_age_and_sex_are_not_the_persons(text):
+    facts = read_facts(text, language=language(text), today=TODAY)
+    assert facts.age is None
+    assert facts.sex is None
+
+
+def test_the_person_after_someone_else():
+    text = "I am 58, my husband is 60"
+    assert at(text, read_facts(text).age) == "I am 58"
+    text = "My husband and I: I am 58"
+    assert read_facts(text).age.years == 58
+
+
+# --- sex -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "sex", "written"),
+    [
+        ("I'm a woman with breast cancer", "female", "woman"),
+        ("As a man, I", "male", "man"),
+        ("I am female", "female", "female"),
+        ("Ik ben een vrouw", "female", "vrouw"),
+        ("ik ben een man van 67", "male", "man"),
+        ("Mijn vrouw zegt dat ik een man van 67 ben", "male", "man"),
+    ],
+)
+def test_first_person_sex(text, sex, written):
+    facts = read_facts(text, language=language(text))
+    assert facts.sex is not None and facts.sex.sex == sex and facts.sex.explicit
+    assert at(text, facts.sex) == written
+
+
+def test_my_wife_is_not_the_persons_sex():
+    assert read_facts("Mijn vrouw heeft diabetes", language="nl").sex is None
+    assert read_facts("My wife is a woman of few words", language="en").sex is None
