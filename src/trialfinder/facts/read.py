@@ -10,6 +10,7 @@ way. Deterministic; never raises on any text; never logs (a description is perso
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -170,6 +171,8 @@ class _Context:
         for role in ("negation", "negation_after", "history", "family", "end"):
             table = {phrase: role for phrase in getattr(triggers, role)}
             self.roles[role] = [(i, j) for i, j, _ in t.find(table) if i not in inside]
+        self._ends = {role: [end for _, end in found] for role, found in self.roles.items()}
+        self._end_starts = [start for start, _ in self.roles["end"]]
         self.window = int(data.rules()["condition_window"])
         self.after = int(data.rules()["after_window"])
 
@@ -178,9 +181,14 @@ class _Context:
         between."""
         window = self.window if window is None else window
         sentence = self.t.tokens[i].sentence
-        for start, end in self.roles[role]:
-            if end <= i and i - end <= window and self.t.tokens[start].sentence == sentence:
-                if not any(end <= s and e <= i for s, e in self.roles["end"] if (s, e) != (start, end)):
+        triggers = self.roles[role]
+        ends = self._ends[role]
+        # Triggers are in text order and do not overlap, so their ends are sorted: look only at those in reach.
+        for start, end in triggers[bisect.bisect_left(ends, i - window) : bisect.bisect_right(ends, i)]:
+            if self.t.tokens[start].sentence == sentence:
+                # The first scope end starting at or after the trigger must end after i.
+                k = bisect.bisect_left(self._end_starts, end)
+                if k == len(self._end_starts) or self.roles["end"][k][1] > i:
                     return True
         return False
 
