@@ -150,3 +150,19 @@ def test_first_person_sex(text, sex, written):
 def test_my_wife_is_not_the_persons_sex():
     assert read_facts("Mijn vrouw heeft diabetes", language="nl").sex is None
     assert read_facts("My wife is a woman of few words", language="en").sex is None
+
+
+# --- negation in everyday words ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["I don't have diabetes", "I dont have diabetes", "I do not have diabetes", "I doesn’t have diabetes"]
+)
+def test_contractions_negate(text):
+    c = next(c for c in read_facts(text).conditions if c.name == "Diabetes Mellitus")
+    assert c.negated and at(text, c) == "diabetes"
+
+
+def test_havent_had_treatment_is_none():
+    facts = read_facts("I haven't had chemo")
+    assert [(t.kind, t.negated) for t in facts.treatments] == [("chemotherapy", True)]
