@@ -385,6 +385,11 @@ def _metastases(t: _Text, context: _Context, language: str) -> list[Metastasis]:
     rules = data.rules()
     words = data.phrases("metastasis_words")
     needs_site = {tuple(normalise(w).split()) for w in rules["metastasis_needs_site"]}
+    subjects = {normalise(w) for w in rules["metastasis_subjects"]}
+    subject: dict[int, int] = {}  # sentence -> its first token naming the disease ("it", "cancer")
+    for k, norm in enumerate(t.norms):
+        if norm in subjects:
+            subject.setdefault(t.tokens[k].sentence, k)
     sites = {tuple(normalise(w).split()): site for site, ws in rules["sites"].items() for w in ws}
     if language == "nl":
         sites.update({tuple(normalise(w).split()): site for site, ws in rules["sites_nl"].items() for w in ws})
@@ -407,9 +412,12 @@ def _metastases(t: _Text, context: _Context, language: str) -> list[Metastasis]:
                 or (0 < si - j <= window and all(t.norms[k] in after or k in site_tokens for k in range(j, si)))
             )
         ]
-        # Sites before the word count only when adjacent or listed up to it ("liver and bone metastases").
+        # Sites before the word count only when adjacent or listed up to it ("liver and bone metastases"); a
+        # word such as "spread" says metastases only with a site, or denied of the disease ("it has not spread",
+        # not "the rash did not spread").
         if not near and tuple(t.norms[i:j]) in needs_site:
-            continue
+            if not (subject.get(sentence, i) < i and context.negated(i, j)):
+                continue
         negated = context.negated(i, j) or any(context.negated(si, sj) for si, sj, _ in near if si < i)
         for si, sj, site in near or [(i, j, "any")]:
             a, b = min(i, si), max(j, sj)

@@ -19,7 +19,11 @@ def at(text: str, fact) -> str:
 
 
 def language(text: str) -> str:
-    return "nl" if any(w in text.lower().split() for w in ("ik", "jaar", "mijn", "een", "de", "van")) else "en"
+    return (
+        "nl"
+        if any(w in text.lower().split() for w in ("ik", "jaar", "mijn", "een", "de", "van", "het", "niet", "geen"))
+        else "en"
+    )
 
 
 # --- age -----------------------------------------------------------------------------------------------------
@@ -166,3 +170,67 @@ def test_contractions_negate(text):
 def test_havent_had_treatment_is_none():
     facts = read_facts("I haven't had chemo")
     assert [(t.kind, t.negated) for t in facts.treatments] == [("chemotherapy", True)]
+
+
+# --- spread ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "sites", "written"),
+    [
+        ("It has spread to my liver", ["liver"], ["spread to my liver"]),
+        ("it has spread to the bones", ["bone"], ["spread to the bones"]),
+        ("and it has gone to my lungs", ["lung"], ["gone to my lungs"]),
+        ("prostate cancer that has spread into his bones", ["bone"], ["spread into his bones"]),
+        ("secondaries in the liver", ["liver"], ["secondaries in the liver"]),
+        ("liver mets", ["liver"], ["liver mets"]),
+        ("mets to bone", ["bone"], ["mets to bone"]),
+        ("metastatic to the brain", ["brain"], ["metastatic to the brain"]),
+        ("My cancer has spread to my liver and lungs", ["liver", "lung"], None),
+        ("uitgezaaid naar de lever", ["liver"], ["uitgezaaid naar de lever"]),
+        ("uitzaaiingen in de botten", ["bone"], ["uitzaaiingen in de botten"]),
+        ("uitzaaiingen in mijn longen", ["lung"], ["uitzaaiingen in mijn longen"]),
+        ("het is uitgezaaid naar mijn lever en longen", ["liver", "lung"], None),
+    ],
+)
+def test_spread_in_lay_words(text, sites, written):
+    facts = read_facts(text, language=language(text))
+    assert [m.site for m in facts.metastases] == sites
+    assert not any(m.negated for m in facts.metastases)
+    texts = [at(text, m) for m in facts.metastases]
+    if written is not None:
+        assert texts == written
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cancer in my liver too",  # a tumour in the liver, not said to have spread there
+        "The rash spread quickly.",
+        "The rash did not spread.",
+        "I have gone to the doctor",
+        "I've gone to my GP twice",
+        "no spread",
+    ],
+)
+def test_no_spread(text):
+    assert read_facts(text).metastases == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "site", "written"),
+    [
+        ("it has not spread", "any", "spread"),
+        ("My doctor says it hasn't spread.", "any", "spread"),
+        ("My cancer has not spread", "any", "spread"),
+        ("no spread to the liver", "liver", "spread to the liver"),
+        ("It hasn't spread to my liver", "liver", "spread to my liver"),
+        ("niet uitgezaaid", "any", "uitgezaaid"),
+        ("Het is niet uitgezaaid.", "any", "uitgezaaid"),
+        ("geen uitzaaiingen in mijn longen", "lung", "uitzaaiingen in mijn longen"),
+    ],
+)
+def test_spread_denied(text, site, written):
+    facts = read_facts(text, language=language(text))
+    assert [(m.site, m.negated) for m in facts.metastases] == [(site, True)]
+    assert at(text, facts.metastases[0]) == written
