@@ -234,3 +234,30 @@ def test_spread_denied(text, site, written):
     facts = read_facts(text, language=language(text))
     assert [(m.site, m.negated) for m in facts.metastases] == [(site, True)]
     assert at(text, facts.metastases[0]) == written
+
+
+# --- a relative's illness, then the person's -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "relative", "own"),
+    [
+        ("My mother had breast cancer, I have ovarian cancer.", "breast cancer", "ovarian cancer"),
+        ("My mother had breast cancer and I was diagnosed with ovarian cancer.", "breast cancer", "ovarian cancer"),
+        ("My father has diabetes; I have hypertension", "diabetes", "hypertension"),
+        ("Mijn moeder had borstkanker, ik heb eierstokkanker.", "borstkanker", "eierstokkanker"),
+        ("Mijn vader heeft diabetes, zelf heb ik hoge bloeddruk", "diabetes", "hoge bloeddruk"),
+    ],
+)
+def test_the_person_ends_a_relatives_scope(text, relative, own):
+    facts = read_facts(text, language=language(text))
+    by_text = {at(text, c): c for c in facts.conditions}
+    assert by_text[relative].family
+    assert not by_text[own].family and not by_text[own].history and not by_text[own].negated
+
+
+def test_the_person_ends_a_denial_but_not_their_own():
+    facts = read_facts("No fever, I have diabetes")
+    assert [(c.text, c.negated) for c in facts.conditions] == [("fever", True), ("diabetes", False)]
+    assert read_facts("I have no diabetes").conditions[0].negated
+    assert read_facts("I had a heart attack in 2019").conditions[0].history
