@@ -168,9 +168,12 @@ class _Context:
         self.t = t
         triggers = data.triggers(language)
         self.roles: dict[str, list[tuple[int, int]]] = {}
-        for role in ("negation", "negation_after", "history", "family", "end"):
+        for role in ("negation", "negation_after", "history", "history_after", "family", "end"):
             table = {phrase: role for phrase in getattr(triggers, role)}
             self.roles[role] = [(i, j) for i, j, _ in t.find(table) if i not in inside]
+        treatments = {tuple(normalise(w).split()): kind for kind, ws in data.rules()["treatments"].items() for w in ws}
+        self.mentions = inside | {k for i, j, _ in t.find(treatments) for k in range(i, j)}
+        self._starts = {role: [start for start, _ in found] for role, found in self.roles.items()}
         self._ends = {role: [end for _, end in found] for role, found in self.roles.items()}
         self._end_starts = [start for start, _ in self.roles["end"]]
         self.window = int(data.rules()["condition_window"])
@@ -197,9 +200,26 @@ class _Context:
         if j == 0 or j > len(self.t.tokens):
             return False
         sentence = self.t.tokens[j - 1].sentence
+        starts = self._starts[role]
         return any(
-            0 <= start - j <= self.after and self.t.tokens[start].sentence == sentence for start, _ in self.roles[role]
+            self.t.tokens[start].sentence == sentence
+            for start in starts[bisect.bisect_left(starts, j) : bisect.bisect_right(starts, j + self.after)]
         )
+
+    def history_after(self, j: int) -> bool:
+        """A `history_after` trigger closes the mention's clause (Dutch "ik heb borstkanker (in 2015) gehad"): up to
+        `history_after_window` words after it, no comma or other mention between ("longkanker en chemo gehad" is
+        about the chemo)."""
+        if j == 0 or j > len(self.t.tokens):
+            return False
+        window = int(data.rules()["history_after_window"])
+        starts = self._starts["history_after"]
+        for start in starts[bisect.bisect_left(starts, j) : bisect.bisect_right(starts, j + window)]:
+            gap = self.t.text[self.t.tokens[j - 1].end : self.t.tokens[start].start]
+            if self.t.tokens[start].sentence == self.t.tokens[j - 1].sentence and "," not in gap:
+                if not any(k in self.mentions for k in range(j, start)):
+                    return True
+        return False
 
     def negated(self, i: int, j: int) -> bool:
         return self.before("negation", i) or self.after_("negation_after", j)
@@ -339,7 +359,7 @@ def _concepts(
                     (start, end),
                     t.text[start:end],
                     negated=context.negated(i, j),
-                    history=context.before("history", i),
+                    history=context.before("history", i) or context.history_after(j),
                     family=family,
                 )
             )

@@ -261,3 +261,24 @@ def test_the_person_ends_a_denial_but_not_their_own():
     assert [(c.text, c.negated) for c in facts.conditions] == [("fever", True), ("diabetes", False)]
     assert read_facts("I have no diabetes").conditions[0].negated
     assert read_facts("I had a heart attack in 2019").conditions[0].history
+
+
+# --- Dutch history after the mention -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "written", "history"),
+    [
+        ("Ik heb borstkanker gehad", "borstkanker", True),
+        ("Ik heb in 2015 borstkanker gehad en ben geopereerd", "borstkanker", True),
+        ("Ik heb borstkanker in 2015 gehad", "borstkanker", True),
+        ("Ik heb astma in het verleden", "astma", True),
+        ("Ik heb longkanker en chemo gehad", "longkanker", False),  # the chemo is past, not the cancer
+        ("Ik heb longkanker en heb chemo gehad", "longkanker", False),
+        ("I have asthma, in the past I smoked", "asthma", False),
+    ],
+)
+def test_dutch_history_comes_after(text, written, history):
+    facts = read_facts(text, language=language(text))
+    c = next(c for c in facts.conditions if c.text == written)
+    assert at(text, c) == written and c.history is history and not c.negated
