@@ -454,8 +454,11 @@ def _metastases(t: _Text, context: _Context, language: str) -> list[Metastasis]:
 
 def _stages(t: _Text) -> list[Stage]:
     out = []
+    numbers = data.rules()["numbers"]
     for m in (m for p in data.compiled("stage") for m in p.finditer(t.text)):
-        out.append(Stage((m.group("n") + (m.group("sub") or "")).upper(), m.span(), m.group()))
+        n = m.group("n")
+        n = str(numbers.get(n.lower(), n))  # "stage four": 4
+        out.append(Stage((n + (m.group("sub") or "")).upper(), m.span(), m.group()))
     for m in (m for p in data.compiled("tnm_cased") for m in p.finditer(t.text)):
         out.append(Stage(m.group().replace(" ", ""), m.span(), m.group()))
     return sorted(out, key=lambda s: s.span)

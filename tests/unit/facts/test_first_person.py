@@ -21,7 +21,10 @@ def at(text: str, fact) -> str:
 def language(text: str) -> str:
     return (
         "nl"
-        if any(w in text.lower().split() for w in ("ik", "jaar", "mijn", "een", "de", "van", "het", "niet", "geen"))
+        if any(
+            w in text.lower().split()
+            for w in ("ik", "jaar", "mijn", "een", "de", "van", "het", "niet", "geen", "verder")
+        )
         else "en"
     )
 
@@ -282,3 +285,26 @@ def test_dutch_history_comes_after(text, written, history):
     facts = read_facts(text, language=language(text))
     c = next(c for c in facts.conditions if c.text == written)
     assert at(text, c) == written and c.history is history and not c.negated
+
+
+# --- stage in words, menopause, "no other health problems" -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "written"),
+    [
+        ("I have stage four lung cancer", "4", "stage four"),
+        ("stage two breast cancer", "2", "stage two"),
+        ("Ik heb stadium vier darmkanker", "4", "stadium vier"),
+        ("stage 4", "4", "stage 4"),
+    ],
+)
+def test_stage_in_words(text, stage, written):
+    facts = read_facts(text, language=language(text))
+    assert [s.stage for s in facts.stages] == [stage]
+    assert at(text, facts.stages[0]) == written
+
+
+@pytest.mark.parametrize("text", ["at this stage one of us", "stage one of the study", "what stage two means"])
+def test_no_stage_in_everyday_stage(text):
+    assert read_facts(text).stages == ()
