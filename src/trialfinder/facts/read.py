@@ -611,7 +611,9 @@ def _pregnancy(t: _Text, context: _Context) -> list[Pregnancy]:
                 continue
             value = False
         elif negated:
-            value = not value if value else value
+            if not value:
+                continue  # "not past menopause" does not say pregnant
+            value = False
         start, end = t.span(i, j)
         out.append(Pregnancy(what, bool(value), (start, end), t.text[start:end]))
     return out

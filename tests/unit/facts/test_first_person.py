@@ -308,3 +308,23 @@ def test_stage_in_words(text, stage, written):
 @pytest.mark.parametrize("text", ["at this stage one of us", "stage one of the study", "what stage two means"])
 def test_no_stage_in_everyday_stage(text):
     assert read_facts(text).stages == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("I went through menopause 5 years ago", "through menopause"),
+        ("I'm past the menopause", "past the menopause"),
+        ("ik ben na de overgang", "na de overgang"),
+        ("Ik ben al in de overgang geweest", "in de overgang geweest"),
+    ],
+)
+def test_after_menopause_is_not_pregnant(text, written):
+    facts = read_facts(text, language=language(text))
+    assert [(p.what, p.value) for p in facts.pregnancy] == [("pregnant", False)]
+    assert at(text, facts.pregnancy[0]) == written
+
+
+@pytest.mark.parametrize("text", ["I have not been through the menopause", "not postmenopausal"])
+def test_denied_menopause_says_nothing_of_pregnancy(text):
+    assert read_facts(text).pregnancy == ()
