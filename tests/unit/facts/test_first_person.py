@@ -328,3 +328,17 @@ def test_after_menopause_is_not_pregnant(text, written):
 @pytest.mark.parametrize("text", ["I have not been through the menopause", "not postmenopausal"])
 def test_denied_menopause_says_nothing_of_pregnancy(text):
     assert read_facts(text).pregnancy == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("Apart from that I have no other health problems.", "no other health problems"),
+        ("I'm healthy otherwise", "healthy otherwise"),
+        ("Ik heb geen andere ziektes", "geen andere ziektes"),
+        ("Verder ben ik gezond.", "Verder ben ik gezond"),
+    ],
+)
+def test_no_other_illnesses(text, written):
+    facts = read_facts(text, language=language(text))
+    assert [at(text, n) for n in facts.no_history] == [written]
