@@ -10,6 +10,7 @@ way. Deterministic; never raises on any text; never logs (a description is perso
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -167,9 +168,14 @@ class _Context:
         self.t = t
         triggers = data.triggers(language)
         self.roles: dict[str, list[tuple[int, int]]] = {}
-        for role in ("negation", "negation_after", "history", "family", "end"):
+        for role in ("negation", "negation_after", "history", "history_after", "family", "end"):
             table = {phrase: role for phrase in getattr(triggers, role)}
             self.roles[role] = [(i, j) for i, j, _ in t.find(table) if i not in inside]
+        treatments = {tuple(normalise(w).split()): kind for kind, ws in data.rules()["treatments"].items() for w in ws}
+        self.mentions = inside | {k for i, j, _ in t.find(treatments) for k in range(i, j)}
+        self._starts = {role: [start for start, _ in found] for role, found in self.roles.items()}
+        self._ends = {role: [end for _, end in found] for role, found in self.roles.items()}
+        self._end_starts = [start for start, _ in self.roles["end"]]
         self.window = int(data.rules()["condition_window"])
         self.after = int(data.rules()["after_window"])
 
@@ -178,9 +184,14 @@ class _Context:
         between."""
         window = self.window if window is None else window
         sentence = self.t.tokens[i].sentence
-        for start, end in self.roles[role]:
-            if end <= i and i - end <= window and self.t.tokens[start].sentence == sentence:
-                if not any(end <= s and e <= i for s, e in self.roles["end"] if (s, e) != (start, end)):
+        triggers = self.roles[role]
+        ends = self._ends[role]
+        # Triggers are in text order and do not overlap, so their ends are sorted: look only at those in reach.
+        for start, end in triggers[bisect.bisect_left(ends, i - window) : bisect.bisect_right(ends, i)]:
+            if self.t.tokens[start].sentence == sentence:
+                # The first scope end starting at or after the trigger must end after i.
+                k = bisect.bisect_left(self._end_starts, end)
+                if k == len(self._end_starts) or self.roles["end"][k][1] > i:
                     return True
         return False
 
@@ -189,9 +200,26 @@ class _Context:
         if j == 0 or j > len(self.t.tokens):
             return False
         sentence = self.t.tokens[j - 1].sentence
+        starts = self._starts[role]
         return any(
-            0 <= start - j <= self.after and self.t.tokens[start].sentence == sentence for start, _ in self.roles[role]
+            self.t.tokens[start].sentence == sentence
+            for start in starts[bisect.bisect_left(starts, j) : bisect.bisect_right(starts, j + self.after)]
         )
+
+    def history_after(self, j: int) -> bool:
+        """A `history_after` trigger closes the mention's clause (Dutch "ik heb borstkanker (in 2015) gehad"): up to
+        `history_after_window` words after it, no comma or other mention between ("longkanker en chemo gehad" is
+        about the chemo)."""
+        if j == 0 or j > len(self.t.tokens):
+            return False
+        window = int(data.rules()["history_after_window"])
+        starts = self._starts["history_after"]
+        for start in starts[bisect.bisect_left(starts, j) : bisect.bisect_right(starts, j + window)]:
+            gap = self.t.text[self.t.tokens[j - 1].end : self.t.tokens[start].start]
+            if self.t.tokens[start].sentence == self.t.tokens[j - 1].sentence and "," not in gap:
+                if not any(k in self.mentions for k in range(j, start)):
+                    return True
+        return False
 
     def negated(self, i: int, j: int) -> bool:
         return self.before("negation", i) or self.after_("negation_after", j)
@@ -221,6 +249,16 @@ def _age(t: _Text, today: date | None) -> tuple[Age | None, Sex | None]:
             if today is not None:
                 years = float(today.year - born.year - ((today.month, today.day) < (born.month, born.day)))
             found.append((m.start(), Age(years, m.span(), m.group(), birth_date=born), None))
+    if today is not None:
+        for pattern in data.compiled("birth_year"):
+            for m in pattern.finditer(t.text):
+                year = int(m.group("year"))
+                if year <= today.year and not any(a.span[0] <= m.start() < a.span[1] for _, a, _ in found):
+                    # The day is not known: counted as born mid-year, the likeliest age on `today`.
+                    years = float(today.year - year - ((today.month, today.day) < (7, 2)))
+                    found.append((m.start(), Age(max(years, 0.0), m.span(), m.group()), None))
+    # An age said of someone else ("my husband is 60", "her mother, aged 45") is not the person's.
+    found = [item for item in found if not _someone_else(t, t.token_at(item[0]))]
     if not found:
         return None, None
     found.sort(key=lambda item: item[0])
@@ -235,14 +273,38 @@ def _date(year: str, month: str, day: str) -> date | None:
         return None
 
 
+def _others(t: _Text) -> list[int]:
+    """Tokens naming someone other than the person: "husband", "mother", and a sex word after a possessive
+    ("mijn man", "my wife's", "zijn vrouw")."""
+    possessives = {normalise(w) for w in data.rules()["possessives"]}
+    others = [i for i, _, _ in t.find(data.phrases("other_people"))]
+    others += [i for i, _, _ in t.find(data.phrases("sex")) if i > 0 and t.norms[i - 1] in possessives]
+    return sorted(others)
+
+
+def _someone_else(t: _Text, i: int) -> bool:
+    """Token i is said of another person: one is named up to `other_people_window` words before it in the same
+    sentence, and the person ("I", "ik") does not come between ("my husband is a 60 year old man", not "my
+    husband and I: I am 58")."""
+    if i >= len(t.tokens):
+        return False
+    window = int(data.rules()["other_people_window"])
+    first_person = data.phrases("first_person")
+    sentence = t.tokens[i].sentence
+    for k in _others(t):
+        if 0 < i - k <= window and t.tokens[k].sentence == sentence:
+            if not any((t.norms[b],) in first_person for b in range(k + 1, i)):
+                return True
+    return False
+
+
 def _sex(t: _Text) -> Sex | None:
     words = data.phrases("sex")
-    other = data.phrases("other_people")
     found = t.find(words)
-    others = [i for i, _, _ in t.find(other)]
+    others = _others(t)
     for i, j, sex in found:
-        # Not a word about someone else: "her husband, a retired man" (another person named just before).
-        if any(0 < i - k <= 3 and t.tokens[k].sentence == t.tokens[i].sentence for k in others):
+        # Not a word about someone else: "her husband, a retired man", "mijn man" (my husband).
+        if i in others or _someone_else(t, i):
             continue
         start, end = t.span(i, j)
         return Sex(sex, (start, end), t.text[start:end])
@@ -297,7 +359,7 @@ def _concepts(
                     (start, end),
                     t.text[start:end],
                     negated=context.negated(i, j),
-                    history=context.before("history", i),
+                    history=context.before("history", i) or context.history_after(j),
                     family=family,
                 )
             )
@@ -343,6 +405,11 @@ def _metastases(t: _Text, context: _Context, language: str) -> list[Metastasis]:
     rules = data.rules()
     words = data.phrases("metastasis_words")
     needs_site = {tuple(normalise(w).split()) for w in rules["metastasis_needs_site"]}
+    subjects = {normalise(w) for w in rules["metastasis_subjects"]}
+    subject: dict[int, int] = {}  # sentence -> its first token naming the disease ("it", "cancer")
+    for k, norm in enumerate(t.norms):
+        if norm in subjects:
+            subject.setdefault(t.tokens[k].sentence, k)
     sites = {tuple(normalise(w).split()): site for site, ws in rules["sites"].items() for w in ws}
     if language == "nl":
         sites.update({tuple(normalise(w).split()): site for site, ws in rules["sites_nl"].items() for w in ws})
@@ -365,9 +432,12 @@ def _metastases(t: _Text, context: _Context, language: str) -> list[Metastasis]:
                 or (0 < si - j <= window and all(t.norms[k] in after or k in site_tokens for k in range(j, si)))
             )
         ]
-        # Sites before the word count only when adjacent or listed up to it ("liver and bone metastases").
+        # Sites before the word count only when adjacent or listed up to it ("liver and bone metastases"); a
+        # word such as "spread" says metastases only with a site, or denied of the disease ("it has not spread",
+        # not "the rash did not spread").
         if not near and tuple(t.norms[i:j]) in needs_site:
-            continue
+            if not (subject.get(sentence, i) < i and context.negated(i, j)):
+                continue
         negated = context.negated(i, j) or any(context.negated(si, sj) for si, sj, _ in near if si < i)
         for si, sj, site in near or [(i, j, "any")]:
             a, b = min(i, si), max(j, sj)
@@ -384,8 +454,11 @@ def _metastases(t: _Text, context: _Context, language: str) -> list[Metastasis]:
 
 def _stages(t: _Text) -> list[Stage]:
     out = []
+    numbers = data.rules()["numbers"]
     for m in (m for p in data.compiled("stage") for m in p.finditer(t.text)):
-        out.append(Stage((m.group("n") + (m.group("sub") or "")).upper(), m.span(), m.group()))
+        n = m.group("n")
+        n = str(numbers.get(n.lower(), n))  # "stage four": 4
+        out.append(Stage((n + (m.group("sub") or "")).upper(), m.span(), m.group()))
     for m in (m for p in data.compiled("tnm_cased") for m in p.finditer(t.text)):
         out.append(Stage(m.group().replace(" ", ""), m.span(), m.group()))
     return sorted(out, key=lambda s: s.span)
@@ -538,7 +611,9 @@ def _pregnancy(t: _Text, context: _Context) -> list[Pregnancy]:
                 continue
             value = False
         elif negated:
-            value = not value if value else value
+            if not value:
+                continue  # "not past menopause" does not say pregnant
+            value = False
         start, end = t.span(i, j)
         out.append(Pregnancy(what, bool(value), (start, end), t.text[start:end]))
     return out

@@ -37,6 +37,7 @@ class Triggers:
     negation: frozenset[tuple[str, ...]]
     negation_after: frozenset[tuple[str, ...]]
     history: frozenset[tuple[str, ...]]
+    history_after: frozenset[tuple[str, ...]]
     family: frozenset[tuple[str, ...]]
     end: frozenset[tuple[str, ...]]
 
@@ -44,7 +45,7 @@ class Triggers:
 @functools.cache
 def triggers(language: str) -> Triggers:
     roles: dict[str, set[tuple[str, ...]]] = {
-        r: set() for r in ("negation", "negation_after", "history", "family", "end")
+        r: set() for r in ("negation", "negation_after", "history", "history_after", "family", "end")
     }
     for row in _tsv("triggers.tsv"):
         if row["language"] in ("any", "en", language):  # English triggers count in Dutch text too (notes mix them)
