@@ -81,13 +81,19 @@ def questionnaire(
 
 
 def assess(
-    trial_or_criteria: Trial | CriteriaTree | str, facts: PatientFacts, *, today: date, language: str = "en"
+    trial_or_criteria: Trial | CriteriaTree | str,
+    facts: PatientFacts,
+    *,
+    today: date,
+    language: str = "en",
+    questions: int | None = None,
 ) -> Assessment:
-    """Could this person take part? `today` stands in for the day of registration."""
+    """Could this person take part? `today` stands in for the day of registration; `questions` bounds how many open
+    criteria get their questions worded (None: all)."""
     if isinstance(trial_or_criteria, Trial):
         tree = criteria_for_trial(trial_or_criteria)
     elif isinstance(trial_or_criteria, CriteriaTree):
         tree = trial_or_criteria
     else:
         tree = parse_criteria(trial_or_criteria)
-    return evaluate(tree, facts, today=today, language=language)
+    return evaluate(tree, facts, today=today, language=language, questions=questions)

@@ -244,10 +244,14 @@ def _registry_age(comparator: Comparator, age: Age) -> AgeCheck:
     return AgeCheck(comparator, float(age.value), unit)
 
 
-def evaluate(tree: CriteriaTree, facts: PatientFacts, *, today: date, language: str = "en") -> Assessment:
-    """Evaluate every criterion of `tree` on `facts` as of `today` (which stands in for the registration day)."""
+def evaluate(
+    tree: CriteriaTree, facts: PatientFacts, *, today: date, language: str = "en", questions: int | None = None
+) -> Assessment:
+    """Evaluate every criterion of `tree` on `facts` as of `today` (which stands in for the registration day).
+    `questions`: how many open criteria get their questions worded (None: all; wording them is most of the cost of
+    an evaluation, and a list of many trials shows only the first few)."""
     language = messages.language(language)
-    evaluator = _Evaluator(facts, today, language)
+    evaluator = _Evaluator(facts, today, language, questions)
     results = tuple(evaluator.criterion(criterion) for criterion in tree.criteria)
     failing = tuple(result for result in results if result.effect in ("fails", "excludes"))
     open_results = tuple(result for result in results if result.effect == "open")
@@ -283,10 +287,11 @@ def _all_flags(result: CriterionResult) -> Iterable[str]:
 
 
 class _Evaluator:
-    def __init__(self, facts: PatientFacts, today: date, language: str) -> None:
+    def __init__(self, facts: PatientFacts, today: date, language: str, questions: int | None = None) -> None:
         self.facts = facts
         self.today = today
         self.language = language
+        self.questions_left = questions  # None: word the questions of every open criterion
 
     def t(self, key: str, **params: Any) -> str:
         return messages.text(self.language, key, **params)
@@ -314,13 +319,15 @@ class _Evaluator:
         flags = tuple(sorted({flag for finding in findings for flag in finding.flags}))
         questions: tuple[str, ...] = ()
         if verdict is UNKNOWN:
-            if criterion.check is not None:
+            if criterion.check is not None and self.questions_left != 0:
+                if self.questions_left is not None:
+                    self.questions_left -= 1
                 questions = tuple(
                     questions_for_check(
                         criterion.check, criterion, self.language, self._open_keys(criterion.check, criterion.section)
                     )
                 )
-            else:
+            elif criterion.check is None:
                 questions = tuple(q for child in children if child.verdict is UNKNOWN for q in child.questions)
         return CriterionResult(
             criterion.id,

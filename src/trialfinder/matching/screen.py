@@ -3,13 +3,14 @@ rule the person out, and what to ask a doctor about."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from trialfinder import eligibility
-from trialfinder.domain.trial import Trial
-from trialfinder.eligibility import CriterionResult, PatientFacts
+from trialfinder.domain.trial import Eligibility, Trial
+from trialfinder.eligibility import CriteriaTree, CriterionResult, PatientFacts
 
 # Questions to show per trial ("ask your doctor about: ..."): the first few open criteria, in the trial's order.
 MAX_QUESTIONS = 3
@@ -36,13 +37,13 @@ def screen(
 ) -> Screening:
     """Evaluate `trial`'s criteria (and its registry age and sex limits) on `facts`, completed by the answers the
     person kept from "Could I take part?" where they fit this trial's questions (answers that do not are ignored)."""
-    tree = eligibility.criteria_for_trial(trial)
+    tree = _criteria(trial.nct_id, trial.eligibility)
     if answers:
         try:
             facts = facts.merged(eligibility.facts_from_answers(tree, dict(answers), today=today, language=language))
         except eligibility.InvalidAnswers:
             pass  # answers kept for another trial's questions; what the person described still counts
-    assessment = eligibility.assess(tree, facts, today=today, language=language)
+    assessment = eligibility.assess(tree, facts, today=today, language=language, questions=MAX_QUESTIONS)
     counts = {"ok": 0, "fails": 0, "excludes": 0, "open": 0}
     for result in assessment.results:
         counts[result.effect] = counts.get(result.effect, 0) + 1
@@ -54,5 +55,24 @@ def screen(
         not_met=counts["fails"] + counts["excludes"],
         unknown=counts["open"],
         failing=failing,
-        ask=assessment.open_questions[:MAX_QUESTIONS],
+        ask=tuple(_asks(assessment.results))[:MAX_QUESTIONS],
     )
+
+
+# Parsing a trial's criteria costs as much as evaluating them; a serving process meets the same trials again.
+@functools.lru_cache(maxsize=4096)
+def _criteria(nct_id: str, rules: Eligibility) -> CriteriaTree:
+    """The criteria tree of a trial: its text and registry limits (all in `rules`) and its id, nothing else."""
+    return eligibility.criteria_for_trial(Trial(nct_id=nct_id, brief_title="", source_format="", eligibility=rules))
+
+
+def _asks(results: tuple[CriterionResult, ...]) -> Iterator[str]:
+    """What to ask a doctor about: each open criterion's questions, or its text when none was worded."""
+    seen: set[str] = set()
+    for result in results:
+        if result.effect != "open":
+            continue
+        for ask in result.questions or (result.source_text,):
+            if ask not in seen:
+                seen.add(ask)
+                yield ask

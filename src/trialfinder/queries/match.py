@@ -27,7 +27,7 @@ from trialfinder.storage.search import Filters, TextFilter
 
 # How many trials, best by relevance, are screened by the eligibility engine: the rest are too far off the
 # person's illness to rank above them whatever their criteria say.
-CANDIDATES = 100
+CANDIDATES = 50
 MAX_RESULTS = 50
 
 
