@@ -63,6 +63,8 @@ class Settings:
     subscription_confirm_days: int = 7
     # Where the forms' rate limits are counted (see docs/SETTINGS.md): a `limits` storage URI.
     rate_limit_storage: str = "memory://"
+    # Trials for me (the page /match and POST /api/match together) per client in ten minutes; 0: no limit.
+    matches_per_client: int = 30
     # The archive (or folder, or file) loaded into an empty catalogue; None: the one the package ships.
     starter_catalogue: Path | None = None
     # The settings file that was read, None when there was none (`serve` says which).
@@ -126,6 +128,7 @@ class Settings:
                 get("SUBSCRIPTION_CONFIRM_DAYS"), "SUBSCRIPTION_CONFIRM_DAYS", 7, 1, 60
             ),
             rate_limit_storage=get("RATE_LIMIT_STORAGE") or cls.rate_limit_storage,
+            matches_per_client=_integer(get("MATCHES_PER_CLIENT"), "MATCHES_PER_CLIENT", 30, 0, 100_000),
             starter_catalogue=Path(get("STARTER_CATALOGUE")).expanduser() if get("STARTER_CATALOGUE") else None,
             settings_file=settings_file,
         )

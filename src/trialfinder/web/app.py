@@ -33,7 +33,7 @@ from trialfinder.web.match_api import MatchApi
 from trialfinder.web.notes import Notes
 from trialfinder.web.pages import Pages
 from trialfinder.web.places import PlaceFinder
-from trialfinder.web.rate_limits import rate_limit_storage
+from trialfinder.web.rate_limits import RateLimiter, rate_limit_storage
 from trialfinder.web.rendering import Renderer
 from trialfinder.web.security import SecurityHeadersMiddleware
 from trialfinder.web.services import Services
@@ -82,7 +82,14 @@ def create_app(
         notes=notes,
     )
     api = Api(renderer=renderer, database=database, places=places)
-    trials_for_me = TrialsForMe(renderer=renderer, database=database, places=places)
+    # Matching reads a description and screens dozens of trials: a second of CPU. The page and the API share one
+    # count per client, so that neither door can be used to keep a worker busy.
+    matches_per_client = (
+        RateLimiter(services.rate_limits, "match.per_client", limit=settings.matches_per_client, window=600)
+        if settings.matches_per_client
+        else None
+    )
+    trials_for_me = TrialsForMe(renderer=renderer, database=database, places=places, limiter=matches_per_client)
     static = StaticFiles(directory=str(resources.files(__package__).joinpath("static")))
     icon = resources.files(__package__).joinpath("static", "icon.svg").read_bytes()
 
@@ -126,7 +133,7 @@ def create_app(
         Route("/api/trials", api.trials),
         Route("/api/trials/{nct_id}", api.trial),
         Route("/api/places", api.place_suggestions),
-        Route("/api/match", MatchApi(database=database, places=places).match, methods=["POST"]),
+        Route("/api/match", MatchApi(database=database, places=places, limiter=matches_per_client).match, methods=["POST"]),
         Route("/api/openapi.json", api.openapi),
         Mount("/static", static, name="static"),
     ]

@@ -34,6 +34,7 @@ from trialfinder.web.forms import (
     FieldErrors,
     FormTooLarge,
     FormUnreadable,
+    client_key,
     csrf_ok,
     csrf_token,
     read_form_with_files,
@@ -42,6 +43,7 @@ from trialfinder.web.forms import (
 from trialfinder.web.highlight import mark_spans
 from trialfinder.web.params import FieldError, Location, parse_search
 from trialfinder.web.places import PlaceFinder
+from trialfinder.web.rate_limits import RateLimiter
 from trialfinder.web.rendering import Renderer, language_of
 
 # A FHIR bundle with a patient's labs and history fits easily (as the eligibility API's body limit).
@@ -100,6 +102,9 @@ class FactLine:
     qualifier: str | None = None  # a msgid: not you, in the past, a relative
 
 
+TOO_MANY = N_("You have asked for many matches in a short time. Please wait a few minutes and try again.")
+
+
 class TrialsForMe:
     def __init__(
         self,
@@ -107,11 +112,13 @@ class TrialsForMe:
         renderer: Renderer,
         database: Database,
         places: PlaceFinder,
+        limiter: RateLimiter | None = None,
         today: Callable[[], date] = date.today,
     ):
         self.renderer = renderer
         self.database = database
         self.places = places
+        self.limiter = limiter
         self.today = today
 
     def page(self, request: Request) -> Response:
@@ -156,6 +163,9 @@ class TrialsForMe:
         location, radius_km = self._location(values, language, form)
         if form.errors:
             return self._form(request, form, status_code=400)
+        if self.limiter is not None and not self.limiter.hit(client_key(request)):
+            form.notice = Message(TOO_MANY)
+            return self._form(request, form, status_code=429)
 
         today = self.today()
         try:

@@ -31,7 +31,9 @@ from trialfinder.web.api import UnreadableJson, read_json
 from trialfinder.web.api_types import MAX_MATCH_TEXT, MatchResults, answer
 from trialfinder.web.eligibility import MAX_API_BODY, NO_STORE
 from trialfinder.web.errors import json_error
+from trialfinder.web.forms import client_key
 from trialfinder.web.places import PlaceFinder
+from trialfinder.web.rate_limits import RateLimiter
 from trialfinder.web.rendering import language_of
 
 FIELDS = ("text", "fhir", "near", "radius_km", "language", "status", "limit", "answers")
@@ -47,9 +49,17 @@ class BadField(ValueError):
 
 
 class MatchApi:
-    def __init__(self, *, database: Database, places: PlaceFinder, today: Callable[[], date] = date.today):
+    def __init__(
+        self,
+        *,
+        database: Database,
+        places: PlaceFinder,
+        limiter: RateLimiter | None = None,
+        today: Callable[[], date] = date.today,
+    ):
         self.database = database
         self.places = places
+        self.limiter = limiter
         self.today = today
 
     async def match(self, request: Request) -> Response:
@@ -62,6 +72,8 @@ class MatchApi:
             payload = read_json(bytes(body) or b"{}")
         except UnreadableJson as error:  # not JSON, or nested too deeply to walk
             return json_error(400, str(error))
+        if self.limiter is not None and not self.limiter.hit(client_key(request)):
+            return json_error(429, "Too many matches from this client: please wait a few minutes.")
         try:
             # Reading a note and screening a hundred trials takes a moment: off the event loop, in the request's
             # context (its unit of work).

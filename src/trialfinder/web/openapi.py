@@ -351,6 +351,10 @@ def document() -> dict[str, Any]:
                         ),
                         "413": _json(_ref("Error"), "The body is larger than 2 MB."),
                         "414": URI_TOO_LONG,
+                        "429": _json(
+                            _ref("Error"),
+                            "Too many matches from this client in ten minutes (the page /match counts too).",
+                        ),
                         "503": UNAVAILABLE,
                     },
                 }

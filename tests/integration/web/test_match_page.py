@@ -9,8 +9,13 @@ import logging
 import re
 from datetime import date, timedelta
 
+import pytest
+from starlette.testclient import TestClient
+
 from trialfinder.matching import patient_from_text, screen
 from trialfinder.queries.trials import find_trial
+from trialfinder.settings import Settings, SettingsError
+from trialfinder.web.app import create_app
 
 from .conftest import REFERENCE, UTRECHT_COPY
 from .pages import parse
@@ -328,3 +333,28 @@ def test_nothing_a_person_typed_is_logged(client, caplog):
         "1966",
     ):
         assert word not in logged, word
+
+
+def test_matches_are_rate_limited_per_client_across_the_page_and_the_api(client):
+    # Each request to the API counts, even one it refuses (so a flood of them costs the client, not the server).
+    for _ in range(Settings.matches_per_client):
+        assert client.post("/api/match", json={"text": ""}).status_code == 400
+    refused = client.post("/api/match", json={"text": "colorectal cancer"})
+    assert refused.status_code == 429 and "wait" in refused.json()["error"]["message"]
+    page = send(client, description="colorectal cancer")
+    assert page.status_code == 429
+    assert "colorectal cancer" in page.text  # what was typed comes back, to send again later
+    assert REFERENCE not in page.text
+
+
+def test_the_limit_is_a_setting_and_zero_turns_it_off(catalogue, gazetteer_cache, tmp_path):
+    assert Settings.from_env({"TRIALFINDER_MATCHES_PER_CLIENT": "0"}).matches_per_client == 0
+    assert Settings.from_env({}).matches_per_client == 30
+    with pytest.raises(SettingsError, match="MATCHES_PER_CLIENT"):
+        Settings.from_env({"TRIALFINDER_MATCHES_PER_CLIENT": "many"})
+    settings = Settings(
+        data_dir=tmp_path / "data", cache_dir=gazetteer_cache, database_url=catalogue.url.url, matches_per_client=0
+    )
+    with TestClient(create_app(settings, catalogue)) as unlimited:
+        for _ in range(Settings.matches_per_client + 1):
+            assert unlimited.post("/api/match", json={"text": ""}).status_code == 400
