@@ -30,7 +30,7 @@ ascending, never by the order of the judgments file (which leaks the labels; tre
 document id descending). Each ranker is also scored with ties broken by NCT id descending, and both are printed when
 they differ: a big difference means the ranker ties a lot.
 
-Rankers (`RANKERS`, a registry: add the product's matcher there as one more entry). A ranker is a function
+Rankers (`RANKERS`, a registry). A ranker is a function
 `(topic_text, [trial records]) -> {nct_id: score}`; the registry holds, for each name, a factory that is given the
 benchmark (its whole trial collection, for statistics) and a seed and returns the ranker:
 
@@ -41,6 +41,10 @@ benchmark (its whole trial collection, for statistics) and a seed and returns th
   the query (each of its tokens counted as often as it occurs). Statistics (N, df, average length) over the
   benchmark's whole trial collection (every line of its trials.jsonl);
 - `bm25-pool`: the same with statistics over the topic's pool only (what an off-the-shelf BM25 fed one pool gives);
+- `trialfinder`: the product (`queries.match.rank_trials`, what "Trials for me" runs): the benchmark's trials are
+  imported by the product's importer (as API v2 records) into a catalogue of their own in bench/out/, built once;
+  each topic is read as a patient (`matching.patient_from_text`), its conditions retrieve by the search index's
+  relevance, every pool trial is screened by the eligibility engine, and `matching.match_score` orders them;
 - `text-length` and `text-short`: the number of tokens a trial has, more first or less first: diagnostics of the
   issue's second trap (how much text a judged trial has says something about its grade: in the TREC 2022 pool,
   trials with criteria are graded 1 or 2 half as often as trials with a summary only). A ranker that does better
@@ -376,8 +380,6 @@ class RankerSpec:
     note: str = ""
 
 
-# The registry. The product's matcher goes here, e.g.
-#   RANKERS["matcher"] = RankerSpec(lambda bench, seed: my_match_function, note="trialfinder.match")
 RANKERS: dict[str, RankerSpec] = {
     "random": RankerSpec(random_ranker, seeded=True, note="uniform, averaged over seeds"),
     "bm25": RankerSpec(bm25_collection_ranker, note="statistics over the benchmark's collection"),
