@@ -13,6 +13,7 @@ property tests in tests/unit/eligibility/test_parser_properties.py feed it gener
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
@@ -225,11 +226,19 @@ def _number(text: str) -> float:
     return float(cleaned.replace(",", "."))
 
 
-def _words_pattern(words: list[str]) -> str:
-    """An alternation of phrases, longest first, each bounded so that it matches whole words only."""
-    ordered = sorted(set(words), key=len, reverse=True)
+def _ordered(words: list[str]) -> list[str]:
+    """The phrases of `_words_pattern`, in its order: longest first."""
+    return sorted(set(words), key=len, reverse=True)
+
+
+def _alternation(ordered: list[str]) -> str:
     # The word boundaries stand outside the alternation: checked once per position, not once per phrase.
     return r"(?<![\w])(?:" + "|".join(re.escape(word).replace(r"\ ", r"[\s-]+") for word in ordered) + r")(?![\w])"
+
+
+def _words_pattern(words: list[str]) -> str:
+    """An alternation of phrases, longest first, each bounded so that it matches whole words only."""
+    return _alternation(_ordered(words))
 
 
 def _short_name_ok(found: str, name: str) -> bool:
@@ -246,20 +255,121 @@ class _Mention:
     text: str
 
 
-def _find(pattern: re.Pattern[str], names: dict[str, str], text: str) -> list[_Mention]:
-    found = []
-    for match in pattern.finditer(text):
+_SEPARATORS = re.compile(r"[\s-]+")
+_WORD = re.compile(r"\w+")
+
+
+class _Words:
+    """`_words_pattern(words)` compiled, with `search` and `finditer` that find what the pattern's own would, faster.
+
+    The pattern is one alternation of up to a few hundred phrases, tried at every position of every criterion, and
+    case-insensitively, so without the regex engine's first-character shortcut. When every phrase starts with a word
+    of ASCII letters and digits (else the pattern's own methods are used), a phrase can match only where a word of
+    the text starts, and only where that word, lowercased, is the phrase's first word (the text's word ends where the
+    phrase's does: a space, a hyphen or punctuation follows it, or the phrase's closing boundary): so the text's words
+    are looked up in a dict, and only the phrases of that first word, in the pattern's order so that the same one
+    wins, are tried at that word. A word that is not ASCII may match through Unicode case folding (the Kelvin sign
+    is a K): the whole pattern is tried there."""
+
+    def __init__(self, words: list[str], flags: int = re.IGNORECASE) -> None:
+        ordered = _ordered(words)
+        self.pattern = re.compile(_alternation(ordered), flags)
+        self.match = self.pattern.match
+        self.by_first: dict[str, re.Pattern[str]] | None = None
+        if flags & re.IGNORECASE and all(phrase.isascii() and _WORD.match(phrase) for phrase in ordered):
+            by_first: dict[str, list[str]] = {}
+            for phrase in ordered:
+                by_first.setdefault(_WORD.match(phrase).group(0).lower(), []).append(phrase)  # type: ignore[union-attr]
+            self.by_first = {first: re.compile(_alternation(group), flags) for first, group in by_first.items()}
+
+    def finditer(self, text: str, first_only: bool = False) -> list[re.Match[str]]:
+        if self.by_first is None:
+            return list(self.pattern.finditer(text))
+        words, firsts = _words(text)
+        if firsts is not None and firsts.isdisjoint(self.by_first):
+            return []
+        matches = []
+        position = 0
+        for start, first in words:
+            if start < position:
+                continue
+            pattern = self.pattern if first is None else self.by_first.get(first)
+            if pattern is None:
+                continue
+            match = pattern.match(text, start)
+            if match:
+                matches.append(match)
+                if first_only:
+                    break
+                position = match.end()
+        return matches
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if self.by_first is None:
+            return self.pattern.search(text)
+        found = self.finditer(text, first_only=True)
+        return found[0] if found else None
+
+
+@lru_cache(maxsize=1024)
+def _words(text: str) -> tuple[tuple[tuple[int, str | None], ...], frozenset[str | None] | None]:
+    """Where each word of `text` starts, with the word lowercased (None for a word that is not ASCII), and the set
+    of those words (None when one is not ASCII): what `_Words` looks up. Cached: every lexicon reads each text."""
+    if text.isascii():  # lowercasing keeps every position
+        words = tuple((word.start(), word.group(0)) for word in _WORD.finditer(text.lower()))
+        return words, frozenset(word for _, word in words)
+    words = tuple(
+        (word.start(), written.lower() if written.isascii() else None)
+        for word in _WORD.finditer(text)
+        for written in (word.group(0),)
+    )
+    firsts = frozenset(first for _, first in words)
+    return words, None if None in firsts else firsts
+
+
+@lru_cache(maxsize=512)
+def _words_regex(words: tuple[str, ...], flags: int = re.IGNORECASE) -> _Words:
+    """`_Words(words)`, built once per list (the lexicons' lists are read once and never change)."""
+    return _Words(list(words), flags)
+
+
+class _Names:
+    """A lexicon's names (`_name_index`): the words, and the key each name (and its canonical form) stands for."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.words = _Words(list(names))
+        self.names = names
+        self.found = lru_cache(maxsize=2048)(self._found)  # several rules look for drugs (conditions) in one text
+
+    def _found(self, text: str) -> tuple[_Mention, ...]:
+        return tuple(_mentions(self.words.finditer(text), self.names))
+
+
+# By the pattern's id (hashing a compiled pattern hashes its whole code); `_find` checks it is the same pattern.
+_NAMES: dict[int, _Names] = {}
+
+
+def _mentions(matches: Iterable[re.Match[str]], names: dict[str, str]) -> Iterable[_Mention]:
+    for match in matches:
         written = match.group(0)
-        key = names.get(re.sub(r"[\s-]+", " ", written.lower()))
+        lowered = written.lower()
+        canonical = _SEPARATORS.sub(" ", lowered)
+        key = names.get(canonical)
         if key is None:
-            key = names.get(written.lower())
-        if key is not None and _short_name_ok(written, _canonical_name(written)):
-            found.append(_Mention(match.start(), match.end(), key, written))
-    return found
+            key = names.get(lowered)
+        if key is not None and _short_name_ok(written, canonical):
+            yield _Mention(match.start(), match.end(), key, written)
+
+
+def _find(pattern: re.Pattern[str], names: dict[str, str], text: str) -> list[_Mention]:
+    index = _NAMES.get(id(pattern))
+    if index is not None and index.words.pattern is pattern and index.names is names:
+        return list(index.found(text))
+    return list(_mentions(pattern.finditer(text), names))
 
 
 def _canonical_name(written: str) -> str:
-    return re.sub(r"[\s-]+", " ", written.lower())
+    return _SEPARATORS.sub(" ", written.lower())
 
 
 def _name_index(entries: dict[str, dict], field: str = "names") -> tuple[re.Pattern[str], dict[str, str]]:
@@ -268,7 +378,9 @@ def _name_index(entries: dict[str, dict], field: str = "names") -> tuple[re.Patt
         for name in entry.get(field, []):
             names.setdefault(name.lower(), key)
             names.setdefault(_canonical_name(name), key)
-    return re.compile(_words_pattern(list(names)), re.IGNORECASE), names
+    index = _Names(names)
+    _NAMES[id(index.words.pattern)] = index
+    return index.words.pattern, names
 
 
 @cache
@@ -304,8 +416,8 @@ def _drugs() -> tuple[re.Pattern[str], dict[str, str]]:
 
 
 @cache
-def _cue(name: str) -> re.Pattern[str]:
-    return re.compile(_words_pattern(lexicon("cues")[name]), re.IGNORECASE)
+def _cue(name: str) -> _Words:
+    return _Words(lexicon("cues")[name])
 
 
 @cache
@@ -949,7 +1061,7 @@ def _status(marker: str, text: str, mention: _Mention) -> str | None:
     for status, words in cues.items():
         if status == "known":
             continue
-        for match in re.finditer(_words_pattern(words), text, re.IGNORECASE):
+        for match in _words_regex(tuple(words)).finditer(text):
             distance = min(abs(match.start() - mention.end), abs(mention.start - match.end()))
             if distance <= 40 and (best is None or distance < best[0]):
                 best = (distance, status)
@@ -1010,11 +1122,7 @@ def _prior_treatment(text: str, window: TimeWindow | None) -> Check | None:
         return None
     organs = lexicon("conditions")["organs"]
     site = next(
-        (
-            organ
-            for organ, words in organs.items()
-            if re.search(_words_pattern(words), text[: mentions[-1].end + 20], re.IGNORECASE)
-        ),
+        (organ for organ, words in organs.items() if _words_regex(tuple(words)).search(text[: mentions[-1].end + 20])),
         None,
     )
     condition_pattern, condition_names = _conditions()
@@ -1081,7 +1189,7 @@ def _diagnosis(text: str) -> Check | None:
     cues = lexicon("cues")
     histology = None
     for name, words in cues["histologies"].items():
-        if re.search(_words_pattern(words), text, re.IGNORECASE) and name != "carcinoma":
+        if _words_regex(tuple(words)).search(text) and name != "carcinoma":
             histology = name
             break
     confirmed = bool(re.search(r"\b(?:histolog|cytolog|patholog|biopsy)", text, re.IGNORECASE))
@@ -1094,7 +1202,7 @@ def _test_window(text: str, window: TimeWindow | None) -> Check | None:
     if window is None:
         return None
     for test, words in lexicon("cues")["tests"].items():
-        if re.search(_words_pattern(words), text, re.IGNORECASE if test != "ct" else 0) or (
+        if _words_regex(tuple(words), re.IGNORECASE if test != "ct" else 0).search(text) or (
             test == "ct" and re.search(r"(?<![\w])(?:CT|computed tomography)", text, re.IGNORECASE)
         ):
             return TestWindow(test, window)
