@@ -170,7 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{ours['trials']} trials, {ours['assessments']} assessments; best of {args.rounds} fresh processes each")
     for label, index in (("parse", 0), ("assess", 1)):
         original, this = best["original"][index], best["this"][index]
-        print(f"{label:>6}: original {original:.2f} s, this {this:.2f} s: {original / this:.2f}x faster")
+        rounds = sorted(
+            theirs[index] / ours[index] for theirs, ours in zip(times["original"], times["this"], strict=True)
+        )
+        print(
+            f"{label:>6}: original {original:.2f} s, this {this:.2f} s: {original / this:.2f}x faster "
+            f"(round by round: {', '.join(f'{ratio:.2f}x' for ratio in rounds)})"
+        )
     if differences:
         print(f"DIFFERENT: {len(differences)}", *differences[:20], sep="\n  ")
         return 1

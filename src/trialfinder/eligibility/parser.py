@@ -199,6 +199,7 @@ _REPLACEMENTS = [
     (re.compile(r"[‘’]"), "'", "‘’"),
     (re.compile(r"μ"), "µ", "μ"),
 ]
+_REPLACED = re.compile("[" + re.escape("".join(characters for _, _, characters in _REPLACEMENTS)) + "]")
 # "x 10^9/L", "x10*9/L", "x 10E9/L", "x 10⁹/L", "x 109/L" (a lost superscript) -> "x10^9/L"
 _POWER = re.compile(r"x\s*10\s*(?:\^|\*|e|exp)?\s*(9|3|6|12)\s*(?:cells\s*)?/\s*", re.IGNORECASE)
 _SUPER_POWER = re.compile(r"10\s*([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
@@ -214,9 +215,10 @@ def normalise(text: str) -> str:
     result = _clean_source(text)
     if "10" in result:
         result = _SUPER_POWER.sub(lambda m: "10^" + m.group(1).translate(_SUPERSCRIPT_DIGITS), result)
-    for pattern, replacement, characters in _REPLACEMENTS:
-        if any(character in result for character in characters):
-            result = pattern.sub(replacement, result)
+    if _REPLACED.search(result):
+        for pattern, replacement, characters in _REPLACEMENTS:
+            if any(character in result for character in characters):
+                result = pattern.sub(replacement, result)
     if "10" in result:
         result = _POWER.sub(lambda m: f"x10^{m.group(1)}/", result)
     if "/" in result:
@@ -884,8 +886,21 @@ def _age_days(value: float, unit: str) -> float:
     return value * AGE_UNIT_DAYS[unit]
 
 
+_AGE_GATE_WORDS = ("age", "old", "younger", "adult", "y.", "y/")
+_DIGIT = re.compile(r"\d")
+
+
+def _may_be_an_age(text: str) -> bool:
+    """False when `_AGE_GATE` cannot match: an ASCII text holding none of its words (lowercased) and no digit in its
+    first 61 characters. Most lines are such, and the gate is one of the dearer searches of a line."""
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _AGE_GATE_WORDS) or bool(_DIGIT.search(text, 0, 61))
+
+
 def _age(text: str) -> Check | None:
-    if not _AGE_GATE.search(text) or _NOT_THE_PERSONS_AGE.search(text):
+    if not _may_be_an_age(text) or not _AGE_GATE.search(text) or _NOT_THE_PERSONS_AGE.search(text):
         return None
     checks: list[Check] = []
     # "between 20 and 30 kg/m2 and aged 18-45": a range without an age word or "years" is something else.
