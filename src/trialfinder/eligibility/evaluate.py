@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import singledispatchmethod
+from functools import lru_cache, singledispatchmethod
 from typing import Any
 
 from trialfinder.domain.trial import Sex, Trial
@@ -1101,11 +1101,13 @@ def record_matches(text: str, codes: Iterable[Any], entry: dict[str, Any]) -> bo
     if any(getattr(code, "system", "") == "snomed" and code.code in snomed for code in codes):
         return True
     lowered = text.lower()
-    return any(
-        re.search(r"(?<![\w])" + re.escape(name) + r"(?![\w])", lowered)
-        for name in entry.get("names", [])
-        if len(name) > 3
-    )
+    return any(_whole_name(name).search(lowered) for name in entry.get("names", []) if len(name) > 3)
+
+
+@lru_cache(maxsize=4096)
+def _whole_name(name: str) -> re.Pattern[str]:
+    """`name` as a whole word (or words), compiled once: records are matched against every lexicon name."""
+    return re.compile(r"(?<![\w])" + re.escape(name) + r"(?![\w])")
 
 
 def _mentions_organ(text: str, organ: str) -> bool:
@@ -1125,7 +1127,7 @@ def medications_matching(medications: Iterable[MedicationRecord], drug: str) -> 
         lowered = record.text.lower()
         if any(code.startswith(prefix) for code in atc for prefix in prefixes):
             found.append(record)
-        elif any(re.search(r"(?<![\w])" + re.escape(name) + r"(?![\w])", lowered) for name in names):
+        elif any(_whole_name(name).search(lowered) for name in names):
             found.append(record)
         elif any(code in rxnorm for member in members for code in drugs["drugs"].get(member, {}).get("rxnorm", [])):
             found.append(record)

@@ -13,6 +13,7 @@ property tests in tests/unit/eligibility/test_parser_properties.py feed it gener
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
@@ -157,9 +158,12 @@ def _items(lines: list[str]) -> list[_Item]:
     return [item for item in roots if _clean_source(item.text)]
 
 
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>=~|])")
+
+
 def _clean_source(text: str) -> str:
     # ClinicalTrials.gov escapes Markdown punctuation (`\>`, `\*`); the person should read the plain text.
-    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>=~|])", r"\1", text).strip()
+    return (_ESCAPED.sub(r"\1", text) if "\\" in text else text).strip()
 
 
 def _criterion(item: _Item, ident: str, section: Section, inherited: TimeWindow | None) -> Criterion:
@@ -181,35 +185,49 @@ def _criterion(item: _Item, ident: str, section: Section, inherited: TimeWindow 
 # --- Text normalisation --------------------------------------------------------------------------------------
 
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+# Each with the characters one of which every match holds: a text without any is left as it is, unsearched.
 _REPLACEMENTS = [
     # ">/=", ">_" (an underlined >) and ">=" are all ≥ in registry text.
-    (re.compile(r"[≥≧⩾]|>\s*/?\s*=|>_"), ">="),
-    (re.compile(r"[≤≦⩽]|<\s*/?\s*=|<_"), "<="),
-    (re.compile(r"[＜‹]"), "<"),
-    (re.compile(r"[＞›]"), ">"),
-    (re.compile(r"[×✕]|(?<=\d)\s*\*\s*(?=10)"), " x "),
-    (re.compile(r"[\u2010-\u2015\u2212]"), "-"),
-    (re.compile(r"[\u00a0\u2009\u202f]"), " "),
-    (re.compile(r"[“”]"), '"'),
-    (re.compile(r"[‘’]"), "'"),
-    (re.compile(r"μ"), "µ"),
+    (re.compile(r"[≥≧⩾]|>\s*/?\s*=|>_"), ">=", "≥≧⩾>"),
+    (re.compile(r"[≤≦⩽]|<\s*/?\s*=|<_"), "<=", "≤≦⩽<"),
+    (re.compile(r"[＜‹]"), "<", "＜‹"),
+    (re.compile(r"[＞›]"), ">", "＞›"),
+    (re.compile(r"[×✕]|(?<=\d)\s*\*\s*(?=10)"), " x ", "×✕*"),
+    (re.compile(r"[\u2010-\u2015\u2212]"), "-", "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"),
+    (re.compile(r"[\u00a0\u2009\u202f]"), " ", "\u00a0\u2009\u202f"),
+    (re.compile(r"[“”]"), '"', "“”"),
+    (re.compile(r"[‘’]"), "'", "‘’"),
+    (re.compile(r"μ"), "µ", "μ"),
 ]
+_REPLACED = re.compile("[" + re.escape("".join(characters for _, _, characters in _REPLACEMENTS)) + "]")
 # "x 10^9/L", "x10*9/L", "x 10E9/L", "x 10⁹/L", "x 109/L" (a lost superscript) -> "x10^9/L"
 _POWER = re.compile(r"x\s*10\s*(?:\^|\*|e|exp)?\s*(9|3|6|12)\s*(?:cells\s*)?/\s*", re.IGNORECASE)
 _SUPER_POWER = re.compile(r"10\s*([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
+_SLASH = re.compile(r"\s*/\s*(?=[a-zA-Zµ])")
+_BODY_SURFACE = re.compile(r"1[.,]73\s*m")
+_SPACES = re.compile(r"[ \t]+")
 
 
 @lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """Text with one spelling of comparators, dashes, spaces and powers of ten; the parser reads this form."""
+    # Each substitution runs only on a text that holds what every one of its matches holds.
     result = _clean_source(text)
-    result = _SUPER_POWER.sub(lambda m: "10^" + m.group(1).translate(_SUPERSCRIPT_DIGITS), result)
-    for pattern, replacement in _REPLACEMENTS:
-        result = pattern.sub(replacement, result)
-    result = _POWER.sub(lambda m: f"x10^{m.group(1)}/", result)
-    result = re.sub(r"\s*/\s*(?=[a-zA-Zµ])", "/", result)  # "ml / min" -> "ml/min"
-    result = re.sub(r"1[.,]73\s*m", "1.73m", result)
-    return re.sub(r"[ \t]+", " ", result).strip()
+    if "10" in result:
+        result = _SUPER_POWER.sub(lambda m: "10^" + m.group(1).translate(_SUPERSCRIPT_DIGITS), result)
+    if _REPLACED.search(result):
+        for pattern, replacement, characters in _REPLACEMENTS:
+            if any(character in result for character in characters):
+                result = pattern.sub(replacement, result)
+    if "10" in result:
+        result = _POWER.sub(lambda m: f"x10^{m.group(1)}/", result)
+    if "/" in result:
+        result = _SLASH.sub("/", result)  # "ml / min" -> "ml/min"
+    if "73" in result:
+        result = _BODY_SURFACE.sub("1.73m", result)
+    if "  " in result or "\t" in result:
+        result = _SPACES.sub(" ", result)
+    return result.strip()
 
 
 # --- Lexicon-driven patterns ---------------------------------------------------------------------------------
@@ -225,11 +243,19 @@ def _number(text: str) -> float:
     return float(cleaned.replace(",", "."))
 
 
-def _words_pattern(words: list[str]) -> str:
-    """An alternation of phrases, longest first, each bounded so that it matches whole words only."""
-    ordered = sorted(set(words), key=len, reverse=True)
+def _ordered(words: list[str]) -> list[str]:
+    """The phrases of `_words_pattern`, in its order: longest first."""
+    return sorted(set(words), key=len, reverse=True)
+
+
+def _alternation(ordered: list[str]) -> str:
     # The word boundaries stand outside the alternation: checked once per position, not once per phrase.
     return r"(?<![\w])(?:" + "|".join(re.escape(word).replace(r"\ ", r"[\s-]+") for word in ordered) + r")(?![\w])"
+
+
+def _words_pattern(words: list[str]) -> str:
+    """An alternation of phrases, longest first, each bounded so that it matches whole words only."""
+    return _alternation(_ordered(words))
 
 
 def _short_name_ok(found: str, name: str) -> bool:
@@ -246,20 +272,133 @@ class _Mention:
     text: str
 
 
-def _find(pattern: re.Pattern[str], names: dict[str, str], text: str) -> list[_Mention]:
-    found = []
-    for match in pattern.finditer(text):
+_SEPARATORS = re.compile(r"[\s-]+")
+_WORD = re.compile(r"\w+")
+
+
+class _Words:
+    """`_words_pattern(words)` compiled, with `search` and `finditer` that find what the pattern's own would, faster.
+
+    The pattern is one alternation of up to a few hundred phrases, tried at every position of every criterion, and
+    case-insensitively, so without the regex engine's first-character shortcut. When every phrase starts with a word
+    of ASCII letters and digits (else the pattern's own methods are used), a phrase can match only where a word of
+    the text starts, and only where that word, lowercased, is the phrase's first word (the text's word ends where the
+    phrase's does: a space, a hyphen or punctuation follows it, or the phrase's closing boundary): so the text's words
+    are looked up in a dict, and only the phrases of that first word, in the pattern's order so that the same one
+    wins, are tried at that word. A word that is not ASCII may match through Unicode case folding (the Kelvin sign
+    is a K): the whole pattern is tried there."""
+
+    def __init__(self, words: list[str], flags: int = re.IGNORECASE) -> None:
+        ordered = _ordered(words)
+        self.pattern = re.compile(_alternation(ordered), flags)
+        self.match = self.pattern.match
+        self.by_first: dict[str, re.Pattern[str]] | None = None
+        self.first_words: frozenset[str] = frozenset()
+        if flags & re.IGNORECASE and all(phrase.isascii() and _WORD.match(phrase) for phrase in ordered):
+            by_first: dict[str, list[str]] = {}
+            for phrase in ordered:
+                by_first.setdefault(_WORD.match(phrase).group(0).lower(), []).append(phrase)  # type: ignore[union-attr]
+            self.by_first = {first: re.compile(_alternation(group), flags) for first, group in by_first.items()}
+            self.first_words = frozenset(by_first)
+
+    def finditer(self, text: str, first_only: bool = False) -> list[re.Match[str]]:
+        if self.by_first is None:
+            return list(self.pattern.finditer(text))
+        by_first = self.by_first
+        words = _words(text)
+        if words is None:
+            candidates = [
+                (word.start(), by_first.get(written.lower()) if written.isascii() else self.pattern)
+                for word in _WORD.finditer(text)
+                for written in (word.group(0),)
+            ]
+        else:
+            lowered, written = words
+            common = self.first_words.intersection(written)
+            if not common:  # most texts name nothing of most lists
+                return []
+            candidates = sorted(
+                (word.start(), by_first[first]) for first in common for word in _whole_word(first).finditer(lowered)
+            )
+        matches = []
+        position = 0
+        for start, pattern in candidates:
+            if start < position or pattern is None:
+                continue
+            match = pattern.match(text, start)
+            if match:
+                matches.append(match)
+                if first_only:
+                    break
+                position = match.end()
+        return matches
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if self.by_first is None:
+            return self.pattern.search(text)
+        found = self.finditer(text, first_only=True)
+        return found[0] if found else None
+
+
+@lru_cache(maxsize=1024)
+def _words(text: str) -> tuple[str, frozenset[str]] | None:
+    """`text` lowercased and its words, when it is ASCII (lowercasing then keeps every position); else None. What
+    `_Words` looks up; cached, as every lexicon reads each text."""
+    if not text.isascii():
+        return None
+    lowered = text.lower()
+    return lowered, frozenset(_WORD.findall(lowered))
+
+
+@cache
+def _whole_word(word: str) -> re.Pattern[str]:
+    """Where `word` (a lowercase first word of a phrase) stands as a whole word of a lowercased text."""
+    return re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)")
+
+
+@lru_cache(maxsize=512)
+def _words_regex(words: tuple[str, ...], flags: int = re.IGNORECASE) -> _Words:
+    """`_Words(words)`, built once per list (the lexicons' lists are read once and never change)."""
+    return _Words(list(words), flags)
+
+
+class _Names:
+    """A lexicon's names (`_name_index`): the words, and the key each name (and its canonical form) stands for."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.words = _Words(list(names))
+        self.names = names
+        self.found = lru_cache(maxsize=2048)(self._found)  # several rules look for drugs (conditions) in one text
+
+    def _found(self, text: str) -> tuple[_Mention, ...]:
+        return tuple(_mentions(self.words.finditer(text), self.names))
+
+
+# By the pattern's id (hashing a compiled pattern hashes its whole code); `_find` checks it is the same pattern.
+_NAMES: dict[int, _Names] = {}
+
+
+def _mentions(matches: Iterable[re.Match[str]], names: dict[str, str]) -> Iterable[_Mention]:
+    for match in matches:
         written = match.group(0)
-        key = names.get(re.sub(r"[\s-]+", " ", written.lower()))
+        lowered = written.lower()
+        canonical = _SEPARATORS.sub(" ", lowered)
+        key = names.get(canonical)
         if key is None:
-            key = names.get(written.lower())
-        if key is not None and _short_name_ok(written, _canonical_name(written)):
-            found.append(_Mention(match.start(), match.end(), key, written))
-    return found
+            key = names.get(lowered)
+        if key is not None and _short_name_ok(written, canonical):
+            yield _Mention(match.start(), match.end(), key, written)
+
+
+def _find(pattern: re.Pattern[str], names: dict[str, str], text: str) -> list[_Mention]:
+    index = _NAMES.get(id(pattern))
+    if index is not None and index.words.pattern is pattern and index.names is names:
+        return list(index.found(text))
+    return list(_mentions(pattern.finditer(text), names))
 
 
 def _canonical_name(written: str) -> str:
-    return re.sub(r"[\s-]+", " ", written.lower())
+    return _SEPARATORS.sub(" ", written.lower())
 
 
 def _name_index(entries: dict[str, dict], field: str = "names") -> tuple[re.Pattern[str], dict[str, str]]:
@@ -268,7 +407,9 @@ def _name_index(entries: dict[str, dict], field: str = "names") -> tuple[re.Patt
         for name in entry.get(field, []):
             names.setdefault(name.lower(), key)
             names.setdefault(_canonical_name(name), key)
-    return re.compile(_words_pattern(list(names)), re.IGNORECASE), names
+    index = _Names(names)
+    _NAMES[id(index.words.pattern)] = index
+    return index.words.pattern, names
 
 
 @cache
@@ -304,8 +445,8 @@ def _drugs() -> tuple[re.Pattern[str], dict[str, str]]:
 
 
 @cache
-def _cue(name: str) -> re.Pattern[str]:
-    return re.compile(_words_pattern(lexicon("cues")[name]), re.IGNORECASE)
+def _cue(name: str) -> _Words:
+    return _Words(lexicon("cues")[name])
 
 
 @cache
@@ -428,9 +569,17 @@ def _read_window(match: re.Match[str]) -> TimeWindow | None:
     return TimeWindow(days, anchor)
 
 
+# Every window names its unit: a text without one is not searched for a window. In ASCII text, the stems are looked
+# for in the lowercased text, which the regex engine scans fast for their first letters.
+_WINDOW_UNIT = re.compile(r"(?:days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?)\b", re.IGNORECASE)
+_WINDOW_UNIT_STEM = re.compile(r"day|week|wk|mo|year|yr|hour|hr")
+
+
 @lru_cache(maxsize=4096)
 def _window(text: str) -> TimeWindow | None:
     # Cached: a criterion's text is read for its window twice (for its children, then for its own check).
+    if not (_WINDOW_UNIT_STEM.search(text.lower()) if text.isascii() else _WINDOW_UNIT.search(text)):
+        return None
     for match in _window_pattern().finditer(text):
         window = _read_window(match)
         if window is not None:
@@ -544,6 +693,14 @@ def find_lab_thresholds(text: str, window: TimeWindow | None = None) -> list[tup
 # Words that may follow a value without a unit and still leave it a lab value.
 _FUNCTION_WORDS = "and|or|x|on|at|in|for|with|by|during|while|if|despite|without|when|unless|except|but|as|measured"
 
+_WORD_AFTER_VALUE = re.compile(rf"\s*(?!(?:{_FUNCTION_WORDS})\b)[a-zA-Z]{{2,}}", re.IGNORECASE)
+
+
+@cache
+def _second_threshold() -> re.Pattern[str]:
+    return re.compile(rf"({_comparator_pattern()[0]})\s*(?P<amount>{_amount().pattern})", re.IGNORECASE)
+
+
 # Wording of a change, not a level: "change in body temperature (> 0.5 °C)", "systolic blood pressure drop ≥ 20",
 # "a decline in eGFR of > 15", "weight loss ≤ 10%", "ALT increase from baseline". A threshold on a change needs two
 # results and a baseline, which a level check cannot verify. "Elevated"/"increased" ALT name a level: not a change.
@@ -605,14 +762,14 @@ def _read_threshold(analyte: str, segment: str):
     else:
         value = _number(amount.group("value"))
         unit = normalise_unit(amount.group("unit")) if amount.group("unit") else None
-        if unit is None and re.match(rf"\s*(?!(?:{_FUNCTION_WORDS})\b)[a-zA-Z]{{2,}}", segment[end:], re.IGNORECASE):
+        if unit is None and _WORD_AFTER_VALUE.match(segment[end:]):
             # "CR ≥ 4 weeks", "PT ≥ 2 cycles": a number followed by a word that is no unit is not a lab value; a
             # preposition or conjunction ("temperature > 38.0 on two readings") starts the next phrase instead.
             return None
     alternative = None
     rest = segment[end : end + 90]
     conditional = _CONDITIONAL.search(rest)
-    second = re.search(rf"({_comparator_pattern()[0]})\s*(?P<amount>{_amount().pattern})", rest, re.IGNORECASE)
+    second = _second_threshold().search(rest)
     if conditional and second and conditional.start() < 70:
         second_amount = _amount().match(second.group("amount"))
         if second_amount:
@@ -694,6 +851,31 @@ _NOT_THE_PERSONS_AGE = re.compile(
 )
 
 
+_AGE_RANGE = re.compile(
+    rf"(?:age[ds]?\b[^.;\d]{{0,25}}?|between\s+)(?:between\s+|from\s+)?(?P<low>\d{{1,3}})\s*(?P<lu>{_AGE_UNIT})?\s*(?:-|–|to|and)\s*(?:(?P<below><(?!=))|<=|≤)?\s*(?P<high>\d{{1,3}})\s*(?P<hu>{_AGE_UNIT})?",
+    re.IGNORECASE,
+)
+_AGE_RANGE_OLD = re.compile(
+    rf"(?<![\d.])(?P<low>\d{{1,3}})\s*(?P<lu>{_AGE_UNIT})?\s*(?:-|–|to)\s*(?:(?P<below><(?!=))|<=|≤)?\s*(?P<high>\d{{1,3}})\s*(?P<hu>(?:years?|yrs?|months?|weeks?|days?))[\s-]*(?:of\s+age|old)\b",
+    re.IGNORECASE,
+)
+_AGE_NUMBER = re.compile(rf"(?P<n>\d{{1,3}})\s*(?P<unit>{_AGE_UNIT})?\s*(?:of\s+age|old)?", re.IGNORECASE)
+
+
+@cache
+def _age_compared() -> re.Pattern[str]:
+    comparators, _ = _comparator_pattern()
+    return re.compile(
+        rf"(?P<comp>{comparators}|(?<![\w])(?:older|younger)\s+than(?![\w]))\s*(?:the\s+age\s+of\s+)?(?P<n>\d{{1,3}}(?:\.\d)?)\s*(?P<unit>{_AGE_UNIT})?",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _other_quantity() -> re.Pattern[str]:
+    return re.compile(r"\s*(?:%|" + _unit_pattern() + ")", re.IGNORECASE)
+
+
 def _age_unit(written: str | None) -> str:
     """The unit an age limit is written in: years unless months, weeks or days are written."""
     first = (written or "y").strip().lower()[:1]
@@ -704,20 +886,28 @@ def _age_days(value: float, unit: str) -> float:
     return value * AGE_UNIT_DAYS[unit]
 
 
+_AGE_GATE_WORDS = ("age", "old", "younger", "adult", "y.", "y/")
+_DIGIT = re.compile(r"\d")
+
+
+def _may_be_an_age(text: str) -> bool:
+    """False when `_AGE_GATE` cannot match: an ASCII text holding none of its words (lowercased) and no digit in its
+    first 61 characters. Most lines are such, and the gate is one of the dearer searches of a line."""
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _AGE_GATE_WORDS) or bool(_DIGIT.search(text, 0, 61))
+
+
 def _age(text: str) -> Check | None:
-    if not _AGE_GATE.search(text) or _NOT_THE_PERSONS_AGE.search(text):
+    if not _may_be_an_age(text) or not _AGE_GATE.search(text) or _NOT_THE_PERSONS_AGE.search(text):
         return None
-    comparators, _ = _comparator_pattern()
     checks: list[Check] = []
     # "between 20 and 30 kg/m2 and aged 18-45": a range without an age word or "years" is something else.
     range_match = next(
         (
             match
-            for match in re.finditer(
-                rf"(?:age[ds]?\b[^.;\d]{{0,25}}?|between\s+)(?:between\s+|from\s+)?(?P<low>\d{{1,3}})\s*(?P<lu>{_AGE_UNIT})?\s*(?:-|–|to|and)\s*(?:(?P<below><(?!=))|<=|≤)?\s*(?P<high>\d{{1,3}})\s*(?P<hu>{_AGE_UNIT})?",
-                text,
-                re.IGNORECASE,
-            )
+            for match in _AGE_RANGE.finditer(text)
             if re.search(r"\bage", match.group(0), re.IGNORECASE)
             or _age_unit(match.group("hu") or match.group("lu")) == "years"
             and (match.group("hu") or match.group("lu"))
@@ -727,11 +917,7 @@ def _age(text: str) -> Check | None:
     )
     if not range_match:
         # "35-75 years old", "adult 40-80 years of age", "18 to 64 year-old women", "12 weeks to 6 years of age"
-        range_match = re.search(
-            rf"(?<![\d.])(?P<low>\d{{1,3}})\s*(?P<lu>{_AGE_UNIT})?\s*(?:-|–|to)\s*(?:(?P<below><(?!=))|<=|≤)?\s*(?P<high>\d{{1,3}})\s*(?P<hu>(?:years?|yrs?|months?|weeks?|days?))[\s-]*(?:of\s+age|old)\b",
-            text,
-            re.IGNORECASE,
-        )
+        range_match = _AGE_RANGE_OLD.search(text)
     if range_match and not _AGE_WORD.search(text) and not _AGE_SUBJECT.match(text[: range_match.start()]):
         range_match = None  # "have a child between 6 and 13 years": someone else's age
     if range_match:
@@ -742,18 +928,14 @@ def _age(text: str) -> Check | None:
             # "2 to <18 years": the upper bound is exclusive as written
             upper = Comparator.LT if range_match.group("below") else Comparator.LE
             return AllOf((AgeCheck(Comparator.GE, low, low_unit), AgeCheck(upper, high, high_unit)))
-    for match in re.finditer(
-        rf"(?P<comp>{comparators}|(?<![\w])(?:older|younger)\s+than(?![\w]))\s*(?:the\s+age\s+of\s+)?(?P<n>\d{{1,3}}(?:\.\d)?)\s*(?P<unit>{_AGE_UNIT})?",
-        text,
-        re.IGNORECASE,
-    ):
+    for match in _age_compared().finditer(text):
         before = text[max(0, match.start() - 40) : match.start()]
         after = text[match.end() : match.end() + 20]
         written = match.group("comp").lower()
         unit = _age_unit(match.group("unit"))
         if _AGE_SPAN_AFTER.match(after):  # "more than 5 years since diagnosis" is a span of time, not an age
             continue
-        if not match.group("unit") and re.match(r"\s*(?:%|" + _unit_pattern() + ")", after, re.IGNORECASE):
+        if not match.group("unit") and _other_quantity().match(after):
             continue  # "ages 6 to 24 months (and at least 7 kg)", "no more than 10%": another quantity
         if unit == "years":
             named = re.search(r"\bage[ds]?\b|\badults?\b", before + match.group(0), re.IGNORECASE)
@@ -776,7 +958,7 @@ def _age(text: str) -> Check | None:
                 comparator = _comparator(match.group("comp"))
             checks.append(AgeCheck(comparator, float(match.group("n")), unit))
     trailing_pattern, phrases = _trailing()
-    for match in re.finditer(rf"(?P<n>\d{{1,3}})\s*(?P<unit>{_AGE_UNIT})?\s*(?:of\s+age|old)?", text, re.IGNORECASE):
+    for match in _AGE_NUMBER.finditer(text):
         trailing = trailing_pattern.match(text[match.end() :])
         if not trailing:
             continue
@@ -809,6 +991,12 @@ _PERFORMANCE = re.compile(
 )
 
 
+@cache
+def _performance_compared() -> re.Pattern[str]:
+    comparators, _ = _comparator_pattern()
+    return re.compile(rf"(?P<comp>{comparators})\s*(?P<n>\d{{1,3}})\s*%?", re.IGNORECASE)
+
+
 def _performance(text: str) -> Check | None:
     match = _PERFORMANCE.search(text)
     if not match or not re.search(r"performance|ecog|karnofsky|kps|zubrod|lansky|\bps\b", text, re.IGNORECASE):
@@ -821,8 +1009,7 @@ def _performance(text: str) -> Check | None:
     )
     scale, top = ("KARNOFSKY", 100) if karnofsky else ("ECOG", 5)
     rest = text[match.end() : match.end() + 80]
-    comparators, _ = _comparator_pattern()
-    compared = re.search(rf"(?P<comp>{comparators})\s*(?P<n>\d{{1,3}})\s*%?", rest, re.IGNORECASE)
+    compared = _performance_compared().search(rest)
     listed = re.search(r"(?<![\d.])(?P<first>\d{1,3})(?P<more>(?:\s*(?:,|or|-|to|/|and)\s*\d{1,3})*)\s*%?", rest)
     minimum: int | None = None
     maximum: int | None = None
@@ -868,17 +1055,21 @@ def _performance(text: str) -> Check | None:
 _LIFE = re.compile(r"life\s+expectancy", re.IGNORECASE)
 
 
+@cache
+def _life_span() -> re.Pattern[str]:
+    comparators, _ = _comparator_pattern()
+    return re.compile(
+        rf"(?:(?P<comp>{comparators})\s*)?(?:of\s+)?(?P<n>\d+(?:\.\d+)?|{'|'.join(lexicon('cues')['number_words'])})\s*(?P<unit>weeks?|months?|years?|days?)\b",
+        re.IGNORECASE,
+    )
+
+
 def _life_expectancy(text: str) -> Check | None:
     match = _LIFE.search(text)
     if not match:
         return None
-    comparators, _ = _comparator_pattern()
     rest = text[match.end() : match.end() + 70]
-    found = re.search(
-        rf"(?:(?P<comp>{comparators})\s*)?(?:of\s+)?(?P<n>\d+(?:\.\d+)?|{'|'.join(lexicon('cues')['number_words'])})\s*(?P<unit>weeks?|months?|years?|days?)\b",
-        rest,
-        re.IGNORECASE,
-    )
+    found = _life_span().search(rest)
     if not found:
         return None
     number = found.group("n").lower()
@@ -949,7 +1140,7 @@ def _status(marker: str, text: str, mention: _Mention) -> str | None:
     for status, words in cues.items():
         if status == "known":
             continue
-        for match in re.finditer(_words_pattern(words), text, re.IGNORECASE):
+        for match in _words_regex(tuple(words)).finditer(text):
             distance = min(abs(match.start() - mention.end), abs(mention.start - match.end()))
             if distance <= 40 and (best is None or distance < best[0]):
                 best = (distance, status)
@@ -1010,11 +1201,7 @@ def _prior_treatment(text: str, window: TimeWindow | None) -> Check | None:
         return None
     organs = lexicon("conditions")["organs"]
     site = next(
-        (
-            organ
-            for organ, words in organs.items()
-            if re.search(_words_pattern(words), text[: mentions[-1].end + 20], re.IGNORECASE)
-        ),
+        (organ for organ, words in organs.items() if _words_regex(tuple(words)).search(text[: mentions[-1].end + 20])),
         None,
     )
     condition_pattern, condition_names = _conditions()
@@ -1081,7 +1268,7 @@ def _diagnosis(text: str) -> Check | None:
     cues = lexicon("cues")
     histology = None
     for name, words in cues["histologies"].items():
-        if re.search(_words_pattern(words), text, re.IGNORECASE) and name != "carcinoma":
+        if _words_regex(tuple(words)).search(text) and name != "carcinoma":
             histology = name
             break
     confirmed = bool(re.search(r"\b(?:histolog|cytolog|patholog|biopsy)", text, re.IGNORECASE))
@@ -1094,7 +1281,7 @@ def _test_window(text: str, window: TimeWindow | None) -> Check | None:
     if window is None:
         return None
     for test, words in lexicon("cues")["tests"].items():
-        if re.search(_words_pattern(words), text, re.IGNORECASE if test != "ct" else 0) or (
+        if _words_regex(tuple(words), re.IGNORECASE if test != "ct" else 0).search(text) or (
             test == "ct" and re.search(r"(?<![\w])(?:CT|computed tomography)", text, re.IGNORECASE)
         ):
             return TestWindow(test, window)

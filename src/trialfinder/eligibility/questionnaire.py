@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property, singledispatch
+from functools import cache, cached_property, singledispatch
 from types import MappingProxyType
 from typing import Any
 
@@ -379,11 +379,31 @@ def unit_choices(analyte: str) -> list[str]:
 
 def _glossary(text: str, language: str) -> tuple[tuple[str, str], ...]:
     found = []
-    for term, explanations in lexicon("lay_terms").items():
-        flags = 0 if term.isupper() else re.IGNORECASE
-        if re.search(r"(?<![\w])" + re.escape(term) + r"(?![\w])", text, flags):
+    lowered = text.lower() if text.isascii() else None
+    for term, as_written, lower_term, pattern, explanations in _lay_terms():
+        # A term that is not in the text as a substring cannot match there, so most are not searched for: a term in
+        # capitals matches only as written; any other, when it and the text are ASCII, only where its lowercase form
+        # is in the lowercased text (other text may match through Unicode case folding: it is always searched).
+        if as_written:
+            if term not in text:
+                continue
+        elif lowered is not None and lower_term is not None and lower_term not in lowered:
+            continue
+        if pattern.search(text):
             found.append((term, explanations[language]))
     return tuple(found)
+
+
+@cache
+def _lay_terms() -> tuple[tuple[str, bool, str | None, re.Pattern[str], dict[str, str]], ...]:
+    """Each term of the glossary, compiled once: whether it matches only as written (a term in capitals), its
+    lowercase form when it is ASCII, its pattern and its explanations."""
+    terms = []
+    for term, explanations in lexicon("lay_terms").items():
+        as_written = term.isupper()
+        pattern = re.compile(r"(?<![\w])" + re.escape(term) + r"(?![\w])", 0 if as_written else re.IGNORECASE)
+        terms.append((term, as_written, term.lower() if term.isascii() else None, pattern, explanations))
+    return tuple(terms)
 
 
 # --- Answers -> facts ----------------------------------------------------------------------------------------
