@@ -67,8 +67,9 @@ class _Item:
 
 # The most criteria text parsed. A longer text is parsed up to its last line break before this; the rest is kept as
 # written (`CriteriaTree.unparsed`) in one criterion for the person's doctor. ClinicalTrials.gov limits the field to
-# 20,000 characters; the longest of 8,229 real records measured has 19,020 (bench/limits.py). Parsing costs about
-# 3 ms per 1,000 characters, and every view of a trial parses it: the 400,000 the importer keeps took 1.2 s.
+# 20,000 characters; the longest of 8,229 real records measured has 19,020 (bench/limits.py). Parsing cost about
+# 3 ms per 1,000 characters when this was set (the 400,000 the importer keeps took 1.2 s), and every view of a trial
+# parses it; it has been about 2.7 times faster since (bench/parse_speed.py).
 MAX_PARSED = 30_000
 _EXCERPT = 200  # characters of the unparsed rest quoted in its question
 
