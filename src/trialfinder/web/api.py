@@ -43,6 +43,21 @@ class UnreadableJson(ValueError):
     """A request body that is not JSON, or nests deeper than MAX_JSON_DEPTH: the message says which (a 400)."""
 
 
+async def read_json_body(request: Request, limit: int) -> Any:
+    """A JSON API's request body, read up to `limit` bytes, as JSON (an empty body is `{}`). Raises BodyTooLarge
+    (a 413) past the limit, without reading the rest; UnreadableJson (a 400) as `read_json` does."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise BodyTooLarge(f"The request body is larger than {limit // (1024 * 1024)} MB.")
+    return read_json(bytes(body) or b"{}")
+
+
+class BodyTooLarge(ValueError):
+    """A request body over the API's limit: the message says the limit (a 413)."""
+
+
 def read_json(body: bytes) -> Any:
     """A request body as JSON. Nesting is bounded before anything walks the value: Python's parser gives up at
     about a thousand levels (RecursionError), and code that walks the result recursively could give up earlier."""

@@ -26,7 +26,7 @@ from trialfinder.eligibility.model import FreeText
 from trialfinder.queries.trials import find_trial
 from trialfinder.storage.database import Database
 from trialfinder.views.i18n import N_, Message
-from trialfinder.web.api import UnreadableJson, read_json
+from trialfinder.web.api import BodyTooLarge, UnreadableJson, read_json_body
 from trialfinder.web.api_types import answer
 from trialfinder.web.errors import json_error, not_found
 from trialfinder.web.forms import FormTooLarge, FormUnreadable, read_form
@@ -146,13 +146,10 @@ class Eligibility:
         trial = self._trial(request)
         if trial is None:
             return json_error(404, "There is no such trial in this catalogue.", "nct_id")
-        body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > MAX_API_BODY:
-                return json_error(413, f"The request body is larger than {MAX_API_BODY // (1024 * 1024)} MB.")
         try:
-            payload = read_json(bytes(body) or b"{}")
+            payload = await read_json_body(request, MAX_API_BODY)
+        except BodyTooLarge as error:
+            return json_error(413, str(error))
         except UnreadableJson as error:  # not JSON, or nested too deeply to walk
             return json_error(400, str(error))
         if not isinstance(payload, dict):

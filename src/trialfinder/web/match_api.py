@@ -27,7 +27,7 @@ from trialfinder.matching import EmptyDescription, Patient, patient_from_fhir, p
 from trialfinder.queries.match import MAX_RESULTS, MatchRequest, match, results_json
 from trialfinder.storage.database import Database
 from trialfinder.views.i18n import LANGUAGES
-from trialfinder.web.api import UnreadableJson, read_json
+from trialfinder.web.api import BodyTooLarge, UnreadableJson, read_json_body
 from trialfinder.web.api_types import MAX_MATCH_TEXT, MatchResults, answer
 from trialfinder.web.eligibility import MAX_API_BODY, NO_STORE
 from trialfinder.web.errors import json_error
@@ -63,13 +63,10 @@ class MatchApi:
         self.today = today
 
     async def match(self, request: Request) -> Response:
-        body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > MAX_API_BODY:
-                return json_error(413, f"The request body is larger than {MAX_API_BODY // (1024 * 1024)} MB.")
         try:
-            payload = read_json(bytes(body) or b"{}")
+            payload = await read_json_body(request, MAX_API_BODY)
+        except BodyTooLarge as error:
+            return json_error(413, str(error))
         except UnreadableJson as error:  # not JSON, or nested too deeply to walk
             return json_error(400, str(error))
         if self.limiter is not None and not self.limiter.hit(client_key(request)):
