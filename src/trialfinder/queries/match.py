@@ -20,7 +20,7 @@ from trialfinder.domain.search import DEFAULT_RADIUS, DEFAULT_STATUSES, Search
 from trialfinder.domain.trial import RecruitmentStatus, Sex
 from trialfinder.domain.values import GeoPoint
 from trialfinder.matching import Patient, Screening
-from trialfinder.queries.search import SiteHit
+from trialfinder.queries.search import SiteHit, nearest_sites
 from trialfinder.storage import search as sql
 from trialfinder.storage.database import Database
 from trialfinder.storage.search import Filters, TextFilter
@@ -98,7 +98,7 @@ def match(*, database: Database, request: MatchRequest, vocabulary: Vocabulary |
     with database.connect() as conn:
         rows, _, sites = sql.hits(conn, filters, text, order="relevance", limit=CANDIDATES)
         records = sql.records(conn, [row.trial_id for row in rows])
-        details = sql.site_details(conn, [(site.trial_id, site.position) for site in sites.values()])
+        nearest = nearest_sites(conn, sites)
     best = max((row.score for row in rows), default=0.0)
     ranked = []
     for row in rows:
@@ -106,16 +106,6 @@ def match(*, database: Database, request: MatchRequest, vocabulary: Vocabulary |
         screening = matching.screen(
             trial, patient.facts, today=request.today, language=request.language, answers=request.answers
         )
-        site = sites.get(row.trial_id)
-        nearest = None
-        if site is not None:
-            status = site.open_status
-            nearest = SiteHit(
-                *details.get((row.trial_id, site.position), (None, None, None)),
-                status=RecruitmentStatus(status) if status in RecruitmentStatus.__members__ else None,
-                distance_km=site.distance_km,
-                approximate=site.approximate,
-            )
         ranked.append(
             TrialMatch(
                 nct_id=row.nct_id,
@@ -125,7 +115,7 @@ def match(*, database: Database, request: MatchRequest, vocabulary: Vocabulary |
                 relevance=row.score,
                 screening=screening,
                 conditions=trial.conditions,
-                nearest_site=nearest,
+                nearest_site=nearest.get(row.trial_id),
             )
         )
     ranked.sort(key=lambda m: (-m.score, m.nct_id))

@@ -25,7 +25,7 @@ from trialfinder.domain.search import InvalidSearch, Search
 from trialfinder.domain.trial import Phase, RecruitmentStatus, Sex, StudyType
 from trialfinder.domain.values import PartialDate
 from trialfinder.storage import search as sql
-from trialfinder.storage.database import Database
+from trialfinder.storage.database import Connection, Database
 from trialfinder.storage.search import Filters, TextFilter
 
 MAX_PAGE_SIZE = 100
@@ -121,16 +121,7 @@ def search(*, database: Database, query: SearchQuery) -> SearchResults:
         if total is None:
             total = sql.count(conn, filters, text) if (rows or offset) else 0
         records = sql.records(conn, [row.trial_id for row in rows])
-        details = sql.site_details(conn, [(site.trial_id, site.position) for site in sites.values()])
-    nearest = {
-        trial_id: SiteHit(
-            *details.get((trial_id, site.position), (None, None, None)),
-            status=RecruitmentStatus(site.open_status) if site.open_status in RecruitmentStatus.__members__ else None,
-            distance_km=site.distance_km,
-            approximate=site.approximate,
-        )
-        for trial_id, site in sites.items()
-    }
+        nearest = nearest_sites(conn, sites)
     hits = []
     for row in rows:
         shown = sql.excerpt(records[row.trial_id])
@@ -157,6 +148,20 @@ def search(*, database: Database, query: SearchQuery) -> SearchResults:
         )
     identifiers = text.text.identifiers if text.text is not None else ()
     return SearchResults(query, total, tuple(hits), matched, text.understood, identifiers_only, identifiers)
+
+
+def nearest_sites(conn: Connection, sites: dict[int, sql.NearestSite]) -> dict[int, SiteHit]:
+    """Each hit's nearest open site (from `storage.search.hits`) with its facility, city and country."""
+    details = sql.site_details(conn, [(site.trial_id, site.position) for site in sites.values()])
+    return {
+        trial_id: SiteHit(
+            *details.get((trial_id, site.position), (None, None, None)),
+            status=RecruitmentStatus(site.open_status) if site.open_status in RecruitmentStatus.__members__ else None,
+            distance_km=site.distance_km,
+            approximate=site.approximate,
+        )
+        for trial_id, site in sites.items()
+    }
 
 
 SNIPPET_CHARS = 240
