@@ -4,7 +4,7 @@ rule the person out, and what to ask a doctor about."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,7 +23,9 @@ class Screening:
     met: int  # criteria that hold (an inclusion met, an exclusion that does not apply)
     not_met: int  # an inclusion not met or an exclusion that applies
     unknown: int  # nothing in what the person gave settles it
-    failing: tuple[CriterionResult, ...]  # the criteria behind `not_met`
+    # The criteria behind `not_met`, as specific as the trial words them: of a group ("Laboratory requirements:
+    # ..."), the parts that fail ("Hb ≥ 5.5 mmol/L") rather than the whole group.
+    failing: tuple[CriterionResult, ...]
     ask: tuple[str, ...]  # open questions, the first few
 
 
@@ -47,7 +49,7 @@ def screen(
     counts = {"ok": 0, "fails": 0, "excludes": 0, "open": 0}
     for result in assessment.results:
         counts[result.effect] = counts.get(result.effect, 0) + 1
-    failing = tuple(r for r in assessment.results if r.effect in ("fails", "excludes"))
+    failing = tuple(_deciding(r for r in assessment.results if r.effect in ("fails", "excludes")))
     return Screening(
         nct_id=trial.nct_id,
         verdict=assessment.verdict,
@@ -64,6 +66,14 @@ def screen(
 def _criteria(nct_id: str, rules: Eligibility) -> CriteriaTree:
     """The criteria tree of a trial: its text and registry limits (all in `rules`) and its id, nothing else."""
     return eligibility.criteria_for_trial(Trial(nct_id=nct_id, brief_title="", source_format="", eligibility=rules))
+
+
+def _deciding(failing: Iterable[CriterionResult]) -> list[CriterionResult]:
+    found: list[CriterionResult] = []
+    for result in failing:
+        parts = [child for child in result.children if child.effect == result.effect]
+        found.extend(_deciding(parts) if parts else [result])
+    return found
 
 
 def _asks(results: tuple[CriterionResult, ...]) -> Iterator[str]:

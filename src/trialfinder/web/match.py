@@ -11,7 +11,7 @@ sent them (the page is `private, no-store`); nothing here stores or logs them (D
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,7 +21,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from trialfinder.domain.search import DEFAULT_RADIUS
-from trialfinder.eligibility import CriterionResult
 from trialfinder.facts import Facts
 from trialfinder.matching import EmptyDescription, Patient, patient_from_fhir, patient_from_text
 from trialfinder.queries.match import MatchRequest, MatchResults, match
@@ -227,7 +226,6 @@ class TrialsForMe:
             "marked": _marked(description, patient.found) if patient is not None and description else None,
             "fact_lines": _fact_lines(patient.found) if patient is not None else [],
             "problems": len(patient.problems) if patient is not None else 0,
-            "ruling_out": {m.nct_id: _deciding(m.screening.failing) for m in results.results} if results else {},
         }
         response = self.renderer.render(request, "match.html", context, status_code=status_code, headers=NO_STORE)
         if new:
@@ -250,16 +248,6 @@ def _answers(text: str) -> dict[str, str] | None:
     if not isinstance(answers, dict) or not all(isinstance(value, str) for value in answers.values()):
         return None
     return {key: value for key, value in answers.items() if key not in (CSRF_FIELD, "action")} or None
-
-
-def _deciding(failing: Iterable[CriterionResult]) -> list[CriterionResult]:
-    """The criteria that rule a person out, as specific as the trial words them: of a group ("Laboratory
-    requirements: ..."), the parts that fail ("Hb ≥ 5.5 mmol/L") rather than the whole group's text."""
-    found: list[CriterionResult] = []
-    for result in failing:
-        parts = [child for child in result.children if child.effect == result.effect]
-        found.extend(_deciding(parts) if parts else [result])
-    return found
 
 
 def _marked(description: str, found: Facts) -> Markup:

@@ -79,8 +79,10 @@ def test_a_criterion_not_met_says_which_and_ranks_lower(client):
 def test_answers_kept_from_could_i_take_part_count(client):
     trial = result(matched(client, text=DESCRIPTION, answers=HB_LOW), REFERENCE)
     assert trial["criteria"]["not_met"] >= 1
-    # The haemoglobin is one of the "laboratory requirements" the trial lists under one criterion.
-    assert any(text.startswith("Laboratory requirements") for text in trial["not_met_because"])
+    # The haemoglobin is one of the "laboratory requirements" the trial lists under one criterion: its own line is
+    # what is named, as on the page.
+    assert any(text.startswith("Hb") for text in trial["not_met_because"])
+    assert not any(text.startswith("Laboratory requirements") for text in trial["not_met_because"])
     # Answers to another trial's questions are ignored.
     other = result(matched(client, text=DESCRIPTION, answers={"unknown-field": "yes"}), REFERENCE)
     assert other["criteria"]["not_met"] == 0

@@ -110,3 +110,14 @@ def test_a_criterion_not_met_ranks_a_trial_below_an_equally_relevant_one(referen
     assert match_score(8.0, 10.0, adult) > match_score(8.0, 10.0, child)
     assert match_score(10.0, 10.0, None) == 1.0
     assert match_score(3.0, 0.0, None) == 0.0
+
+
+def test_what_rules_a_person_out_is_the_part_of_a_group_that_fails(reference):
+    facts = patient_from_text("58 year old man with colorectal cancer", today=TODAY).facts
+    low = {"lab:hemoglobin:value": "5.0", "lab:hemoglobin:unit": "mmol/L", "lab_date": TODAY.isoformat()}
+    screening = screen(reference, facts, today=TODAY, answers=low)
+    texts = [result.source_text for result in screening.failing]
+    assert screening.not_met >= 1
+    # The laboratory group fails because of its haemoglobin line: that line is named, not the group's heading.
+    assert any(text.startswith("Hb") for text in texts), texts
+    assert not any(text.startswith("Laboratory requirements") for text in texts), texts
