@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
+from support.fhir import colon_cancer_bundle
 
 from trialfinder.actions.importing import import_path
 from trialfinder.geo.gazetteer import SiteGeocoder
@@ -107,30 +108,7 @@ def test_standard_input_and_a_place(env):
 
 def test_a_fhir_record(env, tmp_path):
     record = tmp_path / "record.json"
-    record.write_text(
-        json.dumps(
-            {
-                "resourceType": "Bundle",
-                "entry": [
-                    {"resource": {"resourceType": "Patient", "gender": "male", "birthDate": "1950-03-02"}},
-                    {
-                        "resource": {
-                            "resourceType": "Condition",
-                            "code": {
-                                "coding": [
-                                    {
-                                        "system": "http://snomed.info/sct",
-                                        "code": "363406005",
-                                        "display": "Malignant tumor of colon (disorder)",
-                                    }
-                                ]
-                            },
-                        }
-                    },
-                ],
-            }
-        )
-    )
+    record.write_text(json.dumps(colon_cancer_bundle()))
     done = run("--fhir", str(record), env=env)
     assert done.returncode == 0, done.stderr
     assert f"1. {REFERENCE}" in done.stdout and "2. " not in done.stdout  # over 72: not the GI trial

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from support.fhir import colon_cancer_bundle
 
 from trialfinder.actions.importing import import_path
 from trialfinder.domain.trial import RecruitmentStatus
@@ -74,28 +75,7 @@ def test_only_the_statuses_asked_for(database):
 
 
 def test_a_fhir_bundle_is_matched_like_a_description(database):
-    bundle = {
-        "resourceType": "Bundle",
-        "entry": [
-            {"resource": {"resourceType": "Patient", "gender": "male", "birthDate": "1950-03-02"}},
-            {
-                "resourceType": "Condition",
-                "resource": {
-                    "resourceType": "Condition",
-                    "code": {
-                        "coding": [
-                            {
-                                "system": "http://snomed.info/sct",
-                                "code": "363406005",
-                                "display": "Malignant tumor of colon (disorder)",
-                            }
-                        ]
-                    },
-                },
-            },
-        ],
-    }
-    patient = patient_from_fhir(bundle)
+    patient = patient_from_fhir(colon_cancer_bundle())
     ids = [m.nct_id for m in match(database=database, request=MatchRequest(patient, TODAY)).results]
     # 75 years old: the gastrointestinal trial stops at 72.
     assert ids == [REFERENCE]

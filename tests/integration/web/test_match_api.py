@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import FIXTURES
+from support.fhir import colon_cancer_bundle
 
 from .conftest import COMPLETED_NEARBY, REFERENCE, UTRECHT_COPY, derived_record, write_records
 
@@ -124,30 +125,8 @@ def test_a_trial_for_women_only_is_not_offered_to_a_man(client, import_records, 
     assert WOMEN_ONLY in ids(matched(client, text=woman, limit=50))
 
 
-COLON_CANCER_BUNDLE = {
-    "resourceType": "Bundle",
-    "entry": [
-        {"resource": {"resourceType": "Patient", "gender": "male", "birthDate": "1950-03-02"}},
-        {
-            "resource": {
-                "resourceType": "Condition",
-                "code": {
-                    "coding": [
-                        {
-                            "system": "http://snomed.info/sct",
-                            "code": "363406005",
-                            "display": "Malignant tumor of colon (disorder)",
-                        }
-                    ]
-                },
-            }
-        },
-    ],
-}
-
-
 def test_a_fhir_bundle_is_matched(client):
-    data = matched(client, fhir=COLON_CANCER_BUNDLE)
+    data = matched(client, fhir=colon_cancer_bundle())
     # The reference trial and its two copies; over 72, not the gastrointestinal trial NCT03745326, which stops there.
     assert set(ids(data)) == {REFERENCE, UTRECHT_COPY, COMPLETED_NEARBY}
     assert data["facts"] == [] and data["problems"] == [] and "Colon" in " ".join(data["searched"])
