@@ -15,9 +15,10 @@ None of them logs.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
-from trialfinder.domain.trial import Trial
+from trialfinder.domain.trial import Eligibility, Trial
 from trialfinder.eligibility.evaluate import (
     LIKELY_ELIGIBLE,
     NEEDS_REVIEW,
@@ -26,7 +27,7 @@ from trialfinder.eligibility.evaluate import (
     CriterionResult,
     evaluate,
     open_checks,
-    tree_with_registry_fields,
+    tree_with_limits,
 )
 from trialfinder.eligibility.facts import PatientFacts
 from trialfinder.eligibility.fhir import FhirFacts, facts_from_fhir, facts_from_ndjson
@@ -67,8 +68,17 @@ __all__ = [
 
 
 def criteria_for_trial(trial: Trial) -> CriteriaTree:
-    """A trial's criteria text parsed, with its registry age and sex limits as criteria of their own."""
-    return tree_with_registry_fields(parse_criteria(trial.eligibility.criteria, nct_id=trial.nct_id), trial)
+    """A trial's criteria text parsed, with its registry age and sex limits as criteria of their own. The tree
+    depends on the trial's id and eligibility fields only, and is kept for the next view of the same trial (the
+    trees are frozen: one may serve every caller)."""
+    return _criteria(trial.nct_id, trial.eligibility)
+
+
+# Parsing costs as much as evaluating: a trial page, its questions and its assessment, and "Trials for me" screening
+# the same popular trials for one person after another, each parse the criteria again without this.
+@functools.lru_cache(maxsize=4096)
+def _criteria(nct_id: str, rules: Eligibility) -> CriteriaTree:
+    return tree_with_limits(parse_criteria(rules.criteria, nct_id=nct_id), rules, nct_id)
 
 
 def questionnaire(

@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from functools import lru_cache, singledispatchmethod
 from typing import Any
 
-from trialfinder.domain.trial import Sex, Trial
+from trialfinder.domain.trial import Eligibility, Sex, Trial
 from trialfinder.domain.values import Age, AgeUnit
 from trialfinder.eligibility import messages
 from trialfinder.eligibility.facts import LabResult, MedicationRecord, PatientFacts
@@ -199,8 +199,13 @@ class Assessment:
 def tree_with_registry_fields(tree: CriteriaTree, trial: Trial) -> CriteriaTree:
     """The tree with the registry's structured limits (minimum and maximum age, sex) as criteria of their own:
     they bind even when the criteria text does not repeat them."""
+    return tree_with_limits(tree, trial.eligibility, trial.nct_id)
+
+
+def tree_with_limits(tree: CriteriaTree, rules: Eligibility, nct_id: str | None) -> CriteriaTree:
+    """`tree_with_registry_fields` from what it reads of a trial: its eligibility fields and its id."""
     extra: list[Criterion] = []
-    ages = trial.eligibility.ages
+    ages = rules.ages
     if ages.minimum is not None:
         extra.append(
             Criterion(
@@ -220,17 +225,17 @@ def tree_with_registry_fields(tree: CriteriaTree, trial: Trial) -> CriteriaTree:
                 _registry_age(Comparator.LE, ages.maximum),
             )
         )
-    if trial.eligibility.sex is not Sex.ALL:
+    if rules.sex is not Sex.ALL:
         extra.append(
             Criterion(
                 "registry-sex",
                 Section.INCLUSION,
-                f"Sex: {trial.eligibility.sex.value.lower()}",
-                SexCheck(trial.eligibility.sex),
+                f"Sex: {rules.sex.value.lower()}",
+                SexCheck(rules.sex),
             )
         )
     return CriteriaTree(
-        tuple(extra) + tree.criteria, preamble=tree.preamble, nct_id=trial.nct_id, unparsed=tree.unparsed
+        tuple(extra) + tree.criteria, preamble=tree.preamble, nct_id=nct_id, unparsed=tree.unparsed
     )
 
 

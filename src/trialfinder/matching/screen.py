@@ -3,14 +3,13 @@ rule the person out, and what to ask a doctor about."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from trialfinder import eligibility
-from trialfinder.domain.trial import Eligibility, Trial
-from trialfinder.eligibility import CriteriaTree, CriterionResult, PatientFacts
+from trialfinder.domain.trial import Trial
+from trialfinder.eligibility import CriterionResult, PatientFacts
 
 # Questions to show per trial ("ask your doctor about: ..."): the first few open criteria, in the trial's order.
 MAX_QUESTIONS = 3
@@ -39,7 +38,7 @@ def screen(
 ) -> Screening:
     """Evaluate `trial`'s criteria (and its registry age and sex limits) on `facts`, completed by the answers the
     person kept from "Could I take part?" where they fit this trial's questions (answers that do not are ignored)."""
-    tree = _criteria(trial.nct_id, trial.eligibility)
+    tree = eligibility.criteria_for_trial(trial)
     if answers:
         try:
             facts = facts.merged(eligibility.facts_from_answers(tree, dict(answers), today=today, language=language))
@@ -59,13 +58,6 @@ def screen(
         failing=failing,
         ask=tuple(_asks(assessment.results))[:MAX_QUESTIONS],
     )
-
-
-# Parsing a trial's criteria costs as much as evaluating them; a serving process meets the same trials again.
-@functools.lru_cache(maxsize=4096)
-def _criteria(nct_id: str, rules: Eligibility) -> CriteriaTree:
-    """The criteria tree of a trial: its text and registry limits (all in `rules`) and its id, nothing else."""
-    return eligibility.criteria_for_trial(Trial(nct_id=nct_id, brief_title="", source_format="", eligibility=rules))
 
 
 def _deciding(failing: Iterable[CriterionResult]) -> list[CriterionResult]:
